@@ -1,0 +1,18 @@
+//! Database schema of kuke-id, as an ordered list of migrations.
+//!
+//! An applied migration is never edited: a change to the schema is a new file,
+//! appended to [`Migrator::migrations`].
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_initial_schema;
+
+/// Runs every migration of kuke-id, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_initial_schema::Migration)]
+    }
+}

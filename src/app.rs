@@ -1,0 +1,189 @@
+//! Assembles a running provider from settings: database, keys, router, listener.
+//! `main` and the integration tests both start kuke-id through [`App::build`].
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::config::Settings;
+use crate::domain::clock::Clock;
+use crate::http::{self, state::AppState};
+use crate::store::{Store, StoreError};
+use crate::tokens::keys::{KeyError, KeyRing};
+
+/// How often every node re-reads the keys directory, so that a rotation done
+/// with the CLI reaches all nodes without a restart.
+const KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(30);
+
+/// Why the provider cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database cannot be opened or migrated.
+    #[error("database {url}: {source}")]
+    Database {
+        /// The URL without its password.
+        url: String,
+        /// What failed.
+        #[source]
+        source: StoreError,
+    },
+    /// The signing keys cannot be loaded or created.
+    #[error("signing keys: {0}")]
+    Keys(#[from] KeyError),
+    /// The listen address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// What failed.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A built provider, bound to its port but not yet serving.
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl App {
+    /// Opens and migrates the database, loads (or creates) the keys and binds the port.
+    pub async fn build(settings: Settings, clock: Clock) -> Result<Self, StartError> {
+        let listener =
+            TcpListener::bind(settings.listen)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: settings.listen,
+                    source,
+                })?;
+        Self::build_on(settings, clock, listener).await
+    }
+
+    /// Like [`App::build`] on a listener bound by the caller (tests bind port 0
+    /// first, because the issuer URL must name the port).
+    pub async fn build_on(
+        settings: Settings,
+        clock: Clock,
+        listener: TcpListener,
+    ) -> Result<Self, StartError> {
+        let store = open_store(&settings).await?;
+        store
+            .migrate()
+            .await
+            .map_err(|source| StartError::Database {
+                url: redact(&settings.database_url),
+                source,
+            })?;
+        let keys = load_keys(&settings)?;
+        Ok(Self {
+            listener,
+            state: AppState::new(settings, store, clock, keys),
+        })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The shared state, e.g. to reach the store from a test.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let reload = tokio::spawn(reload_keys(self.state.clone()));
+        let router = http::router(self.state.clone());
+        let result = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        reload.abort();
+        result
+    }
+}
+
+/// Opens the database named by the settings, with a clear error naming it.
+pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
+    Store::connect(settings)
+        .await
+        .map_err(|source| StartError::Database {
+            url: redact(&settings.database_url),
+            source,
+        })
+}
+
+/// Loads the key ring, generating missing keys.
+pub fn load_keys(settings: &Settings) -> Result<KeyRing, StartError> {
+    Ok(KeyRing::load_or_create(&settings.keys_dir)?)
+}
+
+async fn reload_keys(state: AppState) {
+    let mut interval = tokio::time::interval(KEY_RELOAD_INTERVAL);
+    interval.tick().await;
+    loop {
+        interval.tick().await;
+        let dir = state.settings.keys_dir.clone();
+        match tokio::task::spawn_blocking(move || KeyRing::load(&dir)).await {
+            Ok(Ok(ring)) if !ring.keys().is_empty() => {
+                let current: Vec<_> = state.keys().keys().iter().map(|k| k.kid.clone()).collect();
+                let loaded: Vec<_> = ring.keys().iter().map(|k| k.kid.clone()).collect();
+                if current != loaded {
+                    tracing::info!(
+                        keys = loaded.len(),
+                        "signing keys changed on disk; reloaded"
+                    );
+                    state.replace_keys(ring);
+                }
+            }
+            Ok(Ok(_)) => tracing::warn!("keys directory is empty; keeping the loaded keys"),
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "cannot reload signing keys; keeping the loaded ones")
+            }
+            Err(error) => tracing::warn!(%error, "key reload task failed"),
+        }
+    }
+}
+
+/// A database URL fit for logs: the password replaced by `***`.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

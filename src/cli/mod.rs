@@ -1,0 +1,80 @@
+//! The `kuke-id` command line: argument definitions and dispatch.
+
+mod clients;
+mod keys;
+mod serve;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{ConfigError, Settings};
+use crate::telemetry::{self, LogFormat};
+
+/// kuke-id — KUKE's OpenID Connect identity provider.
+#[derive(Debug, Parser)]
+#[command(name = "kuke-id", version, about, long_about = None)]
+pub struct Cli {
+    /// TOML configuration file; KUKE_ID_* environment variables override it.
+    #[arg(long, global = true, env = "KUKE_ID_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Log format.
+    #[arg(
+        long,
+        global = true,
+        env = "KUKE_ID_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the provider (migrates the database first).
+    Serve(serve::ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage the signing keys in KUKE_ID_KEYS_DIR.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+    /// Register and manage relying parties (OIDC clients).
+    #[command(subcommand)]
+    Clients(clients::ClientsCommand),
+}
+
+/// How the process ends: exit code 2 for configuration errors, 1 for the rest.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Anything else, with its cause chain.
+    #[error("{0:#}")]
+    Failed(#[from] anyhow::Error),
+}
+
+impl CliError {
+    /// The process exit code.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Config(_) => 2,
+            CliError::Failed(_) => 1,
+        }
+    }
+}
+
+/// Parses the arguments (exiting on `--help` or a usage error) and runs the command.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    telemetry::init(cli.log_format);
+    let settings = Settings::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve(args) => serve::serve(settings, args).await?,
+        Command::Migrate => serve::migrate(settings).await?,
+        Command::Keys(command) => keys::run(settings, command).await?,
+        Command::Clients(command) => clients::run(settings, command).await?,
+    }
+    Ok(())
+}

@@ -1,0 +1,66 @@
+//! `kuke-id serve` and `kuke-id migrate`.
+
+use anyhow::Context;
+
+use crate::app::{self, App};
+use crate::config::Settings;
+use crate::domain::clock::Clock;
+use crate::domain::endpoints;
+use crate::flows;
+
+/// Options of `kuke-id serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Set up a demo client, organisation and account, and print how to try them.
+    #[arg(long)]
+    demo: bool,
+}
+
+pub async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
+    let issuer = settings.issuer.clone();
+    let clock = Clock::default();
+    let app = App::build(settings, clock.clone()).await?;
+    let addr = app.local_addr().context("reading the bound address")?;
+    if args.demo {
+        let demo = flows::demo::ensure(&app.state().store, &clock, &issuer)
+            .await
+            .context("setting up demo mode")?;
+        println!(
+            "\nkuke-id demo mode\n\
+             - discovery:      {discovery}\n\
+             - demo client:    client_id={id} client_secret={secret} (a new secret on every start)\n\
+             - redirect URI:   {redirect}\n\
+             - demo account:   login {login}, e-mail {email} (imported, not yet activated)\n",
+            discovery = endpoints::url(&issuer, endpoints::DISCOVERY),
+            id = demo.client_id,
+            secret = demo.client_secret,
+            redirect = demo.redirect_uri,
+            login = demo.login,
+            email = demo.email,
+        );
+    }
+    tracing::info!(%addr, %issuer, "kuke-id is listening");
+    app.serve(app::shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    tracing::info!("kuke-id stopped");
+    Ok(())
+}
+
+pub async fn migrate(settings: Settings) -> anyhow::Result<()> {
+    let store = app::open_store(&settings).await?;
+    let pending = store
+        .pending_migrations()
+        .await
+        .context("reading the migration table")?;
+    store.migrate().await.context("applying migrations")?;
+    if pending.is_empty() {
+        println!("database is up to date");
+    } else {
+        for name in pending {
+            println!("applied {name}");
+        }
+    }
+    store.close().await.context("closing the database")?;
+    Ok(())
+}

@@ -1,0 +1,361 @@
+//! Settings: built-in defaults, then an optional TOML file (`--config`), then
+//! `KUKE_ID_*` environment variables. Every value is validated once, at start-up,
+//! so a bad value stops the process with one line naming the key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Prefix of every environment variable the provider reads.
+pub const ENV_PREFIX: &str = "KUKE_ID_";
+
+/// Raw settings as read from the layered sources, before validation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    issuer: String,
+    listen: String,
+    database_url: String,
+    keys_dir: PathBuf,
+    smtp_url: Option<String>,
+    mail_from: String,
+    body_limit_bytes: u64,
+    request_timeout_secs: u64,
+    database_max_connections: u32,
+    session_idle_minutes: u64,
+    session_absolute_hours: u64,
+    access_token_ttl_secs: u64,
+    id_token_ttl_secs: u64,
+    refresh_token_ttl_days: u64,
+    activation_link_ttl_hours: u64,
+}
+
+impl Default for RawSettings {
+    fn default() -> Self {
+        Self {
+            issuer: "http://localhost:8080".into(),
+            listen: "127.0.0.1:8080".into(),
+            database_url: "sqlite://data/kuke-id.db?mode=rwc".into(),
+            keys_dir: PathBuf::from("keys"),
+            smtp_url: None,
+            mail_from: "Portal Klienta <portalklienta@kuke.com.pl>".into(),
+            body_limit_bytes: 64 * 1024,
+            request_timeout_secs: 30,
+            database_max_connections: 16,
+            session_idle_minutes: 60,
+            session_absolute_hours: 12,
+            access_token_ttl_secs: 300,
+            id_token_ttl_secs: 300,
+            refresh_token_ttl_days: 30,
+            activation_link_ttl_hours: 72,
+        }
+    }
+}
+
+/// Validated settings of one kuke-id process.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Issuer identifier, exactly as it appears in tokens and discovery (no trailing slash).
+    pub issuer: String,
+    /// Socket address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// Directory of the PEM signing keys.
+    pub keys_dir: PathBuf,
+    /// SMTP relay; `None` keeps mail in the development mailbox.
+    pub smtp_url: Option<String>,
+    /// `From:` of every mail.
+    pub mail_from: String,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// Time after which a request is answered with 408.
+    pub request_timeout: Duration,
+    /// Upper bound of the database connection pool.
+    pub database_max_connections: u32,
+    /// A browser session ends after this long without use.
+    pub session_idle: Duration,
+    /// A browser session ends this long after sign-in, used or not.
+    pub session_absolute: Duration,
+    /// Lifetime of access tokens.
+    pub access_token_ttl: Duration,
+    /// Lifetime of ID tokens.
+    pub id_token_ttl: Duration,
+    /// Lifetime of refresh tokens.
+    pub refresh_token_ttl: Duration,
+    /// Lifetime of activation links.
+    pub activation_link_ttl: Duration,
+}
+
+/// A configuration value that cannot be used; names the key as the user wrote it.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {key}: {message}")]
+pub struct ConfigError {
+    /// The setting, as an environment variable name (`KUKE_ID_ISSUER`).
+    pub key: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(key: &str, message: impl Into<String>) -> Self {
+        Self {
+            key: env_name(key),
+            message: message.into(),
+        }
+    }
+}
+
+fn env_name(key: &str) -> String {
+    format!("{ENV_PREFIX}{}", key.to_ascii_uppercase())
+}
+
+impl Settings {
+    /// Reads defaults, then `file` (which must exist when given), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(RawSettings::default()));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError {
+                    key: "--config".into(),
+                    message: format!("{} is not a readable file", path.display()),
+                });
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        // KUKE_ID_CONFIG and KUKE_ID_LOG_FORMAT belong to the command line, and
+        // KUKE_ID_TEST_* to the test suite; every other KUKE_ID_* must be a setting.
+        figment = figment.merge(Env::prefixed(ENV_PREFIX).filter(|key| {
+            !matches!(key.as_str(), "config" | "log_format") && !key.as_str().starts_with("test_")
+        }));
+        let raw: RawSettings = figment.extract().map_err(from_figment)?;
+        raw.validate()
+    }
+
+    /// Defaults overridden by a TOML text, without reading the environment (tests, tools).
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        let raw: RawSettings = Figment::from(Serialized::defaults(RawSettings::default()))
+            .merge(Toml::string(text))
+            .extract()
+            .map_err(from_figment)?;
+        raw.validate()
+    }
+
+    /// True when the issuer is served over TLS (cookies get `Secure`, responses get HSTS).
+    pub fn is_https(&self) -> bool {
+        self.issuer.starts_with("https://")
+    }
+
+    /// True when the database is SQLite.
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn from_figment(error: figment::Error) -> ConfigError {
+    let error = error
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| figment::Error::from("unreadable".to_string()));
+    let key = error.path.join(".");
+    let message = match &error.kind {
+        figment::error::Kind::UnknownField(field, _) => {
+            return ConfigError::new(field, "unknown setting");
+        }
+        figment::error::Kind::InvalidType(actual, expected) => {
+            format!("expected {expected}, found {actual}")
+        }
+        figment::error::Kind::InvalidValue(actual, expected) => {
+            format!("expected {expected}, found {actual}")
+        }
+        kind => kind.to_string(),
+    };
+    if key.is_empty() {
+        ConfigError {
+            key: "configuration".into(),
+            message: error.to_string(),
+        }
+    } else {
+        ConfigError::new(&key, message)
+    }
+}
+
+impl RawSettings {
+    fn validate(self) -> Result<Settings, ConfigError> {
+        let issuer = validate_issuer(&self.issuer)?;
+        let listen: SocketAddr = self.listen.parse().map_err(|_| {
+            ConfigError::new(
+                "listen",
+                format!("'{}' is not an address like 127.0.0.1:8080", self.listen),
+            )
+        })?;
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::new(
+                "database_url",
+                "must start with sqlite: or postgres://",
+            ));
+        }
+        if self.keys_dir.as_os_str().is_empty() {
+            return Err(ConfigError::new("keys_dir", "must not be empty"));
+        }
+        let smtp_url = match self.smtp_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(url) => {
+                let parsed = url::Url::parse(url)
+                    .map_err(|e| ConfigError::new("smtp_url", format!("not a URL: {e}")))?;
+                if !matches!(parsed.scheme(), "smtp" | "smtps") || parsed.host_str().is_none() {
+                    return Err(ConfigError::new(
+                        "smtp_url",
+                        "must look like smtp://host:port or smtps://user:pass@host",
+                    ));
+                }
+                Some(url.to_string())
+            }
+        };
+        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::new(
+                "mail_from",
+                format!(
+                    "'{}' is not a mailbox like Name <user@example.com>",
+                    self.mail_from
+                ),
+            ));
+        }
+        let positive = |key: &str, value: u64| {
+            if value == 0 {
+                Err(ConfigError::new(key, "must be greater than zero"))
+            } else {
+                Ok(value)
+            }
+        };
+        let body_limit = positive("body_limit_bytes", self.body_limit_bytes)?;
+        let max_connections = positive(
+            "database_max_connections",
+            self.database_max_connections.into(),
+        )?;
+        Ok(Settings {
+            issuer,
+            listen,
+            database_url: self.database_url,
+            keys_dir: self.keys_dir,
+            smtp_url,
+            mail_from: self.mail_from,
+            body_limit_bytes: usize::try_from(body_limit).unwrap_or(usize::MAX),
+            request_timeout: Duration::from_secs(positive(
+                "request_timeout_secs",
+                self.request_timeout_secs,
+            )?),
+            database_max_connections: u32::try_from(max_connections).unwrap_or(u32::MAX),
+            session_idle: minutes(positive("session_idle_minutes", self.session_idle_minutes)?),
+            session_absolute: hours(positive(
+                "session_absolute_hours",
+                self.session_absolute_hours,
+            )?),
+            access_token_ttl: Duration::from_secs(positive(
+                "access_token_ttl_secs",
+                self.access_token_ttl_secs,
+            )?),
+            id_token_ttl: Duration::from_secs(positive(
+                "id_token_ttl_secs",
+                self.id_token_ttl_secs,
+            )?),
+            refresh_token_ttl: hours(
+                positive("refresh_token_ttl_days", self.refresh_token_ttl_days)? * 24,
+            ),
+            activation_link_ttl: hours(positive(
+                "activation_link_ttl_hours",
+                self.activation_link_ttl_hours,
+            )?),
+        })
+    }
+}
+
+fn minutes(n: u64) -> Duration {
+    Duration::from_secs(n.saturating_mul(60))
+}
+
+fn hours(n: u64) -> Duration {
+    Duration::from_secs(n.saturating_mul(3600))
+}
+
+/// OIDC Discovery §3 and RFC 9207: the issuer is an https (or, for development, http)
+/// URL without query or fragment, compared by exact string, so it is kept as written.
+fn validate_issuer(issuer: &str) -> Result<String, ConfigError> {
+    let parsed = url::Url::parse(issuer)
+        .map_err(|e| ConfigError::new("issuer", format!("'{issuer}' is not a URL: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(ConfigError::new(
+            "issuer",
+            "must be an https:// (or http:// for development) URL",
+        ));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(ConfigError::new(
+            "issuer",
+            "must not contain a query or fragment",
+        ));
+    }
+    if issuer.ends_with('/') {
+        return Err(ConfigError::new("issuer", "must not end with a slash"));
+    }
+    Ok(issuer.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        let settings = Settings::from_toml("").expect("defaults");
+        assert_eq!(settings.issuer, "http://localhost:8080");
+        assert!(settings.is_sqlite());
+        assert_eq!(settings.activation_link_ttl, Duration::from_secs(72 * 3600));
+    }
+
+    #[test]
+    fn issuer_with_trailing_slash_is_refused() {
+        let error = Settings::from_toml(r#"issuer = "https://id.example.com/""#).unwrap_err();
+        assert_eq!(error.key, "KUKE_ID_ISSUER");
+    }
+
+    #[test]
+    fn issuer_with_query_is_refused() {
+        assert!(Settings::from_toml(r#"issuer = "https://id.example.com?x=1""#).is_err());
+    }
+
+    #[test]
+    fn unknown_database_scheme_is_refused() {
+        let error = Settings::from_toml(r#"database_url = "mysql://x""#).unwrap_err();
+        assert_eq!(error.key, "KUKE_ID_DATABASE_URL");
+    }
+
+    #[test]
+    fn zero_timeout_is_refused() {
+        let error = Settings::from_toml(r#"request_timeout_secs = 0"#).unwrap_err();
+        assert_eq!(error.key, "KUKE_ID_REQUEST_TIMEOUT_SECS");
+    }
+
+    #[test]
+    fn non_numeric_limit_names_the_key() {
+        let error = Settings::from_toml(r#"body_limit_bytes = "lots""#).unwrap_err();
+        assert_eq!(error.key, "KUKE_ID_BODY_LIMIT_BYTES");
+    }
+
+    #[test]
+    fn bad_mail_from_is_refused() {
+        assert!(Settings::from_toml(r#"mail_from = "not an address""#).is_err());
+    }
+
+    #[test]
+    fn smtp_url_with_other_scheme_is_refused() {
+        assert!(Settings::from_toml(r#"smtp_url = "http://mail""#).is_err());
+    }
+}

@@ -1,0 +1,8 @@
+//! Pure types and rules: no I/O, no axum, no sea-orm.
+
+pub mod audit;
+pub mod client;
+pub mod clock;
+pub mod endpoints;
+pub mod login_number;
+pub mod signing_alg;

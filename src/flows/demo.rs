@@ -1,0 +1,106 @@
+//! Demo mode: what a newcomer needs to try kuke-id on an empty directory.
+
+use crate::domain::audit::AuditEvent;
+use crate::domain::client::{Client, ClientKind};
+use crate::domain::clock::Clock;
+use crate::domain::login_number;
+use crate::domain::signing_alg::SigningAlg;
+use crate::store::{self, Store, StoreError};
+use crate::tokens::opaque;
+
+/// `client_id` of the demo relying party.
+pub const DEMO_CLIENT_ID: &str = "demo";
+/// Ekstranet id of the demo account.
+pub const DEMO_LEGACY_ID: &str = "demo-0001";
+
+/// What demo mode set up, to print on start.
+#[derive(Debug)]
+pub struct DemoSetup {
+    /// The demo client's id.
+    pub client_id: String,
+    /// A fresh secret of the demo client (only its hash is stored).
+    pub client_secret: String,
+    /// Redirect URI registered for the demo client.
+    pub redirect_uri: String,
+    /// Login number of the demo account.
+    pub login: String,
+    /// E-mail address of the demo account.
+    pub email: String,
+}
+
+/// Creates (once) the demo client, organisation and imported account, and gives
+/// the demo client a new secret on every start, since only its hash is kept.
+pub async fn ensure(store: &Store, clock: &Clock, issuer: &str) -> Result<DemoSetup, StoreError> {
+    let now = clock.now();
+    let redirect_uri = format!("{issuer}/demo/callback");
+    let secret = opaque::random_token();
+    let tx = store.begin().await?;
+    if store::clients::find(tx.conn(), DEMO_CLIENT_ID)
+        .await?
+        .is_some()
+    {
+        store::clients::set_secret_hash(tx.conn(), DEMO_CLIENT_ID, &opaque::hash(&secret), now)
+            .await?;
+    } else {
+        let client = Client {
+            id: DEMO_CLIENT_ID.into(),
+            name: "Demo – Portal Klienta".into(),
+            kind: ClientKind::Confidential,
+            first_party: true,
+            require_pkce: true,
+            redirect_uris: vec![redirect_uri.clone()],
+            post_logout_redirect_uris: vec![format!("{issuer}/demo")],
+            grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+            scopes: Vec::new(),
+            id_token_alg: SigningAlg::Rs256,
+            backchannel_logout_uri: None,
+            secret_hash: Some(opaque::hash(&secret)),
+        };
+        store::clients::insert(tx.conn(), &client, now).await?;
+        store::audit::record(
+            tx.conn(),
+            &AuditEvent::new("demo", "client.created", Some(DEMO_CLIENT_ID.into())),
+            now,
+        )
+        .await?;
+    }
+    let email = "jan.kowalski@example.com".to_string();
+    let login = match store::users::find_by_legacy_id(tx.conn(), DEMO_LEGACY_ID).await? {
+        Some((_, login)) => login,
+        None => {
+            let organization = store::organizations::upsert_by_external_id(
+                tx.conn(),
+                "demo-org",
+                "Demo Sp. z o.o.",
+                now,
+            )
+            .await?;
+            let mut login = login_number::random();
+            while store::users::login_exists(tx.conn(), &login).await? {
+                login = login_number::random();
+            }
+            let user = store::users::NewUser {
+                legacy_id: Some(DEMO_LEGACY_ID.into()),
+                login: login.clone(),
+                email: email.clone(),
+                given_name: "Jan".into(),
+                family_name: "Kowalski".into(),
+                organization_id: Some(organization),
+                role: "administrator".into(),
+            };
+            let id = store::users::insert(tx.conn(), &user, now).await?;
+            let mut event = AuditEvent::new("demo", "user.imported", Some(DEMO_LEGACY_ID.into()));
+            event.subject_user_id = Some(id);
+            store::audit::record(tx.conn(), &event, now).await?;
+            login
+        }
+    };
+    tx.commit().await?;
+    Ok(DemoSetup {
+        client_id: DEMO_CLIENT_ID.into(),
+        client_secret: secret,
+        redirect_uri,
+        login,
+        email,
+    })
+}

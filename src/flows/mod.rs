@@ -1,0 +1,13 @@
+//! Use cases, one per public function. A flow reads the clock once, opens the
+//! transaction, applies the domain rules and commits; it never sees axum types.
+
+pub mod clients;
+pub mod demo;
+pub mod discovery;
+
+use crate::store::StoreError;
+
+/// A failure no caller can fix: logged with its cause, shown as an opaque error.
+#[derive(Debug, thiserror::Error)]
+#[error("internal error: {0}")]
+pub struct Internal(#[from] pub StoreError);

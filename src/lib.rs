@@ -1,0 +1,22 @@
+//! kuke-id: KUKE's OpenID Connect provider.
+//!
+//! Code tour, in the direction data flows (`http -> flows -> domain/tokens/mail/store`):
+//! - [`config`]: settings from defaults, an optional TOML file and `KUKE_ID_*` variables.
+//! - [`app`]: builds the whole application (store, keys, router) for `main` and for tests.
+//! - [`http`]: axum routers, middleware and the mapping of errors to responses.
+//! - [`flows`]: one use case per function; flows own the transaction and the clock.
+//! - [`domain`]: pure types and rules, no I/O.
+//! - [`tokens`]: signing keys, the JWK set and random tokens with their stored hashes.
+//! - [`store`]: the only module that talks to the database.
+//! - [`cli`]: the `kuke-id` command line.
+//! - [`telemetry`]: logging setup.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod flows;
+pub mod http;
+pub mod store;
+pub mod telemetry;
+pub mod tokens;

@@ -1,0 +1,4 @@
+//! Signing keys, the public JWK set, and random opaque tokens.
+
+pub mod keys;
+pub mod opaque;

@@ -1,0 +1,458 @@
+//! The `kuke-id` binary: configuration errors, migrations, keys and clients.
+
+use std::fs;
+
+use crate::support::Backend;
+use crate::support::cli::run;
+use crate::support::postgres::PgDatabase;
+
+fn sqlite_env(dir: &std::path::Path) -> Vec<(String, String)> {
+    vec![
+        (
+            "KUKE_ID_DATABASE_URL".into(),
+            format!("sqlite://{}/db/kuke-id.db?mode=rwc", dir.display()),
+        ),
+        (
+            "KUKE_ID_KEYS_DIR".into(),
+            dir.join("keys").display().to_string(),
+        ),
+    ]
+}
+
+fn env_refs(env: &[(String, String)]) -> Vec<(&str, &str)> {
+    env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+#[test]
+fn invalid_issuer_stops_start_up_with_exit_code_2_naming_the_key() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = run(dir.path(), &[("KUKE_ID_ISSUER", "not a url")], &["migrate"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("KUKE_ID_ISSUER"), "{}", out.stderr);
+    assert_eq!(
+        out.stderr.trim().lines().count(),
+        1,
+        "one line: {}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("panicked"));
+}
+
+#[test]
+fn non_numeric_setting_names_the_key() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = run(
+        dir.path(),
+        &[("KUKE_ID_BODY_LIMIT_BYTES", "huge")],
+        &["migrate"],
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("KUKE_ID_BODY_LIMIT_BYTES"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn unknown_setting_in_the_environment_is_refused() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = run(
+        dir.path(),
+        &[("KUKE_ID_ISUER", "https://typo.example")],
+        &["migrate"],
+    );
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("KUKE_ID_ISUER"), "{}", out.stderr);
+}
+
+#[test]
+fn config_file_values_are_used_and_environment_overrides_them() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("kuke-id.toml");
+    fs::write(
+        &file,
+        "issuer = \"https://from-file.example\"\nlisten = \"not-an-address\"\n",
+    )
+    .expect("write");
+    let out = run(
+        dir.path(),
+        &[],
+        &["--config", file.to_str().expect("utf-8"), "migrate"],
+    );
+    assert_eq!(out.code, 2, "the file's bad listen value is read");
+    assert!(out.stderr.contains("KUKE_ID_LISTEN"), "{}", out.stderr);
+    let env = sqlite_env(dir.path());
+    let mut env = env_refs(&env);
+    env.push(("KUKE_ID_LISTEN", "127.0.0.1:0"));
+    let out = run(
+        dir.path(),
+        &env,
+        &["--config", file.to_str().expect("utf-8"), "migrate"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn missing_config_file_is_a_configuration_error() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = run(
+        dir.path(),
+        &[],
+        &["--config", "/nonexistent/kuke-id.toml", "migrate"],
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("/nonexistent/kuke-id.toml"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn unwritable_database_path_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("dir");
+    let blocker = dir.path().join("file");
+    fs::write(&blocker, "not a folder").expect("write");
+    let url = format!("sqlite://{}/sub/kuke-id.db?mode=rwc", blocker.display());
+    let out = run(dir.path(), &[("KUKE_ID_DATABASE_URL", &url)], &["migrate"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("database"), "{}", out.stderr);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+}
+
+#[test]
+fn migrate_twice_is_a_no_op_the_second_time() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    let first = run(dir.path(), &env_refs(&env), &["migrate"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(first.stdout.contains("applied"), "{}", first.stdout);
+    let second = run(dir.path(), &env_refs(&env), &["migrate"]);
+    assert_eq!(second.code, 0);
+    assert!(second.stdout.contains("up to date"), "{}", second.stdout);
+}
+
+#[test]
+fn keys_list_creates_a_missing_keys_dir_with_one_key_per_algorithm() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    let out = run(dir.path(), &env_refs(&env), &["keys", "list"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for alg in ["RS256", "ES256", "EdDSA"] {
+        assert!(out.stdout.contains(alg), "{}", out.stdout);
+    }
+    assert_eq!(
+        fs::read_dir(dir.path().join("keys"))
+            .expect("keys dir")
+            .count(),
+        3
+    );
+}
+
+#[test]
+fn keys_dir_that_cannot_be_created_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("dir");
+    let blocker = dir.path().join("file");
+    fs::write(&blocker, "x").expect("write");
+    let keys = blocker.join("keys");
+    let out = run(
+        dir.path(),
+        &[("KUKE_ID_KEYS_DIR", keys.to_str().expect("utf-8"))],
+        &["keys", "list"],
+    );
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains(keys.to_str().expect("utf-8")),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn corrupted_key_file_is_named_in_a_clear_error() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    assert_eq!(run(dir.path(), &env_refs(&env), &["keys", "list"]).code, 0);
+    let key = fs::read_dir(dir.path().join("keys"))
+        .expect("keys")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains("RS256"))
+        .expect("an RS256 key");
+    fs::write(
+        &key,
+        "-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----\n",
+    )
+    .expect("corrupt it");
+    let out = run(dir.path(), &env_refs(&env), &["keys", "list"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains(key.file_name().and_then(|n| n.to_str()).expect("name")),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("panicked"));
+}
+
+#[test]
+fn rotate_makes_a_new_active_key_and_retire_unpublishes_the_old_one() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    let env = env_refs(&env);
+    let listing = run(dir.path(), &env, &["keys", "list"]).stdout;
+    let old_kid = listing
+        .lines()
+        .find(|l| l.contains("ES256"))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .expect("kid")
+        .to_string();
+    let rotated = run(dir.path(), &env, &["keys", "rotate", "--alg", "ES256"]);
+    assert_eq!(rotated.code, 0, "{}", rotated.stderr);
+    let listing = run(dir.path(), &env, &["keys", "list"]).stdout;
+    let active_es = listing
+        .lines()
+        .find(|l| l.starts_with("active") && l.contains("ES256"))
+        .expect("active ES256");
+    assert!(!active_es.contains(&old_kid), "the new key is active");
+    assert!(listing.contains(&old_kid), "the old key is still published");
+    let retired = run(dir.path(), &env, &["keys", "retire", &old_kid]);
+    assert_eq!(retired.code, 0, "{}", retired.stderr);
+    assert!(
+        !run(dir.path(), &env, &["keys", "list"])
+            .stdout
+            .contains(&old_kid)
+    );
+}
+
+#[test]
+fn retiring_the_active_key_is_refused() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    let env = env_refs(&env);
+    let listing = run(dir.path(), &env, &["keys", "list"]).stdout;
+    let kid = listing
+        .lines()
+        .find(|l| l.contains("RS256"))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .expect("kid")
+        .to_string();
+    let out = run(dir.path(), &env, &["keys", "retire", &kid]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("rotate"), "{}", out.stderr);
+}
+
+#[test]
+fn every_command_has_help() {
+    let dir = tempfile::tempdir().expect("dir");
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["keys", "--help"],
+        &["clients", "add", "--help"],
+    ] {
+        let out = run(dir.path(), &[], args);
+        assert_eq!(out.code, 0, "{args:?}");
+        assert!(out.stdout.contains("Usage"), "{args:?}: {}", out.stdout);
+    }
+}
+
+fn clients_lifecycle(dir: &std::path::Path, env: &[(&str, &str)]) {
+    let added = run(
+        dir,
+        env,
+        &[
+            "clients",
+            "add",
+            "--name",
+            "Portal Klienta",
+            "--id",
+            "portal",
+            "--redirect-uri",
+            "https://portal.example/cb",
+            "--first-party",
+        ],
+    );
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let secret = added
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("client_secret:"))
+        .expect("secret printed")
+        .trim()
+        .to_string();
+    assert_eq!(secret.len(), 43, "256-bit secret");
+
+    let listed = run(dir, env, &["clients", "list"]);
+    assert!(listed.stdout.contains("portal"), "{}", listed.stdout);
+    let shown = run(dir, env, &["clients", "show", "portal"]);
+    assert!(shown.stdout.contains("https://portal.example/cb"));
+    assert!(
+        !shown.stdout.contains(&secret),
+        "the secret is shown once only"
+    );
+
+    let duplicate = run(
+        dir,
+        env,
+        &[
+            "clients",
+            "add",
+            "--name",
+            "Again",
+            "--id",
+            "portal",
+            "--redirect-uri",
+            "https://portal.example/cb",
+        ],
+    );
+    assert_eq!(duplicate.code, 1);
+    assert!(
+        duplicate.stderr.contains("already exists"),
+        "{}",
+        duplicate.stderr
+    );
+
+    let removed = run(dir, env, &["clients", "remove", "portal"]);
+    assert_eq!(removed.code, 0, "{}", removed.stderr);
+    let gone = run(dir, env, &["clients", "show", "portal"]);
+    assert_eq!(gone.code, 1);
+}
+
+#[test]
+fn clients_can_be_added_listed_shown_and_removed_on_sqlite() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    clients_lifecycle(dir.path(), &env_refs(&env));
+}
+
+#[tokio::test]
+async fn clients_can_be_added_listed_shown_and_removed_on_postgres() {
+    let Some(Backend::Postgres(admin)) = Backend::postgres() else {
+        return;
+    };
+    let db = PgDatabase::create(&admin).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let keys = dir.path().join("keys").display().to_string();
+    let url = db.url.clone();
+    let dir_path = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        clients_lifecycle(
+            &dir_path,
+            &[
+                ("KUKE_ID_DATABASE_URL", url.as_str()),
+                ("KUKE_ID_KEYS_DIR", keys.as_str()),
+            ],
+        )
+    })
+    .await
+    .expect("cli runs");
+}
+
+#[test]
+fn client_with_an_http_redirect_uri_off_loopback_is_refused() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    let out = run(
+        dir.path(),
+        &env_refs(&env),
+        &[
+            "clients",
+            "add",
+            "--name",
+            "Bad",
+            "--redirect-uri",
+            "http://portal.example/cb",
+        ],
+    );
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("https"), "{}", out.stderr);
+}
+
+#[test]
+fn public_client_gets_no_secret() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    let out = run(
+        dir.path(),
+        &env_refs(&env),
+        &[
+            "clients",
+            "add",
+            "--name",
+            "SPA",
+            "--public",
+            "--redirect-uri",
+            "http://127.0.0.1:5173/cb",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stdout.contains("client_secret"));
+    assert!(out.stdout.contains("require_pkce:   true"));
+}
+
+#[test]
+fn serve_demo_on_an_empty_directory_answers_health_discovery_and_jwks() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().expect("dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let issuer = format!("http://127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kuke-id"))
+        .current_dir(dir.path())
+        .args(["serve", "--demo"])
+        .env("KUKE_ID_LISTEN", format!("127.0.0.1:{port}"))
+        .env("KUKE_ID_ISSUER", &issuer)
+        .env_remove("KUKE_ID_TEST_POSTGRES_URL")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start kuke-id");
+    let stdout = child.stdout.take().expect("stdout");
+    let printed: Vec<String> = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .take_while(|l| !l.contains("demo account"))
+        .collect();
+    assert!(
+        printed.iter().any(|l| l.contains("client_id=demo")),
+        "{printed:?}"
+    );
+
+    let get = |path: &str| -> String {
+        for _ in 0..50 {
+            if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
+                let _ = write!(
+                    stream,
+                    "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                );
+                let mut response = String::new();
+                let _ = stream.read_to_string(&mut response);
+                return response;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("server did not answer");
+    };
+    assert!(get("/healthz").starts_with("HTTP/1.1 200"));
+    assert!(get("/.well-known/openid-configuration").contains(&format!("\"issuer\":\"{issuer}\"")));
+    assert!(get("/jwks").contains("\"keys\""));
+    assert!(
+        dir.path().join("data/kuke-id.db").exists(),
+        "SQLite file created on first run"
+    );
+
+    // SIGTERM: graceful shutdown, exit code 0.
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "{status:?}");
+}

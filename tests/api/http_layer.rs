@@ -1,0 +1,69 @@
+//! What every response carries, and the answers to requests no endpoint wants.
+
+backend_tests! {
+    async fn every_response_has_anti_framing_and_sniffing_headers(app) {
+        for path in ["/healthz", "/jwks", "/no-such-page"] {
+            let response = app.get(path).await;
+            let headers = response.headers();
+            assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+            assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+            assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+            let csp = headers["content-security-policy"].to_str().expect("ascii");
+            assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        }
+    }
+
+    async fn hsts_is_not_sent_over_plain_http(app) {
+        let response = app.get("/healthz").await;
+        assert!(response.headers().get("strict-transport-security").is_none());
+    }
+
+    async fn every_response_carries_a_generated_request_id(app) {
+        let response = app.get("/healthz").await;
+        let id = response.headers()["x-request-id"].to_str().expect("ascii");
+        assert_eq!(id.len(), 36, "a UUID: {id}");
+    }
+
+    async fn a_caller_supplied_request_id_is_echoed(app) {
+        let response = app.http.get(app.url("/healthz")).header("x-request-id", "trace-me-123").send().await.expect("GET");
+        assert_eq!(response.headers()["x-request-id"], "trace-me-123");
+    }
+
+    async fn unknown_route_is_a_json_404(app) {
+        let response = app.get("/definitely/not/here").await;
+        assert_eq!(response.status(), 404);
+        let body: serde_json::Value = response.json().await.expect("json");
+        assert_eq!(body["error"], "not_found");
+    }
+
+    async fn wrong_method_is_a_json_405(app) {
+        let response = app.http.delete(app.url("/jwks")).send().await.expect("DELETE");
+        assert_eq!(response.status(), 405);
+        let body: serde_json::Value = response.json().await.expect("json");
+        assert_eq!(body["error"], "method_not_allowed");
+    }
+
+    async fn oversized_body_is_refused_with_413(app) {
+        let body = vec![b'a'; 2 * 1024 * 1024];
+        let response = app.http.post(app.url("/healthz")).body(body).send().await.expect("POST");
+        assert_eq!(response.status(), 413);
+        let body: serde_json::Value = response.json().await.expect("json");
+        assert_eq!(body["error"], "payload_too_large");
+    }
+
+    async fn path_traversal_is_just_a_404(app) {
+        let response = app.get("/../../etc/passwd").await;
+        assert_eq!(response.status(), 404);
+    }
+}
+
+#[tokio::test]
+async fn hsts_is_sent_when_the_issuer_is_https() {
+    use crate::support::{Backend, TestApp};
+    let app = TestApp::spawn_with(Backend::Sqlite, r#"issuer = "https://id.kuke.example""#).await;
+    let response = app.get("/healthz").await;
+    let hsts = response.headers()["strict-transport-security"]
+        .to_str()
+        .expect("ascii");
+    assert!(hsts.starts_with("max-age="), "{hsts}");
+}

@@ -1,0 +1,76 @@
+//! `/jwks`: public signing keys.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+/// RFC 7638 §3: SHA-256 over the required members in lexicographic order.
+fn thumbprint(key: &serde_json::Value) -> String {
+    let canonical = match key["kty"].as_str() {
+        Some("RSA") => format!(
+            r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
+            key["e"].as_str().unwrap_or_default(),
+            key["n"].as_str().unwrap_or_default()
+        ),
+        Some("EC") => format!(
+            r#"{{"crv":"{}","kty":"EC","x":"{}","y":"{}"}}"#,
+            key["crv"].as_str().unwrap_or_default(),
+            key["x"].as_str().unwrap_or_default(),
+            key["y"].as_str().unwrap_or_default()
+        ),
+        Some("OKP") => format!(
+            r#"{{"crv":"{}","kty":"OKP","x":"{}"}}"#,
+            key["crv"].as_str().unwrap_or_default(),
+            key["x"].as_str().unwrap_or_default()
+        ),
+        other => panic!("unexpected kty {other:?}"),
+    };
+    URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
+}
+
+backend_tests! {
+    async fn publishes_an_rsa_an_ec_and_an_ed25519_key(app) {
+        let jwks = app.get_json("/jwks").await;
+        let kinds: Vec<_> = jwks["keys"].as_array().expect("keys").iter()
+            .map(|k| (k["kty"].as_str().unwrap_or_default().to_string(), k["alg"].as_str().unwrap_or_default().to_string()))
+            .collect();
+        assert!(kinds.contains(&("RSA".into(), "RS256".into())));
+        assert!(kinds.contains(&("EC".into(), "ES256".into())));
+        assert!(kinds.contains(&("OKP".into(), "EdDSA".into())));
+    }
+
+    async fn rsa_key_has_at_least_2048_bits(app) {
+        let jwks = app.get_json("/jwks").await;
+        let rsa = jwks["keys"].as_array().expect("keys").iter().find(|k| k["kty"] == "RSA").expect("rsa key");
+        let n = URL_SAFE_NO_PAD.decode(rsa["n"].as_str().expect("n")).expect("base64url");
+        assert!(n.len() * 8 >= 2048);
+    }
+
+    async fn kid_is_the_rfc7638_thumbprint(app) {
+        let jwks = app.get_json("/jwks").await;
+        for key in jwks["keys"].as_array().expect("keys") {
+            assert_eq!(key["kid"].as_str().expect("kid"), thumbprint(key));
+        }
+    }
+
+    async fn private_parts_are_never_published(app) {
+        let jwks = app.get_json("/jwks").await;
+        for key in jwks["keys"].as_array().expect("keys") {
+            for private in ["d", "p", "q", "dp", "dq", "qi"] {
+                assert!(key.get(private).is_none(), "{private} published");
+            }
+        }
+    }
+
+    async fn keys_survive_a_restart(app) {
+        let before = app.get_json("/jwks").await;
+        let again = kuke_id::tokens::keys::KeyRing::load(&app.state.settings.keys_dir).expect("reload");
+        let after = serde_json::to_value(again.jwks()).expect("json");
+        let kids = |v: &serde_json::Value| {
+            let mut k: Vec<_> = v["keys"].as_array().expect("keys").iter().map(|k| k["kid"].to_string()).collect();
+            k.sort();
+            k
+        };
+        assert_eq!(kids(&before), kids(&after));
+    }
+}

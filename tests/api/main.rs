@@ -1,0 +1,15 @@
+//! The integration tests: one binary, every test against the real server on a
+//! loopback port, on SQLite and — when `KUKE_ID_TEST_POSTGRES_URL` is set — on
+//! a fresh PostgreSQL database as well.
+
+// Helpers serve many test files; not every one uses each of them.
+#[allow(dead_code)]
+#[macro_use]
+mod support;
+
+mod cli;
+mod discovery;
+mod health;
+mod http_layer;
+mod jwks;
+mod smtp_sink;

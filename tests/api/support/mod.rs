@@ -1,0 +1,180 @@
+//! `TestApp`: the real provider on `127.0.0.1:0`, a fresh database, a cookie-keeping client.
+
+pub mod cli;
+pub mod postgres;
+pub mod smtp;
+
+use std::net::SocketAddr;
+
+use kuke_id::app::App;
+use kuke_id::config::Settings;
+use kuke_id::domain::clock::Clock;
+use kuke_id::http::state::AppState;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use postgres::PgDatabase;
+
+/// Environment variable naming a PostgreSQL server (any database) for the Postgres half of the suite.
+pub const POSTGRES_ENV: &str = "KUKE_ID_TEST_POSTGRES_URL";
+
+/// Which database a test runs on.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// A SQLite file in the test's temporary folder.
+    Sqlite,
+    /// A fresh database on this PostgreSQL server (admin URL).
+    Postgres(String),
+}
+
+impl Backend {
+    /// The PostgreSQL backend, when the environment names a server.
+    pub fn postgres() -> Option<Backend> {
+        std::env::var(POSTGRES_ENV)
+            .ok()
+            .filter(|url| !url.is_empty())
+            .map(Backend::Postgres)
+    }
+}
+
+/// Declares each test twice, as `<name>::sqlite` and `<name>::postgres`; the
+/// Postgres one returns at once when no server is configured.
+macro_rules! backend_tests {
+    ($( $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block )*) => {
+        $(
+            $(#[$meta])*
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn body($app: $crate::support::TestApp) $body
+
+                #[tokio::test]
+                async fn sqlite() {
+                    body($crate::support::TestApp::spawn($crate::support::Backend::Sqlite).await).await;
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    let Some(backend) = $crate::support::Backend::postgres() else { return };
+                    body($crate::support::TestApp::spawn(backend).await).await;
+                }
+            }
+        )*
+    };
+}
+
+/// A running provider and what a test needs to talk to it.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`, also the issuer.
+    pub base: String,
+    /// Bound address.
+    pub addr: SocketAddr,
+    /// The server's shared state (store, keys, settings).
+    pub state: AppState,
+    /// The clock the server reads; tests move it forward.
+    pub clock: Clock,
+    /// Client with a cookie jar that does not follow redirects.
+    pub http: reqwest::Client,
+    /// Temporary folder with the keys (and the SQLite file).
+    pub dir: TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+    _postgres: Option<PgDatabase>,
+}
+
+/// Installs the TLS provider reqwest needs (ring only, see the crate-stack notes).
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl TestApp {
+    /// Starts the provider on `backend` with default settings.
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, "").await
+    }
+
+    /// Starts the provider with extra TOML settings.
+    pub async fn spawn_with(backend: Backend, extra_toml: &str) -> Self {
+        install_tls_provider();
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let (database_url, postgres) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}/kuke-id.db?mode=rwc", dir.path().display()),
+                None,
+            ),
+            Backend::Postgres(admin_url) => {
+                let db = PgDatabase::create(&admin_url).await;
+                (db.url.clone(), Some(db))
+            }
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let base = format!("http://{addr}");
+        // A test may name its own issuer (e.g. https) while still talking plain HTTP to the port.
+        let issuer_line = if extra_toml.contains("issuer") {
+            String::new()
+        } else {
+            format!("issuer = \"{base}\"\n")
+        };
+        let toml = format!(
+            "{issuer_line}listen = \"{addr}\"\ndatabase_url = \"{database_url}\"\nkeys_dir = \"{}\"\ndatabase_max_connections = 8\n{extra_toml}",
+            dir.path().join("keys").display()
+        );
+        let settings = Settings::from_toml(&toml).expect("test settings");
+        let clock = Clock::default();
+        let app = App::build_on(settings, clock.clone(), listener)
+            .await
+            .expect("app starts");
+        let state = app.state().clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.serve(async {
+            let _ = rx.await;
+        }));
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        Self {
+            base,
+            addr,
+            state,
+            clock,
+            http,
+            dir,
+            shutdown: Some(tx),
+            server: Some(server),
+            _postgres: postgres,
+        }
+    }
+
+    /// Absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GET `path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// GET `path` and parse the JSON body.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        self.get(path).await.json().await.expect("JSON body")
+    }
+
+    /// Sends the shutdown signal and waits for the server to finish in-flight requests.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.server.take() {
+            Some(handle) => handle.await.expect("server task"),
+            None => Ok(()),
+        }
+    }
+}
