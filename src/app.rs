@@ -9,7 +9,8 @@ use tokio::net::TcpListener;
 
 use crate::config::Settings;
 use crate::domain::clock::Clock;
-use crate::http::{self, state::AppState};
+use crate::http;
+use crate::state::AppState;
 use crate::store::{Store, StoreError};
 use crate::tokens::keys::{KeyError, KeyRing};
 
@@ -100,6 +101,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let reload = tokio::spawn(reload_keys(self.state.clone()));
+        let backchannel = tokio::spawn(deliver_backchannel_logouts(self.state.clone()));
         let router = http::router(self.state.clone());
         let result = axum::serve(
             self.listener,
@@ -108,6 +110,7 @@ impl App {
         .with_graceful_shutdown(shutdown)
         .await;
         reload.abort();
+        backchannel.abort();
         result
     }
 }
@@ -150,6 +153,25 @@ async fn reload_keys(state: AppState) {
                 tracing::warn!(%error, "cannot reload signing keys; keeping the loaded ones")
             }
             Err(error) => tracing::warn!(%error, "key reload task failed"),
+        }
+    }
+}
+
+/// Every node delivers due back-channel logout tokens; claiming in the database
+/// keeps two nodes from sending the same one.
+async fn deliver_backchannel_logouts(state: AppState) {
+    let http = match reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build() {
+        Ok(http) => http,
+        Err(error) => {
+            tracing::error!(%error, "cannot build the HTTP client for back-channel logout");
+            return;
+        }
+    };
+    let mut interval = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        interval.tick().await;
+        if let Err(error) = crate::flows::backchannel::deliver_due(&state, &http).await {
+            tracing::warn!(%error, "back-channel logout delivery round failed");
         }
     }
 }

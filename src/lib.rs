@@ -8,6 +8,7 @@
 //! - [`domain`]: pure types and rules, no I/O.
 //! - [`tokens`]: signing keys, the JWK set and random tokens with their stored hashes.
 //! - [`store`]: the only module that talks to the database.
+//! - [`state`]: the shared state flows and handlers work with.
 //! - [`cli`]: the `kuke-id` command line.
 //! - [`telemetry`]: logging setup.
 
@@ -18,5 +19,7 @@ pub mod domain;
 pub mod flows;
 pub mod http;
 pub mod store;
+pub mod rp_http;
+pub mod state;
 pub mod telemetry;
 pub mod tokens;

@@ -44,6 +44,9 @@ pub enum ClientsCommand {
         /// Extra scope the client may request (repeat for several).
         #[arg(long = "scope", value_name = "SCOPE")]
         scopes: Vec<String>,
+        /// OIDC Back-Channel Logout endpoint of the client.
+        #[arg(long, value_name = "URI")]
+        backchannel_logout_uri: Option<String>,
     },
     /// List registered clients.
     List,
@@ -80,6 +83,7 @@ pub async fn run(settings: Settings, command: ClientsCommand) -> anyhow::Result<
             id_token_alg,
             client_credentials,
             scopes,
+            backchannel_logout_uri,
         } => {
             if public && client_credentials {
                 bail!("a public client cannot use client_credentials: it has no secret");
@@ -103,6 +107,7 @@ pub async fn run(settings: Settings, command: ClientsCommand) -> anyhow::Result<
                     Vec::new()
                 },
                 scopes,
+                backchannel_logout_uri,
             };
             let registered = clients::register(&store, &clock, "cli", request).await?;
             print_client(&registered.client);

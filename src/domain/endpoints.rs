@@ -14,3 +14,25 @@ pub const READYZ: &str = "/readyz";
 pub fn url(issuer: &str, path: &str) -> String {
     format!("{issuer}{path}")
 }
+/// OIDC Core §3.1.2 authorization endpoint.
+pub const AUTHORIZE: &str = "/authorize";
+/// Where a parked authorization request continues after sign-in or consent.
+pub const AUTHORIZE_RESUME: &str = "/authorize/resume";
+/// RFC 6749 §3.2 token endpoint.
+pub const TOKEN: &str = "/token";
+/// OIDC Core §5.3 UserInfo endpoint.
+pub const USERINFO: &str = "/userinfo";
+/// RFC 7662 introspection endpoint.
+pub const INTROSPECT: &str = "/introspect";
+/// RFC 7009 revocation endpoint.
+pub const REVOKE: &str = "/revoke";
+/// RP-Initiated Logout 1.0 end-session endpoint.
+pub const END_SESSION: &str = "/logout";
+/// The logout confirmation form's target.
+pub const END_SESSION_CONFIRM: &str = "/logout/confirm";
+/// Consent page for third-party clients.
+pub const CONSENT: &str = "/consent";
+/// The hosted sign-in page.
+pub const SIGN_IN: &str = "/login";
+/// Static CSS and images.
+pub const ASSETS: &str = "/assets/{file}";

@@ -5,4 +5,7 @@ pub mod client;
 pub mod clock;
 pub mod endpoints;
 pub mod login_number;
+pub mod oauth;
+pub mod session;
+pub mod user;
 pub mod signing_alg;

@@ -30,6 +30,8 @@ pub struct Registration {
     pub extra_grant_types: Vec<String>,
     /// Extra scopes beyond the OIDC ones (admin scopes).
     pub scopes: Vec<String>,
+    /// OIDC Back-Channel Logout 1.0 endpoint.
+    pub backchannel_logout_uri: Option<String>,
 }
 
 /// Why a registration failed.
@@ -106,7 +108,7 @@ pub async fn register(
         grant_types,
         scopes: request.scopes,
         id_token_alg: request.id_token_alg,
-        backchannel_logout_uri: None,
+        backchannel_logout_uri: request.backchannel_logout_uri,
         secret_hash: secret.as_deref().map(opaque::hash),
     };
     let now = clock.now();

@@ -1,9 +1,19 @@
 //! Use cases, one per public function. A flow reads the clock once, opens the
 //! transaction, applies the domain rules and commits; it never sees axum types.
 
+pub mod access;
+pub mod authorize;
+pub mod backchannel;
+pub mod client_auth;
 pub mod clients;
 pub mod demo;
 pub mod discovery;
+pub mod introspect;
+pub mod logout;
+pub mod revoke;
+pub mod session;
+pub mod token;
+pub mod userinfo;
 
 use crate::store::StoreError;
 

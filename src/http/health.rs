@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::state::AppState;
+use crate::state::AppState;
 
 /// `GET /healthz`: the process serves requests.
 pub async fn healthz() -> Json<Value> {

@@ -1,9 +1,16 @@
 //! The HTTP layer: the only code that knows axum, headers and status codes.
 
+pub mod assets;
+pub mod cookies;
 pub mod errors;
+pub mod form;
 pub mod health;
+pub mod journey;
 pub mod oidc;
-pub mod state;
+pub mod render;
+#[cfg(feature = "test-support")]
+pub mod test_support;
+
 
 use std::time::Duration;
 
@@ -22,7 +29,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::domain::endpoints;
-use state::AppState;
+use crate::state::AppState;
 
 /// Header carrying the request id (taken from the caller when present, else generated).
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -33,7 +40,12 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route(endpoints::HEALTHZ, get(health::healthz))
         .route(endpoints::READYZ, get(health::readyz))
-        .merge(oidc::router())
+        .route(endpoints::ASSETS, get(assets::get))
+        .route(endpoints::SIGN_IN, get(journey::sign_in::get))
+        .merge(oidc::router());
+    #[cfg(feature = "test-support")]
+    let routes = routes.route(test_support::SIGN_IN, axum::routing::post(test_support::sign_in));
+    let routes = routes
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed)
         .with_state(state);
@@ -55,7 +67,7 @@ pub fn router(state: AppState) -> Router {
         .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
         .layer(security_header(
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, hsts))
         .layer(middleware::from_fn(explain_oversized_body))

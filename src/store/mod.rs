@@ -2,9 +2,17 @@
 //! connection (the pool or a transaction), so a flow decides the transaction.
 
 pub mod audit;
+pub mod backchannel;
+pub mod authorization_codes;
+pub mod authorization_requests;
 pub mod clients;
+pub mod consents;
 pub mod entities;
+pub mod grants;
 pub mod organizations;
+pub mod refresh_tokens;
+pub mod revoked_access_tokens;
+pub mod sessions;
 pub mod users;
 
 use std::time::Duration;

@@ -83,3 +83,52 @@ pub async fn login_exists(conn: &impl ConnectionTrait, login: &str) -> Result<bo
         .await?
         .is_some())
 }
+
+/// An account with its organisation.
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<crate::domain::user::User>, StoreError> {
+    let Some(row) = users::Entity::find_by_id(id).one(conn).await? else { return Ok(None) };
+    Ok(Some(to_domain(conn, row).await?))
+}
+
+/// An account by its login number.
+pub async fn find_by_login(conn: &impl ConnectionTrait, login: &str) -> Result<Option<crate::domain::user::User>, StoreError> {
+    let Some(row) = users::Entity::find().filter(users::Column::Login.eq(login)).one(conn).await? else {
+        return Ok(None);
+    };
+    Ok(Some(to_domain(conn, row).await?))
+}
+
+/// Sets the journey status (`imported`, `invited`, `active`).
+pub async fn set_status(conn: &impl ConnectionTrait, id: Uuid, status: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+    use sea_orm::sea_query::Expr;
+    users::Entity::update_many()
+        .col_expr(users::Column::Status, Expr::value(status))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+async fn to_domain(conn: &impl ConnectionTrait, row: users::Model) -> Result<crate::domain::user::User, StoreError> {
+    use super::entities::organizations;
+    let organization = match row.organization_id {
+        Some(org) => organizations::Entity::find_by_id(org)
+            .one(conn)
+            .await?
+            .map(|o| crate::domain::user::Organization { id: o.id, name: o.name }),
+        None => None,
+    };
+    Ok(crate::domain::user::User {
+        id: row.id,
+        login: row.login,
+        email: row.email,
+        given_name: row.given_name,
+        family_name: row.family_name,
+        role: row.role,
+        idp_admin: row.idp_admin,
+        organization,
+        status: row.status,
+        disabled: row.disabled,
+    })
+}

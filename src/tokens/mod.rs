@@ -1,4 +1,7 @@
-//! Signing keys, the public JWK set, and random opaque tokens.
+//! Signing keys, the public JWK set, the JWTs kuke-id issues, and random opaque tokens.
 
+pub mod access_token;
+pub mod id_token;
+pub mod jwt;
 pub mod keys;
 pub mod opaque;

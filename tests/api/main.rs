@@ -12,4 +12,5 @@ mod discovery;
 mod health;
 mod http_layer;
 mod jwks;
+mod oidc_flow;
 mod smtp_sink;

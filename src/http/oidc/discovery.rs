@@ -6,7 +6,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 
 use crate::flows::discovery;
-use crate::http::state::AppState;
+use crate::state::AppState;
 
 /// The provider metadata, cacheable for a few minutes.
 pub async fn get(State(state): State<AppState>) -> impl IntoResponse {

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 
-use crate::http::state::AppState;
+use crate::state::AppState;
 
 /// The JWK set; short cache so that a rotation is seen quickly.
 pub async fn get(State(state): State<AppState>) -> impl IntoResponse {

@@ -1,6 +1,8 @@
 //! `TestApp`: the real provider on `127.0.0.1:0`, a fresh database, a cookie-keeping client.
 
 pub mod cli;
+pub mod fixtures;
+pub mod rp;
 pub mod postgres;
 pub mod smtp;
 
@@ -9,7 +11,7 @@ use std::net::SocketAddr;
 use kuke_id::app::App;
 use kuke_id::config::Settings;
 use kuke_id::domain::clock::Clock;
-use kuke_id::http::state::AppState;
+use kuke_id::state::AppState;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;

@@ -1,4 +1,4 @@
-//! Shared state of the HTTP layer.
+//! The state flows and handlers share: settings, store, clock and keys.
 
 use std::sync::{Arc, RwLock};
 

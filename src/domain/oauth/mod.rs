@@ -1,0 +1,6 @@
+//! OAuth 2.0 / OpenID Connect protocol rules that need no I/O.
+
+pub mod error;
+pub mod pkce;
+pub mod prompt;
+pub mod scope;

@@ -1,0 +1,136 @@
+//! An account as the protocol sees it, and the claims each scope releases.
+
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use super::oauth::scope;
+
+/// The account fields claims are made from.
+#[derive(Debug, Clone)]
+pub struct User {
+    /// Stable opaque id: the `sub` of every token (never the login or the e-mail).
+    pub id: Uuid,
+    /// Six-digit login number.
+    pub login: String,
+    /// E-mail address.
+    pub email: String,
+    /// First name.
+    pub given_name: String,
+    /// Last name.
+    pub family_name: String,
+    /// `administrator` or `user` in the customer organisation.
+    pub role: String,
+    /// May use the admin API.
+    pub idp_admin: bool,
+    /// The customer organisation.
+    pub organization: Option<Organization>,
+    /// Journey state: `imported`, `invited`, `active`.
+    pub status: String,
+    /// Disabled by an administrator.
+    pub disabled: bool,
+}
+
+/// A customer organisation.
+#[derive(Debug, Clone)]
+pub struct Organization {
+    /// kuke-id's id.
+    pub id: Uuid,
+    /// Display name.
+    pub name: String,
+}
+
+impl User {
+    /// Whether the account may hold a session and receive tokens.
+    pub fn can_sign_in(&self) -> bool {
+        self.status == "active" && !self.disabled
+    }
+
+    /// The `sub` claim.
+    pub fn subject(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+/// Claims released for `scope` (space-separated), `sub` always included:
+/// `profile` → name, given_name, family_name; `email` → email, email_verified
+/// (verified: the address received the activation link); `organization` →
+/// organization {id, name}; `role` → role (+ `idp-admin` in roles for admins).
+pub fn claims_for(user: &User, granted_scope: &str) -> Map<String, Value> {
+    let mut claims = Map::new();
+    claims.insert("sub".into(), json!(user.subject()));
+    if scope::contains(granted_scope, "profile") {
+        claims.insert("name".into(), json!(format!("{} {}", user.given_name, user.family_name).trim()));
+        claims.insert("given_name".into(), json!(user.given_name));
+        claims.insert("family_name".into(), json!(user.family_name));
+    }
+    if scope::contains(granted_scope, "email") {
+        claims.insert("email".into(), json!(user.email));
+        claims.insert("email_verified".into(), json!(user.status == "active"));
+    }
+    if scope::contains(granted_scope, "organization")
+        && let Some(org) = &user.organization
+    {
+        claims.insert("organization".into(), json!({"id": org.id.to_string(), "name": org.name}));
+    }
+    if scope::contains(granted_scope, "role") {
+        claims.insert("role".into(), json!(user.role));
+        if user.idp_admin {
+            claims.insert("roles".into(), json!(["idp-admin"]));
+        }
+    }
+    claims
+}
+
+/// Every claim name kuke-id can release (discovery `claims_supported`).
+pub const CLAIMS_SUPPORTED: [&str; 22] = [
+    "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "at_hash", "sid",
+    "name", "given_name", "family_name", "email", "email_verified", "organization", "role", "roles",
+    "locale", "updated_at",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user() -> User {
+        User {
+            id: Uuid::nil(),
+            login: "123456".into(),
+            email: "jan@example.com".into(),
+            given_name: "Jan".into(),
+            family_name: "Kowalski".into(),
+            role: "administrator".into(),
+            idp_admin: false,
+            organization: Some(Organization { id: Uuid::nil(), name: "ACME".into() }),
+            status: "active".into(),
+            disabled: false,
+        }
+    }
+
+    #[test]
+    fn openid_alone_releases_only_sub() {
+        let claims = claims_for(&user(), "openid");
+        assert_eq!(claims.keys().collect::<Vec<_>>(), vec!["sub"]);
+    }
+
+    #[test]
+    fn sub_is_never_the_login_or_email() {
+        let claims = claims_for(&user(), "openid");
+        assert_ne!(claims["sub"], "123456");
+        assert_ne!(claims["sub"], "jan@example.com");
+    }
+
+    #[test]
+    fn profile_releases_names() {
+        let claims = claims_for(&user(), "openid profile");
+        assert_eq!(claims["name"], "Jan Kowalski");
+        assert!(claims.get("email").is_none());
+    }
+
+    #[test]
+    fn organization_and_role_have_their_own_scopes() {
+        let claims = claims_for(&user(), "openid organization role");
+        assert_eq!(claims["organization"]["name"], "ACME");
+        assert_eq!(claims["role"], "administrator");
+    }
+}

@@ -1,0 +1,28 @@
+//! Checking a presented access token: signature, expiry, revocation list and
+//! grant (shared by userinfo, introspection and the admin API).
+
+use uuid::Uuid;
+
+use super::Internal;
+use crate::state::AppState;
+use crate::store;
+use crate::tokens::access_token::{self, AccessClaims};
+
+/// Verifies `token`; `None` when it is not (or no longer) valid.
+pub async fn check(state: &AppState, token: &str) -> Result<Option<AccessClaims>, Internal> {
+    let Ok(claims) = access_token::verify(&state.keys(), &state.settings.issuer, token) else {
+        return Ok(None);
+    };
+    let conn = state.store.conn();
+    if store::revoked_access_tokens::contains(conn, &claims.jti).await? {
+        return Ok(None);
+    }
+    if let Some(gid) = claims.gid.as_deref() {
+        let Ok(gid) = Uuid::parse_str(gid) else { return Ok(None) };
+        let live = store::grants::find(conn, gid).await?.is_some_and(|g| g.revoked_at.is_none());
+        if !live {
+            return Ok(None);
+        }
+    }
+    Ok(Some(claims))
+}

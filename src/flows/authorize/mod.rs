@@ -1,0 +1,309 @@
+//! The authorization endpoint's use cases (OIDC Core §3.1.2): validate a request,
+//! then issue a code at once (valid session, consent not needed) or park the
+//! request until the user has signed in or consented.
+//!
+//! ```text
+//! start ──checks──▶ error page (client / redirect_uri bad)
+//!   │               error redirect (anything else bad)
+//!   ▼
+//! decide ──no valid session / prompt=login / max_age passed──▶ SignIn ─┐
+//!   │    ──third-party client without consent──────────────▶ Consent ─┤
+//!   ▼                                                                  │
+//! code redirect ◀──────────────── resume (after sign-in / consent) ◀───┘
+//! ```
+
+pub mod checks;
+pub mod request;
+
+use time::OffsetDateTime;
+
+use super::Internal;
+use crate::domain::client::Client;
+use crate::domain::oauth::error::{ErrorCode, OAuthError};
+use crate::domain::oauth::scope;
+use crate::domain::session::Session;
+use crate::domain::user::User;
+use crate::state::AppState;
+use crate::store::{self, authorization_codes::NewCode};
+use crate::tokens::{id_token, opaque};
+use checks::Params;
+use request::{AuthRequest, ClientResponse, Outcome, PageError, Redirect};
+
+/// How long a parked request waits for the user.
+const PENDING_TTL: time::Duration = time::Duration::minutes(30);
+/// RFC 9700 §4.2.1 recommends short code lifetimes; OIDC conformance allows 60 s.
+const CODE_TTL: time::Duration = time::Duration::seconds(60);
+
+/// Validates a fresh request from the browser and decides what happens next.
+pub async fn start(state: &AppState, pairs: Vec<(String, String)>, session_cookie: Option<&str>) -> Result<Outcome, Internal> {
+    let params = Params::new(pairs);
+    let client_id = match checks::client_id(&params) {
+        Ok(id) => id,
+        Err(page) => return Ok(Outcome::ErrorPage(page)),
+    };
+    let Some(client) = store::clients::find(state.store.conn(), client_id).await? else {
+        return Ok(Outcome::ErrorPage(PageError::UnknownClient));
+    };
+    let redirect_uri = match checks::redirect_uri(&params, &client) {
+        Ok(uri) => uri,
+        Err(page) => return Ok(Outcome::ErrorPage(page)),
+    };
+    let issuer = state.settings.issuer.as_str();
+    let mode = match checks::response_mode(&params) {
+        Ok(mode) => mode,
+        Err((mode, error)) => {
+            let redirect = Redirect { redirect_uri, mode, state: params.get("state"), issuer };
+            return Ok(Outcome::Respond(ClientResponse::error(&redirect, &error)));
+        }
+    };
+    let redirect = Redirect { redirect_uri, mode, state: params.get("state"), issuer };
+    let request = match validate(state, &params, &client, redirect_uri, mode) {
+        Ok(request) => request,
+        Err(error) => return Ok(Outcome::Respond(ClientResponse::error(&redirect, &error))),
+    };
+    let session = super::session::current(state, session_cookie).await?;
+    decide(state, &client, request, None, session).await
+}
+
+/// Continues a parked request after sign-in or consent.
+pub async fn resume(state: &AppState, handle: &str, session_cookie: Option<&str>) -> Result<Outcome, Internal> {
+    let Some((id, request, client)) = load_parked(state, handle).await? else {
+        return Ok(Outcome::ErrorPage(PageError::RequestExpired));
+    };
+    let session = super::session::current(state, session_cookie).await?;
+    decide(state, &client, request, Some((id, handle.to_string())), session).await
+}
+
+/// Records the user's answer on the consent page, then continues the request.
+pub async fn answer_consent(state: &AppState, handle: &str, allow: bool, session_cookie: Option<&str>) -> Result<Outcome, Internal> {
+    let Some((id, mut request, client)) = load_parked(state, handle).await? else {
+        return Ok(Outcome::ErrorPage(PageError::RequestExpired));
+    };
+    let Some((_, user)) = super::session::current(state, session_cookie).await? else {
+        return decide(state, &client, request, Some((id, handle.to_string())), None).await;
+    };
+    let now = state.clock.now();
+    let redirect = redirect_of(state, &request);
+    if !allow {
+        let tx = state.store.begin().await?;
+        let first = store::authorization_requests::complete(tx.conn(), id, now).await?;
+        tx.commit().await?;
+        if !first {
+            return Ok(Outcome::ErrorPage(PageError::RequestExpired));
+        }
+        let error = OAuthError::new(ErrorCode::AccessDenied, "the user declined");
+        return Ok(Outcome::Respond(ClientResponse::error(&redirect, &error)));
+    }
+    request.consented = true;
+    let tx = state.store.begin().await?;
+    store::consents::upsert(tx.conn(), user.id, &client.id, &request.scope, now).await?;
+    store::authorization_requests::update_parameters(tx.conn(), id, &to_json(&request)).await?;
+    tx.commit().await?;
+    let session = super::session::current(state, session_cookie).await?;
+    decide(state, &client, request, Some((id, handle.to_string())), session).await
+}
+
+/// What the consent page shows for a parked request.
+pub struct ConsentView {
+    /// The client asking.
+    pub client_name: String,
+    /// Scopes it asks for.
+    pub scopes: Vec<String>,
+    /// Preferred languages.
+    pub ui_locales: Option<String>,
+}
+
+/// The consent page's content, if the request is still waiting.
+pub async fn consent_view(state: &AppState, handle: &str) -> Result<Option<ConsentView>, Internal> {
+    Ok(load_parked(state, handle).await?.map(|(_, request, client)| ConsentView {
+        client_name: client.name,
+        scopes: scope::parse(&request.scope),
+        ui_locales: request.ui_locales,
+    }))
+}
+
+/// The parked request's preferred languages and login hint, for the sign-in page.
+pub async fn sign_in_view(state: &AppState, handle: &str) -> Result<Option<AuthRequest>, Internal> {
+    Ok(load_parked(state, handle).await?.map(|(_, request, _)| request))
+}
+
+fn validate(state: &AppState, params: &Params, client: &Client, redirect_uri: &str, mode: request::ResponseMode) -> Result<AuthRequest, OAuthError> {
+    checks::no_repeated(params)?;
+    checks::no_request_object(params)?;
+    checks::response_type(params, client)?;
+    let scope = checks::scope(params, client)?;
+    let code_challenge = checks::pkce(params, client)?;
+    let prompt = checks::prompt(params)?;
+    let max_age = checks::max_age(params)?;
+    let hint_subject = match params.get("id_token_hint") {
+        None => None,
+        Some(hint) => Some(
+            id_token::verify_hint(&state.keys(), &state.settings.issuer, hint)
+                .map_err(|_| OAuthError::invalid_request("id_token_hint is not a valid ID token of this issuer"))?
+                .sub,
+        ),
+    };
+    Ok(AuthRequest {
+        client_id: client.id.clone(),
+        redirect_uri: redirect_uri.to_string(),
+        response_mode: mode,
+        scope,
+        state: checks::bounded(params, "state")?,
+        nonce: checks::bounded(params, "nonce")?,
+        code_challenge,
+        prompt,
+        max_age,
+        login_hint: checks::bounded(params, "login_hint")?,
+        ui_locales: checks::bounded(params, "ui_locales")?,
+        acr_values: checks::bounded(params, "acr_values")?,
+        hint_subject,
+        consented: false,
+        created_at: state.clock.now().unix_timestamp(),
+    })
+}
+
+/// The one place that decides what a request needs next. `parked` is the stored
+/// request (id, handle) when resuming.
+async fn decide(
+    state: &AppState,
+    client: &Client,
+    request: AuthRequest,
+    parked: Option<(uuid::Uuid, String)>,
+    session: Option<(Session, User)>,
+) -> Result<Outcome, Internal> {
+    let now = state.clock.now();
+    let prompt = request.prompt();
+    let redirect = redirect_of(state, &request);
+    let needs_sign_in = match &session {
+        None => true,
+        Some((session, user)) => {
+            let authenticated_for_this_request = session.auth_time.unix_timestamp() >= request.created_at;
+            let too_old = request.max_age.is_some_and(|max| (now - session.auth_time).whole_seconds() > max);
+            let other_user = request.hint_subject.as_deref().is_some_and(|sub| sub != user.subject());
+            !authenticated_for_this_request && (prompt.login || too_old || other_user)
+        }
+    };
+    if needs_sign_in {
+        if prompt.none {
+            let error = OAuthError::new(ErrorCode::LoginRequired, "the user is not signed in");
+            return finish_with_error(state, parked, &redirect, error).await;
+        }
+        let handle = park(state, &request, parked).await?;
+        return Ok(Outcome::SignIn { handle, login_hint: request.login_hint.clone(), ui_locales: request.ui_locales.clone() });
+    }
+    let Some((session, user)) = session else {
+        return Ok(Outcome::ErrorPage(PageError::Internal));
+    };
+    if !client.first_party && !request.consented {
+        let consented = store::consents::find(state.store.conn(), user.id, &client.id).await?;
+        let covered = consented.is_some_and(|granted| scope::parse(&request.scope).iter().all(|s| scope::contains(&granted, s)));
+        if prompt.consent || !covered {
+            if prompt.none {
+                let error = OAuthError::new(ErrorCode::ConsentRequired, "the user has not consented");
+                return finish_with_error(state, parked, &redirect, error).await;
+            }
+            let handle = park(state, &request, parked).await?;
+            return Ok(Outcome::Consent { handle });
+        }
+    }
+    issue_code(state, &request, parked, &redirect, &session, &user, now).await
+}
+
+async fn issue_code(
+    state: &AppState,
+    request: &AuthRequest,
+    parked: Option<(uuid::Uuid, String)>,
+    redirect: &Redirect<'_>,
+    session: &Session,
+    user: &User,
+    now: OffsetDateTime,
+) -> Result<Outcome, Internal> {
+    let code = opaque::random_token();
+    let tx = state.store.begin().await?;
+    if let Some((id, _)) = &parked
+        && !store::authorization_requests::complete(tx.conn(), *id, now).await?
+    {
+        // Finished by another tab or a replayed resume: never issue a second code.
+        return Ok(Outcome::ErrorPage(PageError::RequestExpired));
+    }
+    store::authorization_codes::insert(
+        tx.conn(),
+        NewCode {
+            code_hash: &opaque::hash(&code),
+            client_id: &request.client_id,
+            user_id: user.id,
+            session_id: Some(session.id),
+            redirect_uri: &request.redirect_uri,
+            scope: &request.scope,
+            nonce: request.nonce.as_deref(),
+            code_challenge: request.code_challenge.as_deref(),
+            auth_time: session.auth_time,
+            amr: &session.amr,
+            acr: session.acr.as_deref(),
+            expires_at: now + CODE_TTL,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Outcome::Respond(ClientResponse::code(redirect, code)))
+}
+
+async fn finish_with_error(
+    state: &AppState,
+    parked: Option<(uuid::Uuid, String)>,
+    redirect: &Redirect<'_>,
+    error: OAuthError,
+) -> Result<Outcome, Internal> {
+    if let Some((id, _)) = parked {
+        let tx = state.store.begin().await?;
+        store::authorization_requests::complete(tx.conn(), id, state.clock.now()).await?;
+        tx.commit().await?;
+    }
+    Ok(Outcome::Respond(ClientResponse::error(redirect, &error)))
+}
+
+/// Stores the request (unless it is stored already) and returns its handle.
+async fn park(state: &AppState, request: &AuthRequest, parked: Option<(uuid::Uuid, String)>) -> Result<String, Internal> {
+    if let Some((_, handle)) = parked {
+        return Ok(handle);
+    }
+    let handle = opaque::random_token();
+    let now = state.clock.now();
+    let tx = state.store.begin().await?;
+    store::authorization_requests::insert(tx.conn(), &opaque::hash(&handle), &request.client_id, &to_json(request), now, now + PENDING_TTL)
+        .await?;
+    tx.commit().await?;
+    Ok(handle)
+}
+
+async fn load_parked(state: &AppState, handle: &str) -> Result<Option<(uuid::Uuid, AuthRequest, Client)>, Internal> {
+    if handle.len() != 43 {
+        return Ok(None);
+    }
+    let conn = state.store.conn();
+    let Some(stored) = store::authorization_requests::find_by_handle_hash(conn, &opaque::hash(handle)).await? else {
+        return Ok(None);
+    };
+    if stored.completed_at.is_some() || stored.expires_at <= state.clock.now() {
+        return Ok(None);
+    }
+    let Ok(request) = serde_json::from_str::<AuthRequest>(&stored.parameters) else {
+        return Ok(None);
+    };
+    let Some(client) = store::clients::find(conn, &stored.client_id).await? else { return Ok(None) };
+    Ok(Some((stored.id, request, client)))
+}
+
+fn redirect_of<'a>(state: &'a AppState, request: &'a AuthRequest) -> Redirect<'a> {
+    Redirect {
+        redirect_uri: &request.redirect_uri,
+        mode: request.response_mode,
+        state: request.state.as_deref(),
+        issuer: &state.settings.issuer,
+    }
+}
+
+fn to_json(request: &AuthRequest) -> String {
+    serde_json::to_string(request).unwrap_or_default()
+}

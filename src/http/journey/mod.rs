@@ -1,0 +1,3 @@
+//! The hosted sign-in pages.
+
+pub mod sign_in;

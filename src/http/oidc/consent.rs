@@ -1,0 +1,50 @@
+//! `GET|POST /consent`: third-party clients ask the user before receiving data.
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use minijinja::context;
+
+use super::authorize::{ResumeQuery, respond};
+use crate::flows::authorize;
+use crate::http::render::PageContext;
+use crate::http::{cookies, form};
+use crate::state::AppState;
+
+/// `GET /consent?request=…`.
+pub async fn get(State(state): State<AppState>, jar: CookieJar, mut page: PageContext, Query(query): Query<ResumeQuery>) -> Response {
+    let handle = query.request.unwrap_or_default();
+    let view = match authorize::consent_view(&state, &handle).await {
+        Ok(Some(view)) => view,
+        Ok(None) => return page.error(StatusCode::BAD_REQUEST, "error_expired_request").into_response(),
+        Err(error) => {
+            tracing::error!(%error, "consent page failed");
+            return page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response();
+        }
+    };
+    page.prefer(view.ui_locales.as_deref());
+    let (csrf, set_cookie) = cookies::csrf_token(&jar, state.settings.is_https());
+    let mut response = page
+        .page("pages/consent.html", context! { client_name => view.client_name, scopes => view.scopes, csrf, handle })
+        .into_response();
+    if let Some(cookie) = set_cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// `POST /consent`: allow or deny.
+pub async fn post(State(state): State<AppState>, jar: CookieJar, page: PageContext, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(fields) = form::is_form(&headers).then(|| form::parse(&body)).flatten() else {
+        return page.error(StatusCode::BAD_REQUEST, "error_expired_request").into_response();
+    };
+    if !cookies::csrf_ok(&jar, form::first(&fields, "csrf")) {
+        return page.error(StatusCode::FORBIDDEN, "error_csrf").into_response();
+    }
+    let handle = form::first(&fields, "request").unwrap_or_default();
+    let allow = form::first(&fields, "decision") == Some("allow");
+    let outcome = authorize::answer_consent(&state, handle, allow, cookies::session(&jar).as_deref()).await;
+    respond(page, outcome)
+}

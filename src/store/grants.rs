@@ -1,0 +1,88 @@
+//! Grants: what a client received, the family of its refresh tokens.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::StoreError;
+use super::entities::{grants, refresh_tokens};
+
+pub use grants::Model as GrantRow;
+
+/// A grant to create.
+pub struct NewGrant<'a> {
+    /// The client.
+    pub client_id: &'a str,
+    /// The account (none for client_credentials).
+    pub user_id: Option<Uuid>,
+    /// The browser session it came from.
+    pub session_id: Option<Uuid>,
+    /// Granted scope.
+    pub scope: &'a str,
+    /// When the user authenticated.
+    pub auth_time: Option<OffsetDateTime>,
+    /// Authentication methods (JSON list).
+    pub amr: Option<String>,
+    /// Authentication context class.
+    pub acr: Option<&'a str>,
+    /// Survives the end of the browser session (`offline_access`).
+    pub offline: bool,
+}
+
+/// Creates a grant.
+pub async fn insert(conn: &impl ConnectionTrait, new: NewGrant<'_>, now: OffsetDateTime) -> Result<Uuid, StoreError> {
+    let id = Uuid::now_v7();
+    grants::ActiveModel {
+        id: Set(id),
+        client_id: Set(new.client_id.to_string()),
+        user_id: Set(new.user_id),
+        session_id: Set(new.session_id),
+        scope: Set(new.scope.to_string()),
+        auth_time: Set(new.auth_time),
+        amr: Set(new.amr),
+        acr: Set(new.acr.map(str::to_string)),
+        created_at: Set(now),
+        revoked_at: Set(None),
+        offline: Set(new.offline),
+    }
+    .insert(conn)
+    .await?;
+    Ok(id)
+}
+
+/// One grant.
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<GrantRow>, StoreError> {
+    Ok(grants::Entity::find_by_id(id).one(conn).await?)
+}
+
+/// Revokes a grant and every refresh token of its family.
+pub async fn revoke(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<(), StoreError> {
+    grants::Entity::update_many()
+        .col_expr(grants::Column::RevokedAt, Expr::value(now))
+        .filter(grants::Column::Id.eq(id))
+        .filter(grants::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_tokens::Column::GrantId.eq(id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Grants that came from a browser session (for logout).
+pub async fn for_session(conn: &impl ConnectionTrait, session_id: Uuid) -> Result<Vec<GrantRow>, StoreError> {
+    Ok(grants::Entity::find().filter(grants::Column::SessionId.eq(session_id)).all(conn).await?)
+}
+
+/// Every live grant of an account.
+pub async fn for_user(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<GrantRow>, StoreError> {
+    Ok(grants::Entity::find()
+        .filter(grants::Column::UserId.eq(user_id))
+        .filter(grants::Column::RevokedAt.is_null())
+        .all(conn)
+        .await?)
+}

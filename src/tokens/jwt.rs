@@ -1,0 +1,72 @@
+//! Signing and verifying JWTs with the key ring.
+
+use jsonwebtoken::{Header, Validation, decode, decode_header, encode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::keys::{KeyRing, jwt_alg};
+use crate::domain::signing_alg::SigningAlg;
+
+/// Why a JWT was not issued or not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum JwtError {
+    /// No active key of that algorithm.
+    #[error("no active {0} signing key")]
+    NoKey(SigningAlg),
+    /// Signing failed.
+    #[error("signing failed: {0}")]
+    Sign(String),
+    /// The token is malformed, forged, expired, or for someone else.
+    #[error("invalid token: {0}")]
+    Invalid(String),
+}
+
+/// Signs `claims` with the active key of `alg`, setting `kid` and `typ`.
+pub fn sign(keys: &KeyRing, alg: SigningAlg, typ: &str, claims: &impl Serialize) -> Result<String, JwtError> {
+    let key = keys.active(alg).ok_or(JwtError::NoKey(alg))?;
+    let mut header = Header::new(key.algorithm());
+    header.kid = Some(key.kid.clone());
+    header.typ = Some(typ.to_string());
+    encode(&header, claims, key.encoding_key()).map_err(|e| JwtError::Sign(e.to_string()))
+}
+
+/// What to check besides the signature.
+pub struct Expect<'a> {
+    /// Required `typ` header (case-insensitive), if any.
+    pub typ: Option<&'a str>,
+    /// Required issuer.
+    pub issuer: &'a str,
+    /// Required audience; `None` skips the check.
+    pub audience: Option<&'a str>,
+    /// Whether an expired token is refused (false for `id_token_hint`).
+    pub check_exp: bool,
+}
+
+/// Verifies a JWT signed by one of our published keys and returns its claims.
+pub fn verify<T: DeserializeOwned>(keys: &KeyRing, token: &str, expect: &Expect<'_>) -> Result<T, JwtError> {
+    let invalid = |e: jsonwebtoken::errors::Error| JwtError::Invalid(e.to_string());
+    let header = decode_header(token).map_err(invalid)?;
+    if let Some(typ) = expect.typ
+        && !header.typ.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(typ))
+    {
+        return Err(JwtError::Invalid(format!("typ is not {typ}")));
+    }
+    let kid = header.kid.ok_or_else(|| JwtError::Invalid("no kid".into()))?;
+    let key = keys.by_kid(&kid).ok_or_else(|| JwtError::Invalid("unknown kid".into()))?;
+    if header.alg != jwt_alg(key.alg) {
+        return Err(JwtError::Invalid("algorithm does not match the key".into()));
+    }
+    let decoding = jsonwebtoken::DecodingKey::from_jwk(key.public_jwk()).map_err(invalid)?;
+    let mut validation = Validation::new(header.alg);
+    validation.leeway = 5;
+    validation.set_issuer(&[expect.issuer]);
+    validation.validate_exp = expect.check_exp;
+    match expect.audience {
+        Some(aud) => validation.set_audience(&[aud]),
+        None => validation.validate_aud = false,
+    }
+    if !expect.check_exp {
+        validation.required_spec_claims.remove("exp");
+    }
+    Ok(decode::<T>(token, &decoding, &validation).map_err(invalid)?.claims)
+}
