@@ -10,7 +10,7 @@ use crate::tokens::access_token::{self, AccessClaims};
 
 /// Verifies `token`; `None` when it is not (or no longer) valid.
 pub async fn check(state: &AppState, token: &str) -> Result<Option<AccessClaims>, Internal> {
-    let Ok(claims) = access_token::verify(&state.keys(), &state.settings.issuer, token) else {
+    let Ok(claims) = access_token::verify(&state.keys(), &state.settings.issuer, token, state.clock.now().unix_timestamp()) else {
         return Ok(None);
     };
     let conn = state.store.conn();

@@ -22,7 +22,7 @@ pub async fn revoke(state: &AppState, client: &Client, token: &str) -> Result<()
             event.subject_user_id = grant.user_id;
             store::audit::record(tx.conn(), &event, now).await?;
         }
-    } else if let Ok(claims) = access_token::verify(&state.keys(), &state.settings.issuer, token)
+    } else if let Ok(claims) = access_token::verify(&state.keys(), &state.settings.issuer, token, state.clock.now().unix_timestamp())
         && claims.client_id == client.id
     {
         let expires = time::OffsetDateTime::from_unix_timestamp(claims.exp).unwrap_or(now);

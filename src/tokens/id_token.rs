@@ -127,7 +127,7 @@ impl Audience {
 /// Verifies an ID token we issued, accepting expired ones (OIDC Core §3.1.2.1:
 /// `id_token_hint` may be expired; RP-Initiated Logout §2 likewise).
 pub fn verify_hint(keys: &KeyRing, issuer: &str, token: &str) -> Result<HintClaims, JwtError> {
-    jwt::verify(keys, token, &jwt::Expect { typ: None, issuer, audience: None, check_exp: false })
+    jwt::verify(keys, token, &jwt::Expect { typ: None, issuer, audience: None, now: None })
 }
 
 /// OIDC Back-Channel Logout 1.0 §2.4 logout token.

@@ -7,10 +7,14 @@
 #[macro_use]
 mod support;
 
+mod authorize;
 mod cli;
 mod discovery;
 mod health;
 mod http_layer;
+mod introspect_revoke;
 mod jwks;
 mod oidc_flow;
 mod smtp_sink;
+mod token;
+mod userinfo;

@@ -158,7 +158,7 @@ fn validate(state: &AppState, params: &Params, client: &Client, redirect_uri: &s
         acr_values: checks::bounded(params, "acr_values")?,
         hint_subject,
         consented: false,
-        created_at: state.clock.now().unix_timestamp(),
+        created_at_ms: unix_ms(state.clock.now()),
     })
 }
 
@@ -177,7 +177,9 @@ async fn decide(
     let needs_sign_in = match &session {
         None => true,
         Some((session, user)) => {
-            let authenticated_for_this_request = session.auth_time.unix_timestamp() >= request.created_at;
+            // Only a sign-in that happened while this request was parked satisfies
+            // prompt=login, max_age and a hint naming another account.
+            let authenticated_for_this_request = parked.is_some() && unix_ms(session.auth_time) >= request.created_at_ms;
             let too_old = request.max_age.is_some_and(|max| (now - session.auth_time).whole_seconds() > max);
             let other_user = request.hint_subject.as_deref().is_some_and(|sub| sub != user.subject());
             !authenticated_for_this_request && (prompt.login || too_old || other_user)
@@ -302,6 +304,10 @@ fn redirect_of<'a>(state: &'a AppState, request: &'a AuthRequest) -> Redirect<'a
         state: request.state.as_deref(),
         issuer: &state.settings.issuer,
     }
+}
+
+fn unix_ms(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
 fn to_json(request: &AuthRequest) -> String {

@@ -47,8 +47,8 @@ pub struct AuthRequest {
     /// Consent was given during this request.
     #[serde(default)]
     pub consented: bool,
-    /// Arrival time, unix seconds.
-    pub created_at: i64,
+    /// Arrival time, unix milliseconds.
+    pub created_at_ms: i64,
 }
 
 impl AuthRequest {

@@ -132,8 +132,15 @@ impl TestApp {
 
     /// A code for a signed-in browser (scope openid, PKCE S256 with [`VERIFIER`]).
     pub async fn code(&self, client: &TestClient, extra: &[(&str, &str)]) -> String {
-        let mut params = vec![("response_type", "code"), ("scope", "openid profile email"), ("state", "s1"), ("nonce", "n1")];
-        params.extend([("code_challenge", CHALLENGE), ("code_challenge_method", "S256")]);
+        let defaults = [
+            ("response_type", "code"),
+            ("scope", "openid profile email"),
+            ("state", "s1"),
+            ("nonce", "n1"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ];
+        let mut params: Vec<(&str, &str)> = defaults.into_iter().filter(|(k, _)| !extra.iter().any(|(e, _)| e == k)).collect();
         params.extend_from_slice(extra);
         let response = self.authorize(client, &params).await;
         let location = redirect_location(&response);

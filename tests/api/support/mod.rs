@@ -154,6 +154,11 @@ impl TestApp {
         }
     }
 
+    /// Another browser: its own cookie jar, redirects not followed.
+    pub fn new_browser(&self) -> reqwest::Client {
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("http client")
+    }
+
     /// Absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
