@@ -9,11 +9,14 @@ mod support;
 
 mod authorize;
 mod cli;
+mod concurrency;
+mod consent;
 mod discovery;
 mod health;
 mod http_layer;
 mod introspect_revoke;
 mod jwks;
+mod logout;
 mod oidc_flow;
 mod smtp_sink;
 mod token;

@@ -1,0 +1,94 @@
+//! Consent for third-party clients.
+
+use crate::support::TestApp;
+use crate::support::fixtures::{CHALLENGE, ClientSpec, TestClient, query_param, redirect_location};
+
+const PARAMS: [(&str, &str); 5] = [("response_type", "code"), ("scope", "openid email"), ("state", "c"), ("code_challenge", CHALLENGE), ("code_challenge_method", "S256")];
+
+async fn third_party(app: &TestApp) -> TestClient {
+    let user = app.active_user().await;
+    let client = app.client_with(ClientSpec { first_party: false, ..Default::default() }).await;
+    app.sign_in(&user).await;
+    client
+}
+
+/// Follows /authorize to the consent page; returns (handle, csrf, html).
+async fn consent_page(app: &TestApp, client: &TestClient, extra: &[(&str, &str)]) -> (String, String, String) {
+    let mut params = PARAMS.to_vec();
+    params.extend_from_slice(extra);
+    let response = app.authorize(client, &params).await;
+    let location = response.headers()["location"].to_str().expect("ascii").to_string();
+    assert!(location.starts_with("/consent?request="), "{location}");
+    let handle = location.trim_start_matches("/consent?request=").to_string();
+    let html = app.get(&location).await.text().await.expect("html");
+    let csrf = html.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("csrf").to_string();
+    (handle, csrf, html)
+}
+
+backend_tests! {
+    async fn third_party_client_gets_a_consent_page_listing_the_scopes(app) {
+        let client = third_party(&app).await;
+        let (_, _, html) = consent_page(&app, &client, &[]).await;
+        assert!(html.contains("adresu e-mail"), "scopes listed in Polish by default");
+        assert!(html.contains("Test RP"));
+    }
+
+    async fn allowing_returns_a_code_and_is_remembered(app) {
+        let client = third_party(&app).await;
+        let (handle, csrf, _) = consent_page(&app, &client, &[]).await;
+        let response = app.http.post(app.url("/consent")).form(&[("csrf", csrf.as_str()), ("request", handle.as_str()), ("decision", "allow")]).send().await.expect("POST");
+        assert!(query_param(&redirect_location(&response), "code").is_some());
+        let again = redirect_location(&app.authorize(&client, &PARAMS).await);
+        assert!(query_param(&again, "code").is_some(), "consent remembered");
+    }
+
+    async fn denying_returns_access_denied(app) {
+        let client = third_party(&app).await;
+        let (handle, csrf, _) = consent_page(&app, &client, &[]).await;
+        let response = app.http.post(app.url("/consent")).form(&[("csrf", csrf.as_str()), ("request", handle.as_str()), ("decision", "deny")]).send().await.expect("POST");
+        let location = redirect_location(&response);
+        assert_eq!(query_param(&location, "error").as_deref(), Some("access_denied"));
+        assert_eq!(query_param(&location, "state").as_deref(), Some("c"));
+    }
+
+    async fn consent_without_csrf_token_is_refused(app) {
+        let client = third_party(&app).await;
+        let (handle, _, _) = consent_page(&app, &client, &[]).await;
+        let response = app.http.post(app.url("/consent")).form(&[("request", handle.as_str()), ("decision", "allow")]).send().await.expect("POST");
+        assert_eq!(response.status(), 403);
+    }
+
+    async fn prompt_consent_asks_again(app) {
+        let client = third_party(&app).await;
+        let (handle, csrf, _) = consent_page(&app, &client, &[]).await;
+        app.http.post(app.url("/consent")).form(&[("csrf", csrf.as_str()), ("request", handle.as_str()), ("decision", "allow")]).send().await.expect("POST");
+        consent_page(&app, &client, &[("prompt", "consent")]).await;
+    }
+
+    async fn revoked_consent_is_asked_again(app) {
+        let client = third_party(&app).await;
+        let (handle, csrf, _) = consent_page(&app, &client, &[]).await;
+        app.http.post(app.url("/consent")).form(&[("csrf", csrf.as_str()), ("request", handle.as_str()), ("decision", "allow")]).send().await.expect("POST");
+        let user_id = {
+            let row = kuke_id::store::users::find_by_login(app.state.store.conn(), &app_login(&app).await).await.expect("db");
+            row.expect("user").id
+        };
+        kuke_id::store::consents::revoke(app.state.store.conn(), user_id, &client.id, app.clock.now()).await.expect("revoke");
+        consent_page(&app, &client, &[]).await;
+    }
+
+    async fn first_party_client_skips_consent(app) {
+        let user = app.active_user().await;
+        let client = app.client().await;
+        app.sign_in(&user).await;
+        let location = redirect_location(&app.authorize(&client, &PARAMS).await);
+        assert!(query_param(&location, "code").is_some());
+    }
+}
+
+/// The login of the only account of a fresh TestApp.
+async fn app_login(app: &TestApp) -> String {
+    use kuke_id::store::entities::users;
+    use sea_orm::EntityTrait;
+    users::Entity::find().one(app.state.store.conn()).await.expect("db").expect("a user").login
+}

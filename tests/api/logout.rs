@@ -1,0 +1,102 @@
+//! RP-Initiated Logout 1.0 at `/logout`.
+
+use crate::support::TestApp;
+use crate::support::fixtures::{CHALLENGE, TestClient, query_param, redirect_location};
+
+async fn signed_in_with_tokens(app: &TestApp, scope: &str) -> (TestClient, serde_json::Value) {
+    let user = app.active_user().await;
+    let client = app.client().await;
+    app.sign_in(&user).await;
+    let code = app.code(&client, &[("scope", scope)]).await;
+    let tokens = app.redeem(&client, &code).await;
+    (client, tokens)
+}
+
+async fn session_is_gone(app: &TestApp, client: &TestClient) -> bool {
+    let params = [("response_type", "code"), ("scope", "openid"), ("prompt", "none"), ("code_challenge", CHALLENGE), ("code_challenge_method", "S256")];
+    let location = redirect_location(&app.authorize(client, &params).await);
+    query_param(&location, "error").as_deref() == Some("login_required")
+}
+
+fn logout_url(app: &TestApp, params: &[(&str, &str)]) -> String {
+    let mut url = url::Url::parse(&app.url("/logout")).expect("url");
+    url.query_pairs_mut().extend_pairs(params);
+    url.to_string()
+}
+
+backend_tests! {
+    async fn valid_hint_and_registered_uri_end_the_session_and_redirect_with_state(app) {
+        let (client, tokens) = signed_in_with_tokens(&app, "openid").await;
+        let url = logout_url(&app, &[("id_token_hint", tokens["id_token"].as_str().expect("id")), ("post_logout_redirect_uri", &client.post_logout_redirect_uri), ("state", "bye")]);
+        let response = app.http.get(url).send().await.expect("GET");
+        let location = redirect_location(&response);
+        assert!(location.as_str().starts_with(&client.post_logout_redirect_uri));
+        assert_eq!(query_param(&location, "state").as_deref(), Some("bye"));
+        assert!(session_is_gone(&app, &client).await);
+    }
+
+    async fn refresh_token_without_offline_access_dies_with_the_session(app) {
+        let (client, tokens) = signed_in_with_tokens(&app, "openid").await;
+        let url = logout_url(&app, &[("id_token_hint", tokens["id_token"].as_str().expect("id"))]);
+        app.http.get(url).send().await.expect("GET");
+        let response = app.token(&client, &[("grant_type", "refresh_token"), ("refresh_token", tokens["refresh_token"].as_str().expect("rt"))]).await;
+        assert_eq!(response.status(), 400);
+    }
+
+    async fn refresh_token_with_offline_access_survives_logout(app) {
+        let (client, tokens) = signed_in_with_tokens(&app, "openid offline_access").await;
+        let url = logout_url(&app, &[("id_token_hint", tokens["id_token"].as_str().expect("id"))]);
+        app.http.get(url).send().await.expect("GET");
+        let response = app.token(&client, &[("grant_type", "refresh_token"), ("refresh_token", tokens["refresh_token"].as_str().expect("rt"))]).await;
+        assert_eq!(response.status(), 200);
+    }
+
+    async fn unregistered_post_logout_redirect_uri_is_never_followed(app) {
+        let (_, tokens) = signed_in_with_tokens(&app, "openid").await;
+        let url = logout_url(&app, &[("id_token_hint", tokens["id_token"].as_str().expect("id")), ("post_logout_redirect_uri", "https://evil.example/")]);
+        let response = app.http.get(url).send().await.expect("GET");
+        assert_eq!(response.status(), 400);
+        assert!(response.headers().get("location").is_none());
+    }
+
+    async fn post_logout_redirect_uri_without_a_client_is_refused(app) {
+        let url = logout_url(&app, &[("post_logout_redirect_uri", "http://127.0.0.1:9/bye")]);
+        let response = app.http.get(url).send().await.expect("GET");
+        assert_eq!(response.status(), 400);
+        assert!(response.headers().get("location").is_none());
+    }
+
+    async fn forged_hint_gets_an_error_page(app) {
+        let url = logout_url(&app, &[("id_token_hint", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.")]);
+        let response = app.http.get(url).send().await.expect("GET");
+        assert_eq!(response.status(), 400);
+        assert!(response.headers().get("location").is_none());
+    }
+
+    async fn without_a_hint_the_user_is_asked_to_confirm(app) {
+        let (client, _) = signed_in_with_tokens(&app, "openid").await;
+        let response = app.http.get(logout_url(&app, &[("client_id", &client.id), ("post_logout_redirect_uri", &client.post_logout_redirect_uri)])).send().await.expect("GET");
+        assert_eq!(response.status(), 200);
+        let html = response.text().await.expect("html");
+        assert!(html.contains("action=\"&#x2f;logout&#x2f;confirm\"") || html.contains("action=\"/logout/confirm\""), "{html}");
+        assert!(!session_is_gone(&app, &client).await, "nothing happens before confirmation");
+        let csrf = html.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("csrf field").to_string();
+        let confirmed = app.http.post(app.url("/logout/confirm")).form(&[("csrf", csrf.as_str()), ("client_id", client.id.as_str()), ("post_logout_redirect_uri", client.post_logout_redirect_uri.as_str())]).send().await.expect("POST");
+        assert!(redirect_location(&confirmed).as_str().starts_with(&client.post_logout_redirect_uri));
+        assert!(session_is_gone(&app, &client).await);
+    }
+
+    async fn confirmation_without_the_csrf_token_is_refused(app) {
+        let (client, _) = signed_in_with_tokens(&app, "openid").await;
+        let response = app.http.post(app.url("/logout/confirm")).form(&[("client_id", client.id.as_str())]).send().await.expect("POST");
+        assert_eq!(response.status(), 403);
+        assert!(!session_is_gone(&app, &client).await);
+    }
+
+    async fn logout_clears_the_session_cookie(app) {
+        let (_, tokens) = signed_in_with_tokens(&app, "openid").await;
+        let response = app.http.get(logout_url(&app, &[("id_token_hint", tokens["id_token"].as_str().expect("id"))])).send().await.expect("GET");
+        let cookies: Vec<_> = response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap_or_default().to_string()).collect();
+        assert!(cookies.iter().any(|c| c.starts_with("kuke_session=;") && c.contains("Max-Age=0")), "{cookies:?}");
+    }
+}
