@@ -160,7 +160,10 @@ async fn reload_keys(state: AppState) {
 /// Every node delivers due back-channel logout tokens; claiming in the database
 /// keeps two nodes from sending the same one.
 async fn deliver_backchannel_logouts(state: AppState) {
-    let http = match reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build() {
+    let http = match reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+    {
         Ok(http) => http,
         Err(error) => {
             tracing::error!(%error, "cannot build the HTTP client for back-channel logout");

@@ -58,7 +58,7 @@ pub trait Authenticator: Send + Sync {
         http: &reqwest::Client,
         page: &Url,
         body: &str,
-    ) -> impl Future<Output = Result<Option<Url>, String>> + Send {
+    ) -> impl Future<Output = Result<Option<Confirmed>, String>> + Send {
         let form = html::first_post_form(body);
         let http = http.clone();
         let page = page.clone();
@@ -75,9 +75,49 @@ pub trait Authenticator: Send + Sync {
                 .send()
                 .await
                 .map_err(|e| format!("POST {action}: {e}"))?;
-            Ok(Some(next_location(&action, &response)?))
+            // An OP may finish the logout on a page of its own rather than redirect.
+            if response.status().is_success() {
+                let content_type = response
+                    .headers()
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string();
+                let status = response.status().as_u16();
+                let body = response
+                    .text()
+                    .await
+                    .map_err(|e| format!("reading {action}: {e}"))?;
+                return Ok(Some(Confirmed::Page {
+                    url: action,
+                    status,
+                    content_type,
+                    body,
+                }));
+            }
+            Ok(Some(Confirmed::Redirect(next_location(
+                &action, &response,
+            )?)))
         }
     }
+}
+
+/// What submitting a logout confirmation led to.
+#[derive(Debug, Clone)]
+pub enum Confirmed {
+    /// A redirect to follow.
+    Redirect(Url),
+    /// A final page of the OP's.
+    Page {
+        /// Where the form was posted.
+        url: Url,
+        /// HTTP status.
+        status: u16,
+        /// Content-Type.
+        content_type: String,
+        /// Body.
+        body: String,
+    },
 }
 
 /// The redirect target of `response`, resolved against `base`.

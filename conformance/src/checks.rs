@@ -1501,6 +1501,25 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         else {
             return Ok((landing, false));
         };
+        let next = match next {
+            crate::auth::Confirmed::Redirect(next) => next,
+            crate::auth::Confirmed::Page {
+                url,
+                status,
+                content_type,
+                body,
+            } => {
+                return Ok((
+                    Landing::Page {
+                        url,
+                        status,
+                        content_type,
+                        body,
+                    },
+                    true,
+                ));
+            }
+        };
         if stops
             .iter()
             .any(|s| s.origin() == next.origin() && s.path() == next.path())

@@ -31,7 +31,7 @@ mod oidc;
 use std::fmt;
 use std::time::Duration;
 
-pub use auth::{Authenticator, KukeIdTestSupport, LoginDriver, NodeOidcProvider};
+pub use auth::{Authenticator, Confirmed, KukeIdTestSupport, LoginDriver, NodeOidcProvider};
 pub use checks::CHECKS;
 
 /// One registered client at the OP under test.

@@ -7,5 +7,5 @@ pub mod endpoints;
 pub mod login_number;
 pub mod oauth;
 pub mod session;
-pub mod user;
 pub mod signing_alg;
+pub mod user;

@@ -59,7 +59,10 @@ pub fn claims_for(user: &User, granted_scope: &str) -> Map<String, Value> {
     let mut claims = Map::new();
     claims.insert("sub".into(), json!(user.subject()));
     if scope::contains(granted_scope, "profile") {
-        claims.insert("name".into(), json!(format!("{} {}", user.given_name, user.family_name).trim()));
+        claims.insert(
+            "name".into(),
+            json!(format!("{} {}", user.given_name, user.family_name).trim()),
+        );
         claims.insert("given_name".into(), json!(user.given_name));
         claims.insert("family_name".into(), json!(user.family_name));
     }
@@ -70,7 +73,10 @@ pub fn claims_for(user: &User, granted_scope: &str) -> Map<String, Value> {
     if scope::contains(granted_scope, "organization")
         && let Some(org) = &user.organization
     {
-        claims.insert("organization".into(), json!({"id": org.id.to_string(), "name": org.name}));
+        claims.insert(
+            "organization".into(),
+            json!({"id": org.id.to_string(), "name": org.name}),
+        );
     }
     if scope::contains(granted_scope, "role") {
         claims.insert("role".into(), json!(user.role));
@@ -83,9 +89,28 @@ pub fn claims_for(user: &User, granted_scope: &str) -> Map<String, Value> {
 
 /// Every claim name kuke-id can release (discovery `claims_supported`).
 pub const CLAIMS_SUPPORTED: [&str; 22] = [
-    "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "at_hash", "sid",
-    "name", "given_name", "family_name", "email", "email_verified", "organization", "role", "roles",
-    "locale", "updated_at",
+    "sub",
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "acr",
+    "amr",
+    "azp",
+    "at_hash",
+    "sid",
+    "name",
+    "given_name",
+    "family_name",
+    "email",
+    "email_verified",
+    "organization",
+    "role",
+    "roles",
+    "locale",
+    "updated_at",
 ];
 
 #[cfg(test)]
@@ -101,7 +126,10 @@ mod tests {
             family_name: "Kowalski".into(),
             role: "administrator".into(),
             idp_admin: false,
-            organization: Some(Organization { id: Uuid::nil(), name: "ACME".into() }),
+            organization: Some(Organization {
+                id: Uuid::nil(),
+                name: "ACME".into(),
+            }),
             status: "active".into(),
             disabled: false,
         }

@@ -10,7 +10,12 @@ use crate::tokens::access_token::{self, AccessClaims};
 
 /// Verifies `token`; `None` when it is not (or no longer) valid.
 pub async fn check(state: &AppState, token: &str) -> Result<Option<AccessClaims>, Internal> {
-    let Ok(claims) = access_token::verify(&state.keys(), &state.settings.issuer, token, state.clock.now().unix_timestamp()) else {
+    let Ok(claims) = access_token::verify(
+        &state.keys(),
+        &state.settings.issuer,
+        token,
+        state.clock.now().unix_timestamp(),
+    ) else {
         return Ok(None);
     };
     let conn = state.store.conn();
@@ -18,8 +23,12 @@ pub async fn check(state: &AppState, token: &str) -> Result<Option<AccessClaims>
         return Ok(None);
     }
     if let Some(gid) = claims.gid.as_deref() {
-        let Ok(gid) = Uuid::parse_str(gid) else { return Ok(None) };
-        let live = store::grants::find(conn, gid).await?.is_some_and(|g| g.revoked_at.is_none());
+        let Ok(gid) = Uuid::parse_str(gid) else {
+            return Ok(None);
+        };
+        let live = store::grants::find(conn, gid)
+            .await?
+            .is_some_and(|g| g.revoked_at.is_none());
         if !live {
             return Ok(None);
         }

@@ -17,10 +17,20 @@ use crate::tokens::id_token;
 const MAX_ATTEMPTS: i32 = 12;
 
 /// Queues logout tokens for the clients of an ending session.
-pub(super) async fn enqueue(state: &AppState, tx: &Tx, session: &Session, client_ids: &[String], now: OffsetDateTime) -> Result<(), Internal> {
+pub(super) async fn enqueue(
+    state: &AppState,
+    tx: &Tx,
+    session: &Session,
+    client_ids: &[String],
+    now: OffsetDateTime,
+) -> Result<(), Internal> {
     for client_id in client_ids {
-        let Some(client) = store::clients::find(tx.conn(), client_id).await? else { continue };
-        let Some(uri) = client.backchannel_logout_uri.as_deref() else { continue };
+        let Some(client) = store::clients::find(tx.conn(), client_id).await? else {
+            continue;
+        };
+        let Some(uri) = client.backchannel_logout_uri.as_deref() else {
+            continue;
+        };
         let token = id_token::logout_token(
             &state.keys(),
             &state.settings.issuer,
@@ -31,8 +41,12 @@ pub(super) async fn enqueue(state: &AppState, tx: &Tx, session: &Session, client
             client.id_token_alg,
         );
         match token {
-            Ok(token) => store::backchannel::enqueue(tx.conn(), &client.id, uri, &token, now).await?,
-            Err(error) => tracing::error!(%error, client = %client.id, "cannot sign a logout token"),
+            Ok(token) => {
+                store::backchannel::enqueue(tx.conn(), &client.id, uri, &token, now).await?
+            }
+            Err(error) => {
+                tracing::error!(%error, client = %client.id, "cannot sign a logout token")
+            }
         }
     }
     Ok(())
@@ -41,7 +55,9 @@ pub(super) async fn enqueue(state: &AppState, tx: &Tx, session: &Session, client
 /// Sends the deliveries that are due; returns how many succeeded.
 pub async fn deliver_due(state: &AppState, http: &reqwest::Client) -> Result<usize, Internal> {
     let now = state.clock.now();
-    let due = store::backchannel::claim_due(state.store.conn(), now, 20, time::Duration::minutes(2)).await?;
+    let due =
+        store::backchannel::claim_due(state.store.conn(), now, 20, time::Duration::minutes(2))
+            .await?;
     let mut sent = 0;
     for row in due {
         let result = http
@@ -64,7 +80,8 @@ pub async fn deliver_due(state: &AppState, http: &reqwest::Client) -> Result<usi
                 };
                 let retry = (row.attempts + 1 < MAX_ATTEMPTS).then(|| now + backoff(row.attempts));
                 tracing::warn!(client = %row.client_id, attempts = row.attempts + 1, %error, "back-channel logout delivery failed");
-                store::backchannel::attempt_failed(state.store.conn(), &row, &error, retry, now).await?;
+                store::backchannel::attempt_failed(state.store.conn(), &row, &error, retry, now)
+                    .await?;
             }
         }
     }

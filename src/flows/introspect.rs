@@ -38,7 +38,9 @@ pub async fn introspect(state: &AppState, client: &Client, token: &str) -> Resul
     if row.rotated_at.is_some() || row.revoked_at.is_some() || row.expires_at <= now {
         return Ok(inactive);
     }
-    let Some(grant) = store::grants::find(conn, row.grant_id).await? else { return Ok(inactive) };
+    let Some(grant) = store::grants::find(conn, row.grant_id).await? else {
+        return Ok(inactive);
+    };
     if grant.client_id != client.id || grant.revoked_at.is_some() {
         return Ok(inactive);
     }

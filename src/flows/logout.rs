@@ -47,7 +47,12 @@ struct Target {
 
 /// Handles `GET|POST end_session_endpoint`. `confirmed` is true for the POST of the
 /// confirmation form (CSRF-checked by the caller).
-pub async fn logout(state: &AppState, params: LogoutParams, session_cookie: Option<&str>, confirmed: bool) -> Result<LogoutOutcome, Internal> {
+pub async fn logout(
+    state: &AppState,
+    params: LogoutParams,
+    session_cookie: Option<&str>,
+    confirmed: bool,
+) -> Result<LogoutOutcome, Internal> {
     let target = match validate(state, &params).await? {
         Ok(target) => target,
         Err(reason) => return Ok(LogoutOutcome::Invalid(reason)),
@@ -70,7 +75,10 @@ pub async fn logout(state: &AppState, params: LogoutParams, session_cookie: Opti
     })
 }
 
-async fn validate(state: &AppState, params: &LogoutParams) -> Result<Result<Target, &'static str>, Internal> {
+async fn validate(
+    state: &AppState,
+    params: &LogoutParams,
+) -> Result<Result<Target, &'static str>, Internal> {
     let hint = match params.id_token_hint.as_deref() {
         None => None,
         Some(token) => match id_token::verify_hint(&state.keys(), &state.settings.issuer, token) {
@@ -79,7 +87,9 @@ async fn validate(state: &AppState, params: &LogoutParams) -> Result<Result<Targ
         },
     };
     let client_id = match (&hint, params.client_id.as_deref()) {
-        (Some(hint), Some(client_id)) if !hint.aud.contains(client_id) => return Ok(Err("client_mismatch")),
+        (Some(hint), Some(client_id)) if !hint.aud.contains(client_id) => {
+            return Ok(Err("client_mismatch"));
+        }
         (_, Some(client_id)) => Some(client_id.to_string()),
         (Some(hint), None) => hint.aud.single().map(str::to_string),
         (None, None) => None,
@@ -87,17 +97,26 @@ async fn validate(state: &AppState, params: &LogoutParams) -> Result<Result<Targ
     let redirect = match params.post_logout_redirect_uri.as_deref() {
         None => None,
         Some(uri) => {
-            let Some(client_id) = client_id else { return Ok(Err("unknown_client")) };
+            let Some(client_id) = client_id else {
+                return Ok(Err("unknown_client"));
+            };
             let Some(client) = store::clients::find(state.store.conn(), &client_id).await? else {
                 return Ok(Err("unknown_client"));
             };
-            if !client.post_logout_redirect_uris.iter().any(|registered| registered == uri) {
+            if !client
+                .post_logout_redirect_uris
+                .iter()
+                .any(|registered| registered == uri)
+            {
                 return Ok(Err("unregistered_redirect"));
             }
             Some(with_state(uri, params.state.as_deref()))
         }
     };
-    Ok(Ok(Target { redirect, hint_sub: hint.map(|h| h.sub) }))
+    Ok(Ok(Target {
+        redirect,
+        hint_sub: hint.map(|h| h.sub),
+    }))
 }
 
 fn with_state(uri: &str, state: Option<&str>) -> String {
@@ -130,7 +149,11 @@ pub async fn end_session(state: &AppState, session: &Session, actor: &str) -> Re
         }
     }
     super::backchannel::enqueue(state, &tx, session, &clients, now).await?;
-    let actor = if actor == "user" { format!("user:{}", session.user_id) } else { actor.to_string() };
+    let actor = if actor == "user" {
+        format!("user:{}", session.user_id)
+    } else {
+        actor.to_string()
+    };
     let mut event = AuditEvent::new(actor, "session.ended", Some(session.id.to_string()));
     event.subject_user_id = Some(session.user_id);
     store::audit::record(tx.conn(), &event, now).await?;
@@ -139,7 +162,11 @@ pub async fn end_session(state: &AppState, session: &Session, actor: &str) -> Re
 }
 
 /// Ends every session of an account (admin action, password reset).
-pub async fn end_all_sessions(state: &AppState, user_id: Uuid, actor: &str) -> Result<usize, Internal> {
+pub async fn end_all_sessions(
+    state: &AppState,
+    user_id: Uuid,
+    actor: &str,
+) -> Result<usize, Internal> {
     let sessions = store::sessions::open_for_user(state.store.conn(), user_id).await?;
     for session in &sessions {
         end_session(state, session, actor).await?;

@@ -11,7 +11,6 @@ pub mod render;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
-
 use std::time::Duration;
 
 use axum::Router;
@@ -44,7 +43,10 @@ pub fn router(state: AppState) -> Router {
         .route(endpoints::SIGN_IN, get(journey::sign_in::get))
         .merge(oidc::router());
     #[cfg(feature = "test-support")]
-    let routes = routes.route(test_support::SIGN_IN, axum::routing::post(test_support::sign_in));
+    let routes = routes.route(
+        test_support::SIGN_IN,
+        axum::routing::post(test_support::sign_in),
+    );
     let routes = routes
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed)
@@ -69,9 +71,15 @@ pub fn router(state: AppState) -> Router {
             header::CONTENT_SECURITY_POLICY,
             "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, hsts))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            hsts,
+        ))
         .layer(middleware::from_fn(explain_oversized_body))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, settings.request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            settings.request_timeout,
+        ))
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes));
     routes.layer(layers)

@@ -20,8 +20,16 @@ use crate::store;
 pub const SIGN_IN: &str = "/test-support/sign-in";
 
 /// Signs the browser in as the account with `login`.
-pub async fn sign_in(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(fields) = form::is_form(&headers).then(|| form::parse(&body)).flatten() else {
+pub async fn sign_in(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(fields) = form::is_form(&headers)
+        .then(|| form::parse(&body))
+        .flatten()
+    else {
         return (StatusCode::BAD_REQUEST, "form body expected").into_response();
     };
     let Some(login) = form::first(&fields, "login") else {
@@ -30,20 +38,39 @@ pub async fn sign_in(State(state): State<AppState>, jar: CookieJar, headers: Hea
     let user = match store::users::find_by_login(state.store.conn(), login).await {
         Ok(Some(user)) => user,
         Ok(None) => return (StatusCode::NOT_FOUND, "no such login").into_response(),
-        Err(error) => return (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
+        Err(error) => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response();
+        }
     };
     let amr = vec!["pwd".to_string(), "otp".to_string()];
     let previous = cookies::session(&jar);
-    let established = match session::establish(&state, user.id, &amr, Some(ACR_TWO_FACTOR), previous.as_deref(), ClientInfo::default()).await {
+    let established = match session::establish(
+        &state,
+        user.id,
+        &amr,
+        Some(ACR_TWO_FACTOR),
+        previous.as_deref(),
+        ClientInfo::default(),
+    )
+    .await
+    {
         Ok(established) => established,
-        Err(error) => return (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
+        Err(error) => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response();
+        }
     };
     let mut response = match form::first(&fields, "request") {
-        Some(handle) => Redirect::to(&format!("{}?request={handle}", endpoints::AUTHORIZE_RESUME)).into_response(),
+        Some(handle) => Redirect::to(&format!("{}?request={handle}", endpoints::AUTHORIZE_RESUME))
+            .into_response(),
         None => StatusCode::NO_CONTENT.into_response(),
     };
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, cookies::set(cookies::SESSION, &established.cookie, state.settings.is_https()));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookies::set(
+            cookies::SESSION,
+            &established.cookie,
+            state.settings.is_https(),
+        ),
+    );
     response
 }

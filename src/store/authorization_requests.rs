@@ -52,7 +52,10 @@ pub async fn insert(
 }
 
 /// Finds a request by the hash of its handle.
-pub async fn find_by_handle_hash(conn: &impl ConnectionTrait, handle_hash: &str) -> Result<Option<StoredRequest>, StoreError> {
+pub async fn find_by_handle_hash(
+    conn: &impl ConnectionTrait,
+    handle_hash: &str,
+) -> Result<Option<StoredRequest>, StoreError> {
     let row = authorization_requests::Entity::find()
         .filter(authorization_requests::Column::HandleHash.eq(handle_hash))
         .one(conn)
@@ -68,9 +71,16 @@ pub async fn find_by_handle_hash(conn: &impl ConnectionTrait, handle_hash: &str)
 }
 
 /// Replaces the parameters (e.g. to record that consent was given).
-pub async fn update_parameters(conn: &impl ConnectionTrait, id: Uuid, parameters: &str) -> Result<(), StoreError> {
+pub async fn update_parameters(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    parameters: &str,
+) -> Result<(), StoreError> {
     authorization_requests::Entity::update_many()
-        .col_expr(authorization_requests::Column::Parameters, Expr::value(parameters))
+        .col_expr(
+            authorization_requests::Column::Parameters,
+            Expr::value(parameters),
+        )
         .filter(authorization_requests::Column::Id.eq(id))
         .exec(conn)
         .await?;
@@ -78,9 +88,16 @@ pub async fn update_parameters(conn: &impl ConnectionTrait, id: Uuid, parameters
 }
 
 /// Marks the request finished; false when another request already finished it.
-pub async fn complete(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<bool, StoreError> {
+pub async fn complete(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
     let result = authorization_requests::Entity::update_many()
-        .col_expr(authorization_requests::Column::CompletedAt, Expr::value(now))
+        .col_expr(
+            authorization_requests::Column::CompletedAt,
+            Expr::value(now),
+        )
         .filter(authorization_requests::Column::Id.eq(id))
         .filter(authorization_requests::Column::CompletedAt.is_null())
         .exec(conn)

@@ -1,7 +1,10 @@
 //! Back-channel logout deliveries: a small outbox, retried with back-off.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -11,7 +14,13 @@ use super::entities::backchannel_deliveries as deliveries;
 pub use deliveries::Model as DeliveryRow;
 
 /// Queues a logout token for `uri`.
-pub async fn enqueue(conn: &impl ConnectionTrait, client_id: &str, uri: &str, logout_token: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+pub async fn enqueue(
+    conn: &impl ConnectionTrait,
+    client_id: &str,
+    uri: &str,
+    logout_token: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
     deliveries::ActiveModel {
         id: Set(Uuid::now_v7()),
         client_id: Set(client_id.to_string()),
@@ -31,7 +40,12 @@ pub async fn enqueue(conn: &impl ConnectionTrait, client_id: &str, uri: &str, lo
 
 /// Deliveries due now, oldest first. Each is claimed by pushing its next attempt
 /// out, so another node does not send it at the same time.
-pub async fn claim_due(conn: &impl ConnectionTrait, now: OffsetDateTime, limit: u64, lease: time::Duration) -> Result<Vec<DeliveryRow>, StoreError> {
+pub async fn claim_due(
+    conn: &impl ConnectionTrait,
+    now: OffsetDateTime,
+    limit: u64,
+    lease: time::Duration,
+) -> Result<Vec<DeliveryRow>, StoreError> {
     let due = deliveries::Entity::find()
         .filter(deliveries::Column::DeliveredAt.is_null())
         .filter(deliveries::Column::FailedAt.is_null())
@@ -56,7 +70,11 @@ pub async fn claim_due(conn: &impl ConnectionTrait, now: OffsetDateTime, limit: 
 }
 
 /// Marks a delivery done.
-pub async fn delivered(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<(), StoreError> {
+pub async fn delivered(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
     deliveries::Entity::update_many()
         .col_expr(deliveries::Column::DeliveredAt, Expr::value(now))
         .filter(deliveries::Column::Id.eq(id))
@@ -75,11 +93,17 @@ pub async fn attempt_failed(
 ) -> Result<(), StoreError> {
     let mut update = deliveries::Entity::update_many()
         .col_expr(deliveries::Column::Attempts, Expr::value(row.attempts + 1))
-        .col_expr(deliveries::Column::LastError, Expr::value(error.chars().take(500).collect::<String>()));
+        .col_expr(
+            deliveries::Column::LastError,
+            Expr::value(error.chars().take(500).collect::<String>()),
+        );
     update = match retry_at {
         Some(at) => update.col_expr(deliveries::Column::NextAttemptAt, Expr::value(at)),
         None => update.col_expr(deliveries::Column::FailedAt, Expr::value(now)),
     };
-    update.filter(deliveries::Column::Id.eq(row.id)).exec(conn).await?;
+    update
+        .filter(deliveries::Column::Id.eq(row.id))
+        .exec(conn)
+        .await?;
     Ok(())
 }

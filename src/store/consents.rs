@@ -8,7 +8,11 @@ use super::StoreError;
 use super::entities::consents;
 
 /// The scope an account consented to for a client, if any (and not revoked).
-pub async fn find(conn: &impl ConnectionTrait, user_id: Uuid, client_id: &str) -> Result<Option<String>, StoreError> {
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    client_id: &str,
+) -> Result<Option<String>, StoreError> {
     let row = consents::Entity::find()
         .filter(consents::Column::UserId.eq(user_id))
         .filter(consents::Column::ClientId.eq(client_id))
@@ -18,7 +22,13 @@ pub async fn find(conn: &impl ConnectionTrait, user_id: Uuid, client_id: &str) -
 }
 
 /// Records consent to `scope` (replacing an earlier one).
-pub async fn upsert(conn: &impl ConnectionTrait, user_id: Uuid, client_id: &str, scope: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+pub async fn upsert(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    client_id: &str,
+    scope: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
     let existing = consents::Entity::find()
         .filter(consents::Column::UserId.eq(user_id))
         .filter(consents::Column::ClientId.eq(client_id))
@@ -50,7 +60,12 @@ pub async fn upsert(conn: &impl ConnectionTrait, user_id: Uuid, client_id: &str,
 }
 
 /// Revokes consent; returns whether there was one.
-pub async fn revoke(conn: &impl ConnectionTrait, user_id: Uuid, client_id: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
+pub async fn revoke(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    client_id: &str,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
     use sea_orm::sea_query::Expr;
     let result = consents::Entity::update_many()
         .col_expr(consents::Column::RevokedAt, Expr::value(now))

@@ -2,9 +2,9 @@
 //! connection (the pool or a transaction), so a flow decides the transaction.
 
 pub mod audit;
-pub mod backchannel;
 pub mod authorization_codes;
 pub mod authorization_requests;
+pub mod backchannel;
 pub mod clients;
 pub mod consents;
 pub mod entities;

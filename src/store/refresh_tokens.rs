@@ -43,7 +43,11 @@ pub enum Rotation {
 }
 
 /// Marks a token used, atomically (write first; see `authorization_codes::redeem`).
-pub async fn rotate(conn: &impl ConnectionTrait, token_hash: &str, now: OffsetDateTime) -> Result<Rotation, StoreError> {
+pub async fn rotate(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+    now: OffsetDateTime,
+) -> Result<Rotation, StoreError> {
     let result = refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::RotatedAt, Expr::value(now))
         .filter(refresh_tokens::Column::TokenHash.eq(token_hash))
@@ -60,6 +64,12 @@ pub async fn rotate(conn: &impl ConnectionTrait, token_hash: &str, now: OffsetDa
 }
 
 /// Looks a token up without using it (introspection, revocation).
-pub async fn find_by_hash(conn: &impl ConnectionTrait, token_hash: &str) -> Result<Option<RefreshRow>, StoreError> {
-    Ok(refresh_tokens::Entity::find().filter(refresh_tokens::Column::TokenHash.eq(token_hash)).one(conn).await?)
+pub async fn find_by_hash(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<RefreshRow>, StoreError> {
+    Ok(refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(token_hash))
+        .one(conn)
+        .await?)
 }

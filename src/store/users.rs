@@ -85,21 +85,38 @@ pub async fn login_exists(conn: &impl ConnectionTrait, login: &str) -> Result<bo
 }
 
 /// An account with its organisation.
-pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<crate::domain::user::User>, StoreError> {
-    let Some(row) = users::Entity::find_by_id(id).one(conn).await? else { return Ok(None) };
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<crate::domain::user::User>, StoreError> {
+    let Some(row) = users::Entity::find_by_id(id).one(conn).await? else {
+        return Ok(None);
+    };
     Ok(Some(to_domain(conn, row).await?))
 }
 
 /// An account by its login number.
-pub async fn find_by_login(conn: &impl ConnectionTrait, login: &str) -> Result<Option<crate::domain::user::User>, StoreError> {
-    let Some(row) = users::Entity::find().filter(users::Column::Login.eq(login)).one(conn).await? else {
+pub async fn find_by_login(
+    conn: &impl ConnectionTrait,
+    login: &str,
+) -> Result<Option<crate::domain::user::User>, StoreError> {
+    let Some(row) = users::Entity::find()
+        .filter(users::Column::Login.eq(login))
+        .one(conn)
+        .await?
+    else {
         return Ok(None);
     };
     Ok(Some(to_domain(conn, row).await?))
 }
 
 /// Sets the journey status (`imported`, `invited`, `active`).
-pub async fn set_status(conn: &impl ConnectionTrait, id: Uuid, status: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+pub async fn set_status(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    status: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
     use sea_orm::sea_query::Expr;
     users::Entity::update_many()
         .col_expr(users::Column::Status, Expr::value(status))
@@ -110,13 +127,19 @@ pub async fn set_status(conn: &impl ConnectionTrait, id: Uuid, status: &str, now
     Ok(())
 }
 
-async fn to_domain(conn: &impl ConnectionTrait, row: users::Model) -> Result<crate::domain::user::User, StoreError> {
+async fn to_domain(
+    conn: &impl ConnectionTrait,
+    row: users::Model,
+) -> Result<crate::domain::user::User, StoreError> {
     use super::entities::organizations;
     let organization = match row.organization_id {
         Some(org) => organizations::Entity::find_by_id(org)
             .one(conn)
             .await?
-            .map(|o| crate::domain::user::Organization { id: o.id, name: o.name }),
+            .map(|o| crate::domain::user::Organization {
+                id: o.id,
+                name: o.name,
+            }),
         None => None,
     };
     Ok(crate::domain::user::User {

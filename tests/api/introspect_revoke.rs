@@ -13,7 +13,13 @@ async fn tokens(app: &TestApp) -> (TestClient, serde_json::Value) {
 }
 
 async fn post(app: &TestApp, path: &str, client: &TestClient, token: &str) -> reqwest::Response {
-    app.http.post(app.url(path)).basic_auth(&client.id, client.secret.as_deref()).form(&[("token", token)]).send().await.expect("POST")
+    app.http
+        .post(app.url(path))
+        .basic_auth(&client.id, client.secret.as_deref())
+        .form(&[("token", token)])
+        .send()
+        .await
+        .expect("POST")
 }
 
 backend_tests! {

@@ -13,7 +13,13 @@ async fn signed_in_with_tokens(app: &TestApp, scope: &str) -> (TestClient, serde
 }
 
 async fn session_is_gone(app: &TestApp, client: &TestClient) -> bool {
-    let params = [("response_type", "code"), ("scope", "openid"), ("prompt", "none"), ("code_challenge", CHALLENGE), ("code_challenge_method", "S256")];
+    let params = [
+        ("response_type", "code"),
+        ("scope", "openid"),
+        ("prompt", "none"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ];
     let location = redirect_location(&app.authorize(client, &params).await);
     query_param(&location, "error").as_deref() == Some("login_required")
 }

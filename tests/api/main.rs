@@ -10,6 +10,7 @@ mod support;
 mod authorize;
 mod cli;
 mod concurrency;
+mod conformance;
 mod consent;
 mod discovery;
 mod health;

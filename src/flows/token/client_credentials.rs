@@ -7,9 +7,17 @@ use crate::domain::oauth::error::{ErrorCode, OAuthError};
 use crate::domain::oauth::scope;
 use crate::state::AppState;
 
-pub(super) async fn exchange(state: &AppState, client: &Client, requested: Option<&str>) -> Result<TokenResponse, TokenError> {
+pub(super) async fn exchange(
+    state: &AppState,
+    client: &Client,
+    requested: Option<&str>,
+) -> Result<TokenResponse, TokenError> {
     if client.kind == ClientKind::Public {
-        return Err(OAuthError::new(ErrorCode::UnauthorizedClient, "public clients cannot use client_credentials").into());
+        return Err(OAuthError::new(
+            ErrorCode::UnauthorizedClient,
+            "public clients cannot use client_credentials",
+        )
+        .into());
     }
     let granted = match requested {
         None => client.scopes.clone(),
@@ -17,12 +25,23 @@ pub(super) async fn exchange(state: &AppState, client: &Client, requested: Optio
             let requested = scope::parse(text);
             if let Some(bad) = requested.iter().find(|s| !client.scopes.contains(s)) {
                 let bad: String = bad.chars().take(64).collect();
-                return Err(OAuthError::new(ErrorCode::InvalidScope, format!("scope '{bad}' is not allowed for this client")).into());
+                return Err(OAuthError::new(
+                    ErrorCode::InvalidScope,
+                    format!("scope '{bad}' is not allowed for this client"),
+                )
+                .into());
             }
             requested
         }
     };
     let scope = scope::join(&granted);
     let (access_token, expires_in) = access_token(state, client, &client.id, &scope, None, None)?;
-    Ok(TokenResponse { access_token, token_type: "Bearer", expires_in, scope, id_token: None, refresh_token: None })
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in,
+        scope,
+        id_token: None,
+        refresh_token: None,
+    })
 }

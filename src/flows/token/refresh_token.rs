@@ -12,7 +12,12 @@ use crate::state::AppState;
 use crate::store::{self, refresh_tokens::Rotation};
 use crate::tokens::{id_token, opaque};
 
-pub(super) async fn exchange(state: &AppState, client: &Client, token: Option<&str>, requested: Option<&str>) -> Result<TokenResponse, TokenError> {
+pub(super) async fn exchange(
+    state: &AppState,
+    client: &Client,
+    token: Option<&str>,
+    requested: Option<&str>,
+) -> Result<TokenResponse, TokenError> {
     let token = token.ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
     let now = state.clock.now();
     let tx = state.store.begin().await?;
@@ -23,12 +28,18 @@ pub(super) async fn exchange(state: &AppState, client: &Client, token: Option<&s
             // Only the owner's reuse revokes: another client must not be able to kill a family.
             if grant.as_ref().is_some_and(|g| g.client_id == client.id) {
                 store::grants::revoke(tx.conn(), row.grant_id, now).await?;
-                let mut event = AuditEvent::new(format!("client:{}", client.id), "refresh_token.reused", Some(row.grant_id.to_string()));
+                let mut event = AuditEvent::new(
+                    format!("client:{}", client.id),
+                    "refresh_token.reused",
+                    Some(row.grant_id.to_string()),
+                );
                 event.subject_user_id = grant.and_then(|g| g.user_id);
                 store::audit::record(tx.conn(), &event, now).await?;
                 tx.commit().await?;
             }
-            return Err(OAuthError::invalid_grant("refresh token was already used or revoked").into());
+            return Err(
+                OAuthError::invalid_grant("refresh token was already used or revoked").into(),
+            );
         }
         Rotation::Used(row) => row,
     };
@@ -39,23 +50,34 @@ pub(super) async fn exchange(state: &AppState, client: &Client, token: Option<&s
         // Not this client's token: leave it untouched (the transaction rolls back).
         return Err(OAuthError::invalid_grant("refresh token was issued to another client").into());
     }
-    let fail = |description: &str| -> Result<TokenResponse, TokenError> { Err(OAuthError::invalid_grant(description).into()) };
+    let fail = |description: &str| -> Result<TokenResponse, TokenError> {
+        Err(OAuthError::invalid_grant(description).into())
+    };
     if grant.revoked_at.is_some() {
         return fail("the grant was revoked");
     }
     if row.expires_at <= now {
         return fail("refresh token has expired");
     }
-    let Some(user) = grant.user_id else { return fail("not a user grant") };
-    let Some(user) = store::users::find(tx.conn(), user).await?.filter(User::can_sign_in) else {
+    let Some(user) = grant.user_id else {
+        return fail("not a user grant");
+    };
+    let Some(user) = store::users::find(tx.conn(), user)
+        .await?
+        .filter(User::can_sign_in)
+    else {
         return fail("the account can no longer sign in");
     };
     if !grant.offline
         && let Some(session) = grant.session_id
     {
-        let alive = store::sessions::find(tx.conn(), session).await?.is_some_and(|s| s.is_valid(now, state.settings.session_idle));
+        let alive = store::sessions::find(tx.conn(), session)
+            .await?
+            .is_some_and(|s| s.is_valid(now, state.settings.session_idle));
         if !alive {
-            return fail("the browser session has ended (ask for offline_access to refresh without one)");
+            return fail(
+                "the browser session has ended (ask for offline_access to refresh without one)",
+            );
         }
     }
     let scope = match requested {
@@ -63,7 +85,11 @@ pub(super) async fn exchange(state: &AppState, client: &Client, token: Option<&s
         Some(text) => {
             let requested = scope::parse(text);
             if requested.iter().any(|s| !scope::contains(&grant.scope, s)) {
-                return Err(OAuthError::new(crate::domain::oauth::error::ErrorCode::InvalidScope, "scope exceeds the original grant").into());
+                return Err(OAuthError::new(
+                    crate::domain::oauth::error::ErrorCode::InvalidScope,
+                    "scope exceeds the original grant",
+                )
+                .into());
             }
             scope::join(&requested)
         }
@@ -73,9 +99,14 @@ pub(super) async fn exchange(state: &AppState, client: &Client, token: Option<&s
 
     let subject = user.subject();
     let auth_time = grant.auth_time.map(|t| t.unix_timestamp());
-    let (access, expires_in) = access_token(state, client, &subject, &scope, auth_time, Some(grant.id))?;
+    let (access, expires_in) =
+        access_token(state, client, &subject, &scope, auth_time, Some(grant.id))?;
     let id_token = if scope::contains(&scope, "openid") {
-        let amr: Vec<String> = grant.amr.as_deref().and_then(|a| serde_json::from_str(a).ok()).unwrap_or_default();
+        let amr: Vec<String> = grant
+            .amr
+            .as_deref()
+            .and_then(|a| serde_json::from_str(a).ok())
+            .unwrap_or_default();
         let sid = grant.session_id.map(|s| s.to_string());
         Some(id_token::issue(
             &state.keys(),
@@ -98,5 +129,12 @@ pub(super) async fn exchange(state: &AppState, client: &Client, token: Option<&s
     } else {
         None
     };
-    Ok(TokenResponse { access_token: access, token_type: "Bearer", expires_in, scope, id_token, refresh_token })
+    Ok(TokenResponse {
+        access_token: access,
+        token_type: "Bearer",
+        expires_in,
+        scope,
+        id_token,
+        refresh_token,
+    })
 }

@@ -15,7 +15,11 @@ use crate::http::form;
 use crate::state::AppState;
 
 /// `POST /introspect`.
-pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn introspect(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let (client, token) = match authenticated(&state, &headers, &body).await {
         Ok(pair) => pair,
         Err(response) => return response,
@@ -23,7 +27,9 @@ pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body:
     match flows::introspect::introspect(&state, &client, &token).await {
         Ok(answer) => {
             let mut response = Json(answer).into_response();
-            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
         Err(error) => oauth_error::internal(&error),
@@ -42,15 +48,28 @@ pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Byt
     }
 }
 
-async fn authenticated(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(Client, String), Response> {
+async fn authenticated(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Client, String), Response> {
     if !form::is_form(headers) {
-        return Err(oauth_error::response(&OAuthError::invalid_request("the body must be application/x-www-form-urlencoded"), false));
+        return Err(oauth_error::response(
+            &OAuthError::invalid_request("the body must be application/x-www-form-urlencoded"),
+            false,
+        ));
     }
     let Some(fields) = form::parse(body) else {
-        return Err(oauth_error::response(&OAuthError::invalid_request("the body is not valid UTF-8"), false));
+        return Err(oauth_error::response(
+            &OAuthError::invalid_request("the body is not valid UTF-8"),
+            false,
+        ));
     };
     let Ok(presented) = client_auth::presented(headers, &fields) else {
-        return Err(oauth_error::response(&OAuthError::new(ErrorCode::InvalidClient, "malformed Authorization header"), true));
+        return Err(oauth_error::response(
+            &OAuthError::new(ErrorCode::InvalidClient, "malformed Authorization header"),
+            true,
+        ));
     };
     let client = match flows::client_auth::authenticate(state, &presented, false).await {
         Ok(Ok(client)) => client,
@@ -59,6 +78,9 @@ async fn authenticated(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Re
     };
     match form::first(&fields, "token") {
         Some(token) => Ok((client, token.to_string())),
-        None => Err(oauth_error::response(&OAuthError::invalid_request("token is required"), false)),
+        None => Err(oauth_error::response(
+            &OAuthError::invalid_request("token is required"),
+            false,
+        )),
     }
 }

@@ -13,11 +13,26 @@ use crate::http::{cookies, form};
 use crate::state::AppState;
 
 /// `GET|POST /logout`.
-pub async fn end_session(State(state): State<AppState>, jar: CookieJar, mut page: PageContext, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn end_session(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    mut page: PageContext,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let pairs = if method == Method::POST {
-        match form::is_form(&headers).then(|| form::parse(&body)).flatten() {
+        match form::is_form(&headers)
+            .then(|| form::parse(&body))
+            .flatten()
+        {
             Some(pairs) => pairs,
-            None => return page.error(StatusCode::BAD_REQUEST, "error_logout_invalid").into_response(),
+            None => {
+                return page
+                    .error(StatusCode::BAD_REQUEST, "error_logout_invalid")
+                    .into_response();
+            }
         }
     } else {
         form::query(uri.query())
@@ -29,14 +44,33 @@ pub async fn end_session(State(state): State<AppState>, jar: CookieJar, mut page
 }
 
 /// `POST /logout/confirm`: the user confirmed on our page.
-pub async fn confirm(State(state): State<AppState>, jar: CookieJar, page: PageContext, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(pairs) = form::is_form(&headers).then(|| form::parse(&body)).flatten() else {
-        return page.error(StatusCode::BAD_REQUEST, "error_logout_invalid").into_response();
+pub async fn confirm(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    page: PageContext,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(pairs) = form::is_form(&headers)
+        .then(|| form::parse(&body))
+        .flatten()
+    else {
+        return page
+            .error(StatusCode::BAD_REQUEST, "error_logout_invalid")
+            .into_response();
     };
     if !cookies::csrf_ok(&jar, form::first(&pairs, "csrf")) {
-        return page.error(StatusCode::FORBIDDEN, "error_csrf").into_response();
+        return page
+            .error(StatusCode::FORBIDDEN, "error_csrf")
+            .into_response();
     }
-    let outcome = logout::logout(&state, params_of(&pairs), cookies::session(&jar).as_deref(), true).await;
+    let outcome = logout::logout(
+        &state,
+        params_of(&pairs),
+        cookies::session(&jar).as_deref(),
+        true,
+    )
+    .await;
     respond(&state, &jar, page, outcome)
 }
 
@@ -51,19 +85,32 @@ fn params_of(pairs: &[(String, String)]) -> LogoutParams {
     }
 }
 
-fn respond(state: &AppState, jar: &CookieJar, page: PageContext, outcome: Result<LogoutOutcome, crate::flows::Internal>) -> Response {
+fn respond(
+    state: &AppState,
+    jar: &CookieJar,
+    page: PageContext,
+    outcome: Result<LogoutOutcome, crate::flows::Internal>,
+) -> Response {
     let secure = state.settings.is_https();
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(error) => {
             tracing::error!(%error, "logout failed");
-            return page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response();
+            return page
+                .error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal")
+                .into_response();
         }
     };
     let mut response = match outcome {
         LogoutOutcome::Redirect(uri) => Redirect::to(&uri).into_response(),
-        LogoutOutcome::SignedOut => page.page("pages/logged_out.html", context! {}).into_response(),
-        LogoutOutcome::Invalid(_) => return page.error(StatusCode::BAD_REQUEST, "error_logout_invalid").into_response(),
+        LogoutOutcome::SignedOut => page
+            .page("pages/logged_out.html", context! {})
+            .into_response(),
+        LogoutOutcome::Invalid(_) => {
+            return page
+                .error(StatusCode::BAD_REQUEST, "error_logout_invalid")
+                .into_response();
+        }
         LogoutOutcome::Confirm(params) => {
             let (csrf, set_cookie) = cookies::csrf_token(jar, secure);
             let mut response = page
@@ -83,7 +130,12 @@ fn respond(state: &AppState, jar: &CookieJar, page: PageContext, outcome: Result
             return response;
         }
     };
-    response.headers_mut().append(header::SET_COOKIE, cookies::clear(cookies::SESSION, secure));
-    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, cookies::clear(cookies::SESSION, secure));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
     response
 }

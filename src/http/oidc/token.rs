@@ -15,13 +15,22 @@ use crate::state::AppState;
 /// Exchanges a grant for tokens.
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     if !form::is_form(&headers) {
-        return oauth_error::response(&OAuthError::invalid_request("the body must be application/x-www-form-urlencoded"), false);
+        return oauth_error::response(
+            &OAuthError::invalid_request("the body must be application/x-www-form-urlencoded"),
+            false,
+        );
     }
     let Some(fields) = form::parse(&body) else {
-        return oauth_error::response(&OAuthError::invalid_request("the body is not valid UTF-8"), false);
+        return oauth_error::response(
+            &OAuthError::invalid_request("the body is not valid UTF-8"),
+            false,
+        );
     };
     let Ok(presented) = client_auth::presented(&headers, &fields) else {
-        return oauth_error::response(&OAuthError::new(ErrorCode::InvalidClient, "malformed Authorization header"), true);
+        return oauth_error::response(
+            &OAuthError::new(ErrorCode::InvalidClient, "malformed Authorization header"),
+            true,
+        );
     };
     match token::exchange(&state, presented, &fields).await {
         Ok(tokens) => {

@@ -48,7 +48,13 @@ pub struct ClientSpec {
 
 impl Default for ClientSpec {
     fn default() -> Self {
-        Self { kind: ClientKind::Confidential, first_party: true, alg: SigningAlg::Rs256, machine_scopes: None, require_pkce: false }
+        Self {
+            kind: ClientKind::Confidential,
+            first_party: true,
+            alg: SigningAlg::Rs256,
+            machine_scopes: None,
+            require_pkce: false,
+        }
     }
 }
 
@@ -62,10 +68,16 @@ impl TestApp {
     pub async fn active_user(&self) -> TestUser {
         let conn = self.state.store.conn();
         let now = self.clock.now();
-        let org = store::organizations::upsert_by_external_id(conn, "ACME-1", "ACME Sp. z o.o.", now).await.expect("organization");
+        let org =
+            store::organizations::upsert_by_external_id(conn, "ACME-1", "ACME Sp. z o.o.", now)
+                .await
+                .expect("organization");
         let login = loop {
             let candidate = kuke_id::domain::login_number::random();
-            if !store::users::login_exists(conn, &candidate).await.expect("lookup") {
+            if !store::users::login_exists(conn, &candidate)
+                .await
+                .expect("lookup")
+            {
                 break candidate;
             }
         };
@@ -79,7 +91,9 @@ impl TestApp {
             role: "administrator".into(),
         };
         let id = store::users::insert(conn, &user, now).await.expect("user");
-        store::users::set_status(conn, id, "active", now).await.expect("activate");
+        store::users::set_status(conn, id, "active", now)
+            .await
+            .expect("activate");
         TestUser { id, login }
     }
 
@@ -101,14 +115,23 @@ impl TestApp {
                 first_party: spec.first_party,
                 require_pkce: spec.require_pkce,
                 id_token_alg: spec.alg,
-                extra_grant_types: if spec.machine_scopes.is_some() { vec!["client_credentials".into()] } else { vec![] },
+                extra_grant_types: if spec.machine_scopes.is_some() {
+                    vec!["client_credentials".into()]
+                } else {
+                    vec![]
+                },
                 scopes: spec.machine_scopes.unwrap_or_default(),
                 backchannel_logout_uri: None,
             },
         )
         .await
         .expect("client");
-        TestClient { id: registered.client.id, secret: registered.secret, redirect_uri, post_logout_redirect_uri }
+        TestClient {
+            id: registered.client.id,
+            secret: registered.secret,
+            redirect_uri,
+            post_logout_redirect_uri,
+        }
     }
 
     /// A first-party confidential client.
@@ -118,14 +141,26 @@ impl TestApp {
 
     /// Signs this app's browser (the cookie jar of `self.http`) in as `user`.
     pub async fn sign_in(&self, user: &TestUser) {
-        let response = self.http.post(self.url("/test-support/sign-in")).form(&[("login", user.login.as_str())]).send().await.expect("sign in");
+        let response = self
+            .http
+            .post(self.url("/test-support/sign-in"))
+            .form(&[("login", user.login.as_str())])
+            .send()
+            .await
+            .expect("sign in");
         assert_eq!(response.status(), 204);
     }
 
     /// GET /authorize with `client`'s redirect URI and the given parameters.
-    pub async fn authorize(&self, client: &TestClient, params: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn authorize(
+        &self,
+        client: &TestClient,
+        params: &[(&str, &str)],
+    ) -> reqwest::Response {
         let mut url = Url::parse(&self.url("/authorize")).expect("url");
-        url.query_pairs_mut().append_pair("client_id", &client.id).append_pair("redirect_uri", &client.redirect_uri);
+        url.query_pairs_mut()
+            .append_pair("client_id", &client.id)
+            .append_pair("redirect_uri", &client.redirect_uri);
         url.query_pairs_mut().extend_pairs(params);
         self.http.get(url).send().await.expect("authorize")
     }
@@ -140,7 +175,10 @@ impl TestApp {
             ("code_challenge", CHALLENGE),
             ("code_challenge_method", "S256"),
         ];
-        let mut params: Vec<(&str, &str)> = defaults.into_iter().filter(|(k, _)| !extra.iter().any(|(e, _)| e == k)).collect();
+        let mut params: Vec<(&str, &str)> = defaults
+            .into_iter()
+            .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+            .collect();
         params.extend_from_slice(extra);
         let response = self.authorize(client, &params).await;
         let location = redirect_location(&response);
@@ -159,7 +197,15 @@ impl TestApp {
     /// Redeems a code from [`TestApp::code`]; returns the JSON body.
     pub async fn redeem(&self, client: &TestClient, code: &str) -> serde_json::Value {
         let response = self
-            .token(client, &[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", &client.redirect_uri), ("code_verifier", VERIFIER)])
+            .token(
+                client,
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", code),
+                    ("redirect_uri", &client.redirect_uri),
+                    ("code_verifier", VERIFIER),
+                ],
+            )
             .await;
         assert_eq!(response.status(), 200);
         response.json().await.expect("json")
@@ -168,12 +214,20 @@ impl TestApp {
 
 /// The Location of a redirect response, parsed.
 pub fn redirect_location(response: &reqwest::Response) -> Url {
-    assert!(response.status().is_redirection(), "expected a redirect, got {}", response.status());
+    assert!(
+        response.status().is_redirection(),
+        "expected a redirect, got {}",
+        response.status()
+    );
     let location = response.headers()["location"].to_str().expect("ascii");
-    Url::parse(location).or_else(|_| Url::parse("http://relative.invalid").and_then(|b| b.join(location))).expect("location")
+    Url::parse(location)
+        .or_else(|_| Url::parse("http://relative.invalid").and_then(|b| b.join(location)))
+        .expect("location")
 }
 
 /// A query parameter of a URL.
 pub fn query_param(url: &Url, name: &str) -> Option<String> {
-    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }

@@ -2,8 +2,8 @@
 
 pub mod cli;
 pub mod fixtures;
-pub mod rp;
 pub mod postgres;
+pub mod rp;
 pub mod smtp;
 
 use std::net::SocketAddr;
@@ -156,7 +156,11 @@ impl TestApp {
 
     /// Another browser: its own cookie jar, redirects not followed.
     pub fn new_browser(&self) -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("http client")
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client")
     }
 
     /// Absolute URL of `path`.
