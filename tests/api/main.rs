@@ -8,6 +8,7 @@
 mod support;
 
 mod authorize;
+mod backchannel_logout;
 mod cli;
 mod concurrency;
 mod conformance;

@@ -44,6 +44,8 @@ pub struct ClientSpec {
     pub machine_scopes: Option<Vec<String>>,
     /// PKCE for a confidential client.
     pub require_pkce: bool,
+    /// Back-channel logout endpoint.
+    pub backchannel_logout_uri: Option<String>,
 }
 
 impl Default for ClientSpec {
@@ -54,6 +56,7 @@ impl Default for ClientSpec {
             alg: SigningAlg::Rs256,
             machine_scopes: None,
             require_pkce: false,
+            backchannel_logout_uri: None,
         }
     }
 }
@@ -121,7 +124,7 @@ impl TestApp {
                     vec![]
                 },
                 scopes: spec.machine_scopes.unwrap_or_default(),
-                backchannel_logout_uri: None,
+                backchannel_logout_uri: spec.backchannel_logout_uri,
             },
         )
         .await

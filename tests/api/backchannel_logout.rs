@@ -1,0 +1,96 @@
+//! OIDC Back-Channel Logout 1.0: logout tokens reach the client, retried on failure.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use tokio::sync::Mutex;
+
+use crate::support::TestApp;
+use crate::support::fixtures::ClientSpec;
+
+/// A relying party's back-channel endpoint on loopback that fails the first
+/// `failures` deliveries and records the logout tokens it accepts.
+struct Receiver {
+    uri: String,
+    tokens: Arc<Mutex<Vec<String>>>,
+}
+
+async fn receiver(failures: usize) -> Receiver {
+    let tokens = Arc::new(Mutex::new(Vec::new()));
+    let remaining = Arc::new(AtomicUsize::new(failures));
+    let state = (tokens.clone(), remaining);
+    let app = Router::new()
+        .route("/backchannel", post(|State((tokens, remaining)): State<(Arc<Mutex<Vec<String>>>, Arc<AtomicUsize>)>, body: String| async move {
+            if remaining.load(Ordering::SeqCst) > 0 {
+                remaining.fetch_sub(1, Ordering::SeqCst);
+                return StatusCode::SERVICE_UNAVAILABLE;
+            }
+            let token = url::form_urlencoded::parse(body.as_bytes()).find(|(k, _)| k == "logout_token").map(|(_, v)| v.into_owned()).unwrap_or_default();
+            tokens.lock().await.push(token);
+            StatusCode::OK
+        }))
+        .with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let uri = format!("http://{}/backchannel", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Receiver { uri, tokens }
+}
+
+async fn wait_for_token(receiver: &Receiver) -> String {
+    for _ in 0..100 {
+        if let Some(token) = receiver.tokens.lock().await.first() {
+            return token.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no logout token delivered");
+}
+
+async fn sign_in_and_log_out(app: &TestApp, receiver: &Receiver) -> serde_json::Value {
+    let user = app.active_user().await;
+    let client = app.client_with(ClientSpec { backchannel_logout_uri: Some(receiver.uri.clone()), ..Default::default() }).await;
+    app.sign_in(&user).await;
+    let code = app.code(&client, &[]).await;
+    let tokens = app.redeem(&client, &code).await;
+    let mut url = url::Url::parse(&app.url("/logout")).expect("url");
+    url.query_pairs_mut().append_pair("id_token_hint", tokens["id_token"].as_str().expect("id"));
+    app.http.get(url).send().await.expect("logout");
+    tokens
+}
+
+fn claims(jwt: &str) -> serde_json::Value {
+    use base64::Engine;
+    let payload = jwt.split('.').nth(1).expect("payload");
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("b64")).expect("json")
+}
+
+backend_tests! {
+    async fn logout_delivers_a_logout_token_with_the_session_id(app) {
+        let receiver = receiver(0).await;
+        let tokens = sign_in_and_log_out(&app, &receiver).await;
+        let logout_token = wait_for_token(&receiver).await;
+        let header = jsonwebtoken::decode_header(&logout_token).expect("jwt");
+        assert_eq!(header.typ.as_deref(), Some("logout+jwt"));
+        let logout = claims(&logout_token);
+        let id = claims(tokens["id_token"].as_str().expect("id"));
+        assert_eq!(logout["sid"], id["sid"]);
+        assert_eq!(logout["sub"], id["sub"]);
+        assert_eq!(logout["iss"], app.base.as_str());
+        assert!(logout["events"]["http://schemas.openid.net/event/backchannel-logout"].is_object());
+        assert!(logout.get("nonce").is_none(), "§2.4: a logout token has no nonce");
+    }
+
+    async fn a_failed_delivery_is_retried(app) {
+        let receiver = receiver(1).await;
+        sign_in_and_log_out(&app, &receiver).await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert!(receiver.tokens.lock().await.is_empty(), "first attempt failed");
+        app.clock.advance(Duration::from_secs(15));
+        wait_for_token(&receiver).await;
+    }
+}
