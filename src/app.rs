@@ -95,6 +95,11 @@ impl App {
         &self.state
     }
 
+    /// Turns on the demo relying party at `/demo`.
+    pub fn enable_demo(&mut self, demo: crate::demo::DemoRp) {
+        self.state.demo = Some(std::sync::Arc::new(demo));
+    }
+
     /// Serves until `shutdown` resolves, then lets in-flight requests finish.
     pub async fn serve(
         self,

@@ -9,12 +9,14 @@
 //! - [`tokens`]: signing keys, the JWK set and random tokens with their stored hashes.
 //! - [`store`]: the only module that talks to the database.
 //! - [`state`]: the shared state flows and handlers work with.
+//! - [`demo`]: the built-in demo relying party of `serve --demo`.
 //! - [`cli`]: the `kuke-id` command line.
 //! - [`telemetry`]: logging setup.
 
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod flows;
 pub mod http;

@@ -16,6 +16,8 @@ pub struct AppState {
     pub store: Store,
     /// The clock flows read.
     pub clock: Clock,
+    /// The built-in demo relying party (`serve --demo` only).
+    pub demo: Option<Arc<crate::demo::DemoRp>>,
     keys: Arc<RwLock<Arc<KeyRing>>>,
 }
 
@@ -26,6 +28,7 @@ impl AppState {
             settings: Arc::new(settings),
             store,
             clock,
+            demo: None,
             keys: Arc::new(RwLock::new(Arc::new(keys))),
         }
     }

@@ -4,6 +4,7 @@ use anyhow::Context;
 
 use crate::app::{self, App};
 use crate::config::Settings;
+use crate::demo::DemoRp;
 use crate::domain::clock::Clock;
 use crate::domain::endpoints;
 use crate::flows;
@@ -19,14 +20,19 @@ pub struct ServeArgs {
 pub async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     let issuer = settings.issuer.clone();
     let clock = Clock::default();
-    let app = App::build(settings, clock.clone()).await?;
+    let mut app = App::build(settings, clock.clone()).await?;
     let addr = app.local_addr().context("reading the bound address")?;
     if args.demo {
         let demo = flows::demo::ensure(&app.state().store, &clock, &issuer)
             .await
             .context("setting up demo mode")?;
+        app.enable_demo(
+            DemoRp::new(&issuer, &demo.client_id, &demo.client_secret)
+                .context("starting the demo relying party")?,
+        );
         println!(
             "\nkuke-id demo mode\n\
+             - try it:         {issuer}/demo\n\
              - discovery:      {discovery}\n\
              - demo client:    client_id={id} client_secret={secret} (a new secret on every start)\n\
              - redirect URI:   {redirect}\n\

@@ -41,7 +41,8 @@ pub fn router(state: AppState) -> Router {
         .route(endpoints::READYZ, get(health::readyz))
         .route(endpoints::ASSETS, get(assets::get))
         .route(endpoints::SIGN_IN, get(journey::sign_in::get))
-        .merge(oidc::router());
+        .merge(oidc::router())
+        .merge(crate::demo::router());
     #[cfg(feature = "test-support")]
     let routes = routes.route(
         test_support::SIGN_IN,

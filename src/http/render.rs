@@ -33,6 +33,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/logout_confirm.html",
         "pages/logged_out.html",
         "pages/sign_in.html",
+        "pages/demo.html",
     );
     env
 });

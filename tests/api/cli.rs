@@ -445,6 +445,10 @@ fn serve_demo_on_an_empty_directory_answers_health_discovery_and_jwks() {
     assert!(get("/.well-known/openid-configuration").contains(&format!("\"issuer\":\"{issuer}\"")));
     assert!(get("/jwks").contains("\"keys\""));
     assert!(
+        get("/demo").starts_with("HTTP/1.1 200"),
+        "the demo relying party is served"
+    );
+    assert!(
         dir.path().join("data/kuke-id.db").exists(),
         "SQLite file created on first run"
     );

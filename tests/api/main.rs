@@ -13,6 +13,7 @@ mod cli;
 mod concurrency;
 mod conformance;
 mod consent;
+mod demo;
 mod discovery;
 mod health;
 mod http_layer;

@@ -47,7 +47,7 @@ impl Params {
     }
 }
 
-/// 1. `client_id` present once.
+/// Check 1: `client_id` present once.
 pub fn client_id(params: &Params) -> Result<&str, PageError> {
     if params.is_repeated("client_id") {
         return Err(PageError::MissingClientId);
@@ -55,7 +55,7 @@ pub fn client_id(params: &Params) -> Result<&str, PageError> {
     params.get("client_id").ok_or(PageError::MissingClientId)
 }
 
-/// 2. `redirect_uri` present once and registered for the client (exact string match).
+/// Check 2: `redirect_uri` present once and registered for the client (exact string match).
 pub fn redirect_uri<'a>(params: &'a Params, client: &Client) -> Result<&'a str, PageError> {
     if params.is_repeated("redirect_uri") {
         return Err(PageError::MissingRedirectUri);
@@ -74,7 +74,7 @@ pub fn redirect_uri<'a>(params: &'a Params, client: &Client) -> Result<&'a str, 
     }
 }
 
-/// 3. `response_mode`: query (default for code) or form_post. An unknown mode is
+/// Check 3: `response_mode`: query (default for code) or form_post. An unknown mode is
 /// answered in query mode.
 pub fn response_mode(params: &Params) -> Result<ResponseMode, (ResponseMode, OAuthError)> {
     match params.get("response_mode") {
@@ -90,7 +90,7 @@ pub fn response_mode(params: &Params) -> Result<ResponseMode, (ResponseMode, OAu
     }
 }
 
-/// 4. No parameter repeated.
+/// Check 4: No parameter repeated.
 pub fn no_repeated(params: &Params) -> Result<(), OAuthError> {
     match params.repeated.first() {
         Some(name) => Err(OAuthError::invalid_request(format!(
@@ -101,7 +101,7 @@ pub fn no_repeated(params: &Params) -> Result<(), OAuthError> {
     }
 }
 
-/// 5. Request objects are not supported (OIDC Core §6: answer with the matching code).
+/// Check 5: Request objects are not supported (OIDC Core §6: answer with the matching code).
 pub fn no_request_object(params: &Params) -> Result<(), OAuthError> {
     if params.get("request").is_some() {
         return Err(OAuthError::new(
@@ -118,7 +118,7 @@ pub fn no_request_object(params: &Params) -> Result<(), OAuthError> {
     Ok(())
 }
 
-/// 6. `response_type=code`, and the client may use the code grant.
+/// Check 6: `response_type=code`, and the client may use the code grant.
 pub fn response_type(params: &Params, client: &Client) -> Result<(), OAuthError> {
     match params.get("response_type") {
         None => Err(OAuthError::invalid_request("response_type is required")),
@@ -134,7 +134,7 @@ pub fn response_type(params: &Params, client: &Client) -> Result<(), OAuthError>
     }
 }
 
-/// 7. `scope` contains `openid`; unknown values are dropped.
+/// Check 7: `scope` contains `openid`; unknown values are dropped.
 pub fn scope(params: &Params, client: &Client) -> Result<String, OAuthError> {
     let raw = params.get("scope").ok_or_else(|| {
         OAuthError::new(
@@ -158,7 +158,7 @@ pub fn scope(params: &Params, client: &Client) -> Result<String, OAuthError> {
     Ok(scope::join(&scope::grantable(&requested, &client.scopes)))
 }
 
-/// 8. PKCE: S256 only; required for public clients and clients that ask for it.
+/// Check 8: PKCE: S256 only; required for public clients and clients that ask for it.
 pub fn pkce(params: &Params, client: &Client) -> Result<Option<String>, OAuthError> {
     let challenge = params.get("code_challenge");
     let method = params.get("code_challenge_method");
@@ -182,13 +182,13 @@ pub fn pkce(params: &Params, client: &Client) -> Result<Option<String>, OAuthErr
     }
 }
 
-/// 9. `prompt` well formed.
+/// Check 9: `prompt` well formed.
 pub fn prompt(params: &Params) -> Result<Option<String>, OAuthError> {
     prompt::parse(params.get("prompt"))?;
     Ok(params.get("prompt").map(str::to_string))
 }
 
-/// 10. `max_age` a non-negative integer.
+/// Check 10: `max_age` a non-negative integer.
 pub fn max_age(params: &Params) -> Result<Option<i64>, OAuthError> {
     match params.get("max_age") {
         None => Ok(None),
@@ -201,7 +201,7 @@ pub fn max_age(params: &Params) -> Result<Option<i64>, OAuthError> {
     }
 }
 
-/// 11. Free-form values within a sane length.
+/// Check 11: Free-form values within a sane length.
 pub fn bounded(params: &Params, name: &str) -> Result<Option<String>, OAuthError> {
     match params.get(name) {
         Some(value) if value.len() > MAX_VALUE_LEN => {

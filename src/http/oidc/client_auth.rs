@@ -5,24 +5,30 @@ use base64::Engine;
 
 use crate::flows::client_auth::Presented;
 
-/// Reads Basic credentials and the form's client fields. `Err` when the
-/// Authorization header is present but malformed.
-pub fn presented(headers: &HeaderMap, fields: &[(String, String)]) -> Result<Presented, ()> {
+/// The Authorization header is present but is not valid Basic credentials.
+#[derive(Debug)]
+pub struct MalformedAuthorization;
+
+/// Reads Basic credentials and the form's client fields.
+pub fn presented(
+    headers: &HeaderMap,
+    fields: &[(String, String)],
+) -> Result<Presented, MalformedAuthorization> {
     let basic = match headers.get(header::AUTHORIZATION) {
         None => None,
         Some(value) => {
-            let value = value.to_str().map_err(|_| ())?;
+            let value = value.to_str().map_err(|_| MalformedAuthorization)?;
             let Some((scheme, encoded)) = value.split_once(' ') else {
-                return Err(());
+                return Err(MalformedAuthorization);
             };
             if !scheme.eq_ignore_ascii_case("basic") {
-                return Err(());
+                return Err(MalformedAuthorization);
             }
             let decoded = base64::engine::general_purpose::STANDARD
                 .decode(encoded.trim())
-                .map_err(|_| ())?;
-            let decoded = String::from_utf8(decoded).map_err(|_| ())?;
-            let (id, secret) = decoded.split_once(':').ok_or(())?;
+                .map_err(|_| MalformedAuthorization)?;
+            let decoded = String::from_utf8(decoded).map_err(|_| MalformedAuthorization)?;
+            let (id, secret) = decoded.split_once(':').ok_or(MalformedAuthorization)?;
             // §2.3.1: both parts are form-urlencoded before being joined.
             Some((form_decode(id), form_decode(secret)))
         }

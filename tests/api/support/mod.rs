@@ -99,6 +99,15 @@ impl TestApp {
 
     /// Starts the provider with extra TOML settings.
     pub async fn spawn_with(backend: Backend, extra_toml: &str) -> Self {
+        Self::spawn_inner(backend, extra_toml, false).await
+    }
+
+    /// Starts the provider in demo mode (demo client, account and `/demo`).
+    pub async fn spawn_demo(backend: Backend) -> Self {
+        Self::spawn_inner(backend, "", true).await
+    }
+
+    async fn spawn_inner(backend: Backend, extra_toml: &str, demo: bool) -> Self {
         install_tls_provider();
         let dir = tempfile::tempdir().expect("temporary folder");
         let (database_url, postgres) = match backend {
@@ -128,9 +137,18 @@ impl TestApp {
         );
         let settings = Settings::from_toml(&toml).expect("test settings");
         let clock = Clock::default();
-        let app = App::build_on(settings, clock.clone(), listener)
+        let mut app = App::build_on(settings, clock.clone(), listener)
             .await
             .expect("app starts");
+        if demo {
+            let setup = kuke_id::flows::demo::ensure(&app.state().store, &clock, &base)
+                .await
+                .expect("demo setup");
+            app.enable_demo(
+                kuke_id::demo::DemoRp::new(&base, &setup.client_id, &setup.client_secret)
+                    .expect("demo RP"),
+            );
+        }
         let state = app.state().clone();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(app.serve(async {

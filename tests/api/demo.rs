@@ -1,0 +1,70 @@
+//! The built-in demo relying party completes a real round trip.
+
+use crate::support::fixtures::redirect_location;
+use crate::support::{Backend, TestApp};
+
+async fn round_trip(app: TestApp) {
+    let conn = app.state.store.conn();
+    let (user_id, login) =
+        kuke_id::store::users::find_by_legacy_id(conn, kuke_id::flows::demo::DEMO_LEGACY_ID)
+            .await
+            .expect("db")
+            .expect("demo user");
+    kuke_id::store::users::set_status(conn, user_id, "active", app.clock.now())
+        .await
+        .expect("activate");
+
+    let home = app.get("/demo").await;
+    assert_eq!(home.status(), 200);
+    let to_authorize = redirect_location(&app.get("/demo/login").await);
+    assert!(to_authorize.path().ends_with("/authorize"));
+    let to_login = app.http.get(to_authorize).send().await.expect("authorize");
+    let login_page = to_login.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    let handle = login_page.trim_start_matches("/login?request=").to_string();
+    let signed_in = app
+        .http
+        .post(app.url("/test-support/sign-in"))
+        .form(&[("login", login.as_str()), ("request", handle.as_str())])
+        .send()
+        .await
+        .expect("sign in");
+    let resume = signed_in.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    let callback = redirect_location(&app.get(&resume).await);
+    assert_eq!(callback.path(), "/demo/callback");
+    let back = app.http.get(callback).send().await.expect("callback");
+    assert_eq!(back.headers()["location"], "/demo");
+    let page = app.get("/demo").await.text().await.expect("html");
+    assert!(
+        page.contains(&user_id.to_string()),
+        "the ID-token claims are shown"
+    );
+    assert!(
+        page.contains("jan.kowalski@example.com"),
+        "the userinfo answer is shown"
+    );
+}
+
+#[tokio::test]
+async fn demo_relying_party_round_trip_on_sqlite() {
+    round_trip(TestApp::spawn_demo(Backend::Sqlite).await).await;
+}
+
+#[tokio::test]
+async fn demo_relying_party_round_trip_on_postgres() {
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    round_trip(TestApp::spawn_demo(backend).await).await;
+}
+
+#[tokio::test]
+async fn demo_pages_do_not_exist_without_demo_mode() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    assert_eq!(app.get("/demo").await.status(), 404);
+}
