@@ -53,36 +53,19 @@ pub struct App {
 impl App {
     /// Opens and migrates the database, loads (or creates) the keys and binds the port.
     pub async fn build(settings: Settings, clock: Clock) -> Result<Self, StartError> {
-        let listener =
-            TcpListener::bind(settings.listen)
-                .await
-                .map_err(|source| StartError::Bind {
-                    addr: settings.listen,
-                    source,
-                })?;
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .map_err(|source| StartError::Bind { addr: settings.listen, source })?;
         Self::build_on(settings, clock, listener).await
     }
 
     /// Like [`App::build`] on a listener bound by the caller (tests bind port 0
     /// first, because the issuer URL must name the port).
-    pub async fn build_on(
-        settings: Settings,
-        clock: Clock,
-        listener: TcpListener,
-    ) -> Result<Self, StartError> {
+    pub async fn build_on(settings: Settings, clock: Clock, listener: TcpListener) -> Result<Self, StartError> {
         let store = open_store(&settings).await?;
-        store
-            .migrate()
-            .await
-            .map_err(|source| StartError::Database {
-                url: redact(&settings.database_url),
-                source,
-            })?;
+        store.migrate().await.map_err(|source| StartError::Database { url: redact(&settings.database_url), source })?;
         let keys = load_keys(&settings)?;
-        Ok(Self {
-            listener,
-            state: AppState::new(settings, store, clock, keys),
-        })
+        Ok(Self { listener, state: AppState::new(settings, store, clock, keys) })
     }
 
     /// The bound address (useful with port 0).
@@ -101,21 +84,17 @@ impl App {
     }
 
     /// Serves until `shutdown` resolves, then lets in-flight requests finish.
-    pub async fn serve(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
+    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let reload = tokio::spawn(reload_keys(self.state.clone()));
         let backchannel = tokio::spawn(deliver_backchannel_logouts(self.state.clone()));
+        let mail = tokio::spawn(crate::mail::delivery::run(self.state.clone()));
         let router = http::router(self.state.clone());
-        let result = axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let result = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await;
         reload.abort();
         backchannel.abort();
+        mail.abort();
         result
     }
 }
@@ -124,10 +103,7 @@ impl App {
 pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
     Store::connect(settings)
         .await
-        .map_err(|source| StartError::Database {
-            url: redact(&settings.database_url),
-            source,
-        })
+        .map_err(|source| StartError::Database { url: redact(&settings.database_url), source })
 }
 
 /// Loads the key ring, generating missing keys.
@@ -146,10 +122,7 @@ async fn reload_keys(state: AppState) {
                 let current: Vec<_> = state.keys().keys().iter().map(|k| k.kid.clone()).collect();
                 let loaded: Vec<_> = ring.keys().iter().map(|k| k.kid.clone()).collect();
                 if current != loaded {
-                    tracing::info!(
-                        keys = loaded.len(),
-                        "signing keys changed on disk; reloaded"
-                    );
+                    tracing::info!(keys = loaded.len(), "signing keys changed on disk; reloaded");
                     state.replace_keys(ring);
                 }
             }
@@ -165,10 +138,7 @@ async fn reload_keys(state: AppState) {
 /// Every node delivers due back-channel logout tokens; claiming in the database
 /// keeps two nodes from sending the same one.
 async fn deliver_backchannel_logouts(state: AppState) {
-    let http = match reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-    {
+    let http = match reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build() {
         Ok(http) => http,
         Err(error) => {
             tracing::error!(%error, "cannot build the HTTP client for back-channel logout");

@@ -32,6 +32,12 @@ struct RawSettings {
     id_token_ttl_secs: u64,
     refresh_token_ttl_days: u64,
     activation_link_ttl_hours: u64,
+    login_code_ttl_minutes: u64,
+    argon2_memory_kib: u32,
+    argon2_iterations: u32,
+    argon2_parallelism: u32,
+    portal_url: Option<String>,
+    trust_forwarded_for: bool,
 }
 
 impl Default for RawSettings {
@@ -52,6 +58,12 @@ impl Default for RawSettings {
             id_token_ttl_secs: 300,
             refresh_token_ttl_days: 30,
             activation_link_ttl_hours: 72,
+            login_code_ttl_minutes: 10,
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            portal_url: None,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -89,6 +101,14 @@ pub struct Settings {
     pub refresh_token_ttl: Duration,
     /// Lifetime of activation links.
     pub activation_link_ttl: Duration,
+    /// Lifetime of e-mailed sign-in codes.
+    pub login_code_ttl: Duration,
+    /// argon2id cost for new password hashes.
+    pub argon2: crate::domain::password::Cost,
+    /// The Client Portal, linked from the final page of a journey begun from a mail.
+    pub portal_url: Option<String>,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
 }
 
 /// A configuration value that cannot be used; names the key as the user wrote it.
@@ -103,10 +123,7 @@ pub struct ConfigError {
 
 impl ConfigError {
     fn new(key: &str, message: impl Into<String>) -> Self {
-        Self {
-            key: env_name(key),
-            message: message.into(),
-        }
+        Self { key: env_name(key), message: message.into() }
     }
 }
 
@@ -129,9 +146,10 @@ impl Settings {
         }
         // KUKE_ID_CONFIG and KUKE_ID_LOG_FORMAT belong to the command line, and
         // KUKE_ID_TEST_* to the test suite; every other KUKE_ID_* must be a setting.
-        figment = figment.merge(Env::prefixed(ENV_PREFIX).filter(|key| {
-            !matches!(key.as_str(), "config" | "log_format") && !key.as_str().starts_with("test_")
-        }));
+        figment = figment.merge(
+            Env::prefixed(ENV_PREFIX)
+                .filter(|key| !matches!(key.as_str(), "config" | "log_format") && !key.as_str().starts_with("test_")),
+        );
         let raw: RawSettings = figment.extract().map_err(from_figment)?;
         raw.validate()
     }
@@ -157,10 +175,7 @@ impl Settings {
 }
 
 fn from_figment(error: figment::Error) -> ConfigError {
-    let error = error
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| figment::Error::from("unreadable".to_string()));
+    let error = error.into_iter().next().unwrap_or_else(|| figment::Error::from("unreadable".to_string()));
     let key = error.path.join(".");
     let message = match &error.kind {
         figment::error::Kind::UnknownField(field, _) => {
@@ -175,10 +190,7 @@ fn from_figment(error: figment::Error) -> ConfigError {
         kind => kind.to_string(),
     };
     if key.is_empty() {
-        ConfigError {
-            key: "configuration".into(),
-            message: error.to_string(),
-        }
+        ConfigError { key: "configuration".into(), message: error.to_string() }
     } else {
         ConfigError::new(&key, message)
     }
@@ -188,19 +200,13 @@ impl RawSettings {
     fn validate(self) -> Result<Settings, ConfigError> {
         let issuer = validate_issuer(&self.issuer)?;
         let listen: SocketAddr = self.listen.parse().map_err(|_| {
-            ConfigError::new(
-                "listen",
-                format!("'{}' is not an address like 127.0.0.1:8080", self.listen),
-            )
+            ConfigError::new("listen", format!("'{}' is not an address like 127.0.0.1:8080", self.listen))
         })?;
         if !(self.database_url.starts_with("sqlite:")
             || self.database_url.starts_with("postgres://")
             || self.database_url.starts_with("postgresql://"))
         {
-            return Err(ConfigError::new(
-                "database_url",
-                "must start with sqlite: or postgres://",
-            ));
+            return Err(ConfigError::new("database_url", "must start with sqlite: or postgres://"));
         }
         if self.keys_dir.as_os_str().is_empty() {
             return Err(ConfigError::new("keys_dir", "must not be empty"));
@@ -208,8 +214,8 @@ impl RawSettings {
         let smtp_url = match self.smtp_url.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(url) => {
-                let parsed = url::Url::parse(url)
-                    .map_err(|e| ConfigError::new("smtp_url", format!("not a URL: {e}")))?;
+                let parsed =
+                    url::Url::parse(url).map_err(|e| ConfigError::new("smtp_url", format!("not a URL: {e}")))?;
                 if !matches!(parsed.scheme(), "smtp" | "smtps") || parsed.host_str().is_none() {
                     return Err(ConfigError::new(
                         "smtp_url",
@@ -222,24 +228,14 @@ impl RawSettings {
         if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(ConfigError::new(
                 "mail_from",
-                format!(
-                    "'{}' is not a mailbox like Name <user@example.com>",
-                    self.mail_from
-                ),
+                format!("'{}' is not a mailbox like Name <user@example.com>", self.mail_from),
             ));
         }
         let positive = |key: &str, value: u64| {
-            if value == 0 {
-                Err(ConfigError::new(key, "must be greater than zero"))
-            } else {
-                Ok(value)
-            }
+            if value == 0 { Err(ConfigError::new(key, "must be greater than zero")) } else { Ok(value) }
         };
         let body_limit = positive("body_limit_bytes", self.body_limit_bytes)?;
-        let max_connections = positive(
-            "database_max_connections",
-            self.database_max_connections.into(),
-        )?;
+        let max_connections = positive("database_max_connections", self.database_max_connections.into())?;
         Ok(Settings {
             issuer,
             listen,
@@ -248,33 +244,45 @@ impl RawSettings {
             smtp_url,
             mail_from: self.mail_from,
             body_limit_bytes: usize::try_from(body_limit).unwrap_or(usize::MAX),
-            request_timeout: Duration::from_secs(positive(
-                "request_timeout_secs",
-                self.request_timeout_secs,
-            )?),
+            request_timeout: Duration::from_secs(positive("request_timeout_secs", self.request_timeout_secs)?),
             database_max_connections: u32::try_from(max_connections).unwrap_or(u32::MAX),
             session_idle: minutes(positive("session_idle_minutes", self.session_idle_minutes)?),
-            session_absolute: hours(positive(
-                "session_absolute_hours",
-                self.session_absolute_hours,
-            )?),
-            access_token_ttl: Duration::from_secs(positive(
-                "access_token_ttl_secs",
-                self.access_token_ttl_secs,
-            )?),
-            id_token_ttl: Duration::from_secs(positive(
-                "id_token_ttl_secs",
-                self.id_token_ttl_secs,
-            )?),
-            refresh_token_ttl: hours(
-                positive("refresh_token_ttl_days", self.refresh_token_ttl_days)? * 24,
-            ),
-            activation_link_ttl: hours(positive(
-                "activation_link_ttl_hours",
-                self.activation_link_ttl_hours,
-            )?),
+            session_absolute: hours(positive("session_absolute_hours", self.session_absolute_hours)?),
+            access_token_ttl: Duration::from_secs(positive("access_token_ttl_secs", self.access_token_ttl_secs)?),
+            id_token_ttl: Duration::from_secs(positive("id_token_ttl_secs", self.id_token_ttl_secs)?),
+            refresh_token_ttl: hours(positive("refresh_token_ttl_days", self.refresh_token_ttl_days)? * 24),
+            activation_link_ttl: hours(positive("activation_link_ttl_hours", self.activation_link_ttl_hours)?),
+            login_code_ttl: minutes(positive("login_code_ttl_minutes", self.login_code_ttl_minutes)?),
+            argon2: argon2_cost(self.argon2_memory_kib, self.argon2_iterations, self.argon2_parallelism)?,
+            portal_url: match self.portal_url.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(url) => {
+                    url::Url::parse(url).map_err(|e| ConfigError::new("portal_url", format!("not a URL: {e}")))?;
+                    Some(url.to_string())
+                }
+            },
+            trust_forwarded_for: self.trust_forwarded_for,
         })
     }
+}
+
+/// OWASP's floor for argon2id is 19 MiB with 2 passes (or more memory with fewer);
+/// refuse settings clearly below it rather than silently weakening hashes.
+fn argon2_cost(
+    memory_kib: u32,
+    iterations: u32,
+    parallelism: u32,
+) -> Result<crate::domain::password::Cost, ConfigError> {
+    if memory_kib < 8 * 1024 {
+        return Err(ConfigError::new("argon2_memory_kib", "must be at least 8192 (OWASP recommends 19456)"));
+    }
+    if !(1..=10).contains(&iterations) {
+        return Err(ConfigError::new("argon2_iterations", "must be between 1 and 10"));
+    }
+    if !(1..=16).contains(&parallelism) {
+        return Err(ConfigError::new("argon2_parallelism", "must be between 1 and 16"));
+    }
+    Ok(crate::domain::password::Cost { memory_kib, iterations, parallelism })
 }
 
 fn minutes(n: u64) -> Duration {
@@ -288,19 +296,13 @@ fn hours(n: u64) -> Duration {
 /// OIDC Discovery §3 and RFC 9207: the issuer is an https (or, for development, http)
 /// URL without query or fragment, compared by exact string, so it is kept as written.
 fn validate_issuer(issuer: &str) -> Result<String, ConfigError> {
-    let parsed = url::Url::parse(issuer)
-        .map_err(|e| ConfigError::new("issuer", format!("'{issuer}' is not a URL: {e}")))?;
+    let parsed =
+        url::Url::parse(issuer).map_err(|e| ConfigError::new("issuer", format!("'{issuer}' is not a URL: {e}")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(ConfigError::new(
-            "issuer",
-            "must be an https:// (or http:// for development) URL",
-        ));
+        return Err(ConfigError::new("issuer", "must be an https:// (or http:// for development) URL"));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(ConfigError::new(
-            "issuer",
-            "must not contain a query or fragment",
-        ));
+        return Err(ConfigError::new("issuer", "must not contain a query or fragment"));
     }
     if issuer.ends_with('/') {
         return Err(ConfigError::new("issuer", "must not end with a slash"));

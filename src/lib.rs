@@ -6,6 +6,8 @@
 //! - [`http`]: axum routers, middleware and the mapping of errors to responses.
 //! - [`flows`]: one use case per function; flows own the transaction and the clock.
 //! - [`domain`]: pure types and rules, no I/O.
+//! - [`i18n`]: languages and message catalogues.
+//! - [`mail`]: typed mails rendered from templates, the outbox and its delivery worker.
 //! - [`tokens`]: signing keys, the JWK set and random tokens with their stored hashes.
 //! - [`store`]: the only module that talks to the database.
 //! - [`state`]: the shared state flows and handlers work with.
@@ -20,6 +22,8 @@ pub mod demo;
 pub mod domain;
 pub mod flows;
 pub mod http;
+pub mod i18n;
+pub mod mail;
 pub mod rp_http;
 pub mod state;
 pub mod store;

@@ -20,11 +20,7 @@ impl RpHttp {
     /// A client that never follows redirects.
     pub fn new() -> Result<Self, RpHttpError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        Ok(Self(
-            reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()?,
-        ))
+        Ok(Self(reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?))
     }
 }
 

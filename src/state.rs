@@ -16,6 +16,10 @@ pub struct AppState {
     pub store: Store,
     /// The clock flows read.
     pub clock: Clock,
+    /// Wakes the mail worker when a flow has queued mail.
+    pub mail_queued: Arc<tokio::sync::Notify>,
+    /// argon2id, bounded and off the runtime.
+    pub hasher: crate::flows::hasher::Hasher,
     /// The built-in demo relying party (`serve --demo` only).
     pub demo: Option<Arc<crate::demo::DemoRp>>,
     keys: Arc<RwLock<Arc<KeyRing>>>,
@@ -25,6 +29,8 @@ impl AppState {
     /// Bundles the parts of a running provider.
     pub fn new(settings: Settings, store: Store, clock: Clock, keys: KeyRing) -> Self {
         Self {
+            hasher: crate::flows::hasher::Hasher::new(settings.argon2),
+            mail_queued: Arc::new(tokio::sync::Notify::new()),
             settings: Arc::new(settings),
             store,
             clock,

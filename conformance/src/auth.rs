@@ -25,23 +25,14 @@ pub trait Authenticator: Send + Sync {
     /// override it with the exact shape of that OP's URLs.
     fn is_interaction(&self, location: &Url) -> bool {
         location.path_segments().is_some_and(|mut segments| {
-            segments.any(|segment| {
-                matches!(
-                    segment,
-                    "login" | "interaction" | "consent" | "signin" | "sign-in"
-                )
-            })
+            segments.any(|segment| matches!(segment, "login" | "interaction" | "consent" | "signin" | "sign-in"))
         })
     }
 
     /// Signs in (and consents) at the interaction page `location`, using the
     /// browser's client `http` so that the OP's cookies land in its jar.
     /// Returns the next URL to follow.
-    fn sign_in(
-        &self,
-        http: &reqwest::Client,
-        location: &Url,
-    ) -> impl Future<Output = Result<Url, String>> + Send;
+    fn sign_in(&self, http: &reqwest::Client, location: &Url) -> impl Future<Output = Result<Url, String>> + Send;
 
     /// Confirms a logout at the OP's end-session page, if the page asks for a
     /// confirmation.
@@ -66,15 +57,9 @@ pub trait Authenticator: Send + Sync {
             let Some(form) = form else {
                 return Ok(None);
             };
-            let action = page
-                .join(&form.action)
-                .map_err(|e| format!("logout form action {:?}: {e}", form.action))?;
-            let response = http
-                .post(action.clone())
-                .form(&form.fields)
-                .send()
-                .await
-                .map_err(|e| format!("POST {action}: {e}"))?;
+            let action = page.join(&form.action).map_err(|e| format!("logout form action {:?}: {e}", form.action))?;
+            let response =
+                http.post(action.clone()).form(&form.fields).send().await.map_err(|e| format!("POST {action}: {e}"))?;
             // An OP may finish the logout on a page of its own rather than redirect.
             if response.status().is_success() {
                 let content_type = response
@@ -84,20 +69,10 @@ pub trait Authenticator: Send + Sync {
                     .unwrap_or_default()
                     .to_string();
                 let status = response.status().as_u16();
-                let body = response
-                    .text()
-                    .await
-                    .map_err(|e| format!("reading {action}: {e}"))?;
-                return Ok(Some(Confirmed::Page {
-                    url: action,
-                    status,
-                    content_type,
-                    body,
-                }));
+                let body = response.text().await.map_err(|e| format!("reading {action}: {e}"))?;
+                return Ok(Some(Confirmed::Page { url: action, status, content_type, body }));
             }
-            Ok(Some(Confirmed::Redirect(next_location(
-                &action, &response,
-            )?)))
+            Ok(Some(Confirmed::Redirect(next_location(&action, &response)?)))
         }
     }
 }
@@ -132,8 +107,7 @@ pub(crate) fn next_location(base: &Url, response: &reqwest::Response) -> Result<
         .ok_or_else(|| format!("{base} answered {status} without Location"))?
         .to_str()
         .map_err(|e| format!("Location from {base} is not text: {e}"))?;
-    base.join(location)
-        .map_err(|e| format!("bad Location {location:?} from {base}: {e}"))
+    base.join(location).map_err(|e| format!("bad Location {location:?} from {base}: {e}"))
 }
 
 /// Drives the development interactions of panva's `oidc-provider`
@@ -150,10 +124,7 @@ pub struct NodeOidcProvider {
 
 impl Default for NodeOidcProvider {
     fn default() -> Self {
-        Self {
-            login: "conformance-user".to_owned(),
-            password: "any-password".to_owned(),
-        }
+        Self { login: "conformance-user".to_owned(), password: "any-password".to_owned() }
     }
 }
 
@@ -162,46 +133,29 @@ impl Authenticator for NodeOidcProvider {
         location.path().starts_with("/interaction/")
     }
 
-    fn sign_in(
-        &self,
-        http: &reqwest::Client,
-        location: &Url,
-    ) -> impl Future<Output = Result<Url, String>> + Send {
+    fn sign_in(&self, http: &reqwest::Client, location: &Url) -> impl Future<Output = Result<Url, String>> + Send {
         let http = http.clone();
         let location = location.clone();
         let login = self.login.clone();
         let password = self.password.clone();
         async move {
-            let page = http
-                .get(location.clone())
-                .send()
-                .await
-                .map_err(|e| format!("GET {location}: {e}"))?;
+            let page = http.get(location.clone()).send().await.map_err(|e| format!("GET {location}: {e}"))?;
             let status = page.status();
-            let body = page
-                .text()
-                .await
-                .map_err(|e| format!("reading {location}: {e}"))?;
+            let body = page.text().await.map_err(|e| format!("reading {location}: {e}"))?;
             if !status.is_success() {
                 return Err(format!("interaction page {location} answered {status}"));
             }
-            let mut form = html::first_post_form(&body)
-                .ok_or_else(|| format!("no form on interaction page {location}"))?;
+            let mut form =
+                html::first_post_form(&body).ok_or_else(|| format!("no form on interaction page {location}"))?;
             // The login prompt has visible `login`/`password` inputs; the
             // consent prompt only hidden fields.
             if form.inputs.iter().any(|name| name == "login") {
                 form.fields.push(("login".to_owned(), login));
                 form.fields.push(("password".to_owned(), password));
             }
-            let action = location
-                .join(&form.action)
-                .map_err(|e| format!("form action {:?}: {e}", form.action))?;
-            let response = http
-                .post(action.clone())
-                .form(&form.fields)
-                .send()
-                .await
-                .map_err(|e| format!("POST {action}: {e}"))?;
+            let action = location.join(&form.action).map_err(|e| format!("form action {:?}: {e}", form.action))?;
+            let response =
+                http.post(action.clone()).form(&form.fields).send().await.map_err(|e| format!("POST {action}: {e}"))?;
             next_location(&action, &response)
         }
     }
@@ -234,32 +188,18 @@ impl Authenticator for KukeIdTestSupport {
             && location.query_pairs().any(|(k, _)| k == "request")
     }
 
-    fn sign_in(
-        &self,
-        http: &reqwest::Client,
-        location: &Url,
-    ) -> impl Future<Output = Result<Url, String>> + Send {
+    fn sign_in(&self, http: &reqwest::Client, location: &Url) -> impl Future<Output = Result<Url, String>> + Send {
         let http = http.clone();
-        let handle = location
-            .query_pairs()
-            .find(|(k, _)| k == "request")
-            .map(|(_, v)| v.into_owned());
-        let endpoint = Url::parse(&format!(
-            "{}/test-support/sign-in",
-            self.issuer.as_str().trim_end_matches('/')
-        ));
+        let handle = location.query_pairs().find(|(k, _)| k == "request").map(|(_, v)| v.into_owned());
+        let endpoint = Url::parse(&format!("{}/test-support/sign-in", self.issuer.as_str().trim_end_matches('/')));
         let login = self.login.clone();
         let location = location.clone();
         async move {
             let handle = handle.ok_or_else(|| format!("no request handle in {location}"))?;
             let endpoint = endpoint.map_err(|e| format!("test-support endpoint: {e}"))?;
             let form = [("login", login.as_str()), ("request", handle.as_str())];
-            let response = http
-                .post(endpoint.clone())
-                .form(&form)
-                .send()
-                .await
-                .map_err(|e| format!("POST {endpoint}: {e}"))?;
+            let response =
+                http.post(endpoint.clone()).form(&form).send().await.map_err(|e| format!("POST {endpoint}: {e}"))?;
             next_location(&endpoint, &response)
         }
     }
@@ -297,10 +237,7 @@ mod tests {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
     fn driver(issuer: &str) -> KukeIdTestSupport {
-        KukeIdTestSupport {
-            issuer: Url::parse(issuer).expect("issuer"),
-            login: "123456".into(),
-        }
+        KukeIdTestSupport { issuer: Url::parse(issuer).expect("issuer"), login: "123456".into() }
     }
 
     #[test]
@@ -317,9 +254,7 @@ mod tests {
     #[tokio::test]
     async fn kuke_driver_posts_login_and_handle() {
         crate::install_crypto_provider();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let server = tokio::spawn(async move {
             let (mut socket, _) = listener.accept().await.expect("accept");
@@ -342,26 +277,14 @@ mod tests {
             String::from_utf8_lossy(&seen).into_owned()
         });
         let d = driver(&format!("http://127.0.0.1:{port}"));
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
-        let login_page =
-            Url::parse(&format!("http://127.0.0.1:{port}/login?request=H%2B1")).expect("url");
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        let login_page = Url::parse(&format!("http://127.0.0.1:{port}/login?request=H%2B1")).expect("url");
         let next = d.sign_in(&http, &login_page).await.expect("sign in");
         assert_eq!(next.path(), "/authorize/resume");
         let request = server.await.expect("server");
-        assert!(
-            request.starts_with("POST /test-support/sign-in "),
-            "{request}"
-        );
+        assert!(request.starts_with("POST /test-support/sign-in "), "{request}");
         assert!(request.contains("login=123456"), "{request}");
         assert!(request.contains("request=H%2B1"), "{request}");
-        assert!(
-            request
-                .to_ascii_lowercase()
-                .contains("content-type: application/x-www-form-urlencoded"),
-            "{request}"
-        );
+        assert!(request.to_ascii_lowercase().contains("content-type: application/x-www-form-urlencoded"), "{request}");
     }
 }

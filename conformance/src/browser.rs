@@ -60,9 +60,7 @@ pub(crate) fn url_params(url: &Url) -> HashMap<String, String> {
     if params.is_empty()
         && let Some(fragment) = url.fragment()
     {
-        params = url::form_urlencoded::parse(fragment.as_bytes())
-            .into_owned()
-            .collect();
+        params = url::form_urlencoded::parse(fragment.as_bytes()).into_owned().collect();
     }
     params
 }
@@ -80,9 +78,7 @@ fn browser_headers() -> reqwest::header::HeaderMap {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
         reqwest::header::ACCEPT,
-        reqwest::header::HeaderValue::from_static(
-            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-        ),
+        reqwest::header::HeaderValue::from_static("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
     );
     headers
 }
@@ -131,13 +127,8 @@ impl Browser {
                 (url, r)
             }
             Start::PostForm(url, fields) => {
-                let r = self
-                    .http
-                    .post(url.clone())
-                    .form(&fields)
-                    .send()
-                    .await
-                    .map_err(|e| format!("POST {url}: {e}"))?;
+                let r =
+                    self.http.post(url.clone()).form(&fields).send().await.map_err(|e| format!("POST {url}: {e}"))?;
                 (url, r)
             }
         };
@@ -150,16 +141,8 @@ impl Browser {
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("")
                     .to_owned();
-                let body = response
-                    .text()
-                    .await
-                    .map_err(|e| format!("reading {current}: {e}"))?;
-                return Ok(Landing::Page {
-                    url: current,
-                    status,
-                    content_type,
-                    body,
-                });
+                let body = response.text().await.map_err(|e| format!("reading {current}: {e}"))?;
+                return Ok(Landing::Page { url: current, status, content_type, body });
             }
             let mut next = crate::auth::next_location(&current, &response)?;
             if let Some(landing) = self.stop_at(&next, stops, interactions) {
@@ -168,14 +151,10 @@ impl Browser {
             if next.origin() == op.origin() && auth.is_interaction(&next) {
                 interactions += 1;
                 if interactions > MAX_INTERACTIONS {
-                    return Err(format!(
-                        "more than {MAX_INTERACTIONS} login/consent pages in one authorization"
-                    ));
+                    return Err(format!("more than {MAX_INTERACTIONS} login/consent pages in one authorization"));
                 }
-                next = auth
-                    .sign_in(&self.http, &next)
-                    .await
-                    .map_err(|e| format!("login driver failed at {next}: {e}"))?;
+                next =
+                    auth.sign_in(&self.http, &next).await.map_err(|e| format!("login driver failed at {next}: {e}"))?;
                 if let Some(landing) = self.stop_at(&next, stops, interactions) {
                     return Ok(landing);
                 }
@@ -190,21 +169,14 @@ impl Browser {
     }
 
     fn stop_at(&self, next: &Url, stops: &[Url], interactions: usize) -> Option<Landing> {
-        stops
-            .iter()
-            .any(|stop| same_endpoint(next, stop))
-            .then(|| Landing::Stop {
-                url: next.clone(),
-                params: url_params(next),
-                interactions,
-            })
+        stops.iter().any(|stop| same_endpoint(next, stop)).then(|| Landing::Stop {
+            url: next.clone(),
+            params: url_params(next),
+            interactions,
+        })
     }
 
     async fn get(&self, url: &Url) -> Result<reqwest::Response, String> {
-        self.http
-            .get(url.clone())
-            .send()
-            .await
-            .map_err(|e| format!("GET {url}: {e}"))
+        self.http.get(url.clone()).send().await.map_err(|e| format!("GET {url}: {e}"))
     }
 }

@@ -14,8 +14,8 @@ use url::Url;
 use crate::auth::Authenticator;
 use crate::browser::{Browser, Landing, Start};
 use crate::oidc::{
-    self, ClientAuth, Discovery, IdTokenRules, NonceRule, Tokens, b64, expect_token_error,
-    expect_tokens, random_token, token_request,
+    self, ClientAuth, Discovery, IdTokenRules, NonceRule, Tokens, b64, expect_token_error, expect_tokens, random_token,
+    token_request,
 };
 use crate::{CheckResult, ClientConfig, Config, Outcome, Report};
 
@@ -117,11 +117,7 @@ pub(crate) async fn run_all<A: Authenticator>(config: &Config, auth: &A) -> Repo
                     });
                 }
             }
-            CHECKS
-                .iter()
-                .copied()
-                .filter(|c| only.iter().any(|o| o == c))
-                .collect()
+            CHECKS.iter().copied().filter(|c| only.iter().any(|o| o == c)).collect()
         }
     };
     let ctx = match Ctx::load(config, auth).await {
@@ -138,10 +134,7 @@ pub(crate) async fn run_all<A: Authenticator>(config: &Config, auth: &A) -> Repo
     };
     for name in selected {
         let outcome = ctx.run_one(name).await.unwrap_or_else(Outcome::Fail);
-        report.push(CheckResult {
-            name: name.to_owned(),
-            outcome,
-        });
+        report.push(CheckResult { name: name.to_owned(), outcome });
     }
     report
 }
@@ -177,9 +170,7 @@ impl Flow {
     }
 
     fn nonce_rule(&self) -> NonceRule {
-        self.nonce
-            .clone()
-            .map_or(NonceRule::Absent, NonceRule::Equals)
+        self.nonce.clone().map_or(NonceRule::Absent, NonceRule::Equals)
     }
 }
 
@@ -199,15 +190,10 @@ impl Callback {
         if let Some(error) = self.error() {
             return Err(format!(
                 "authorization failed: error={error} error_description={:?}",
-                self.params
-                    .get("error_description")
-                    .map_or("", String::as_str)
+                self.params.get("error_description").map_or("", String::as_str)
             ));
         }
-        self.params
-            .get("code")
-            .cloned()
-            .ok_or_else(|| "authorization response has neither code nor error".to_owned())
+        self.params.get("code").cloned().ok_or_else(|| "authorization response has neither code nor error".to_owned())
     }
 }
 
@@ -241,9 +227,7 @@ fn short(text: &str) -> String {
 fn describe(landing: &Landing) -> String {
     match landing {
         Landing::Stop { url, .. } => format!("redirected to {url}"),
-        Landing::Page {
-            url, status, body, ..
-        } => format!("stopped at {url} ({status}): {}", short(body)),
+        Landing::Page { url, status, body, .. } => format!("stopped at {url} ({status}): {}", short(body)),
         Landing::Elsewhere { url } => format!("redirected off the OP to {url}"),
     }
 }
@@ -258,21 +242,12 @@ struct Ctx<'a, A> {
 
 impl<'a, A: Authenticator> Ctx<'a, A> {
     async fn load(config: &'a Config, auth: &'a A) -> Result<Self, String> {
-        let issuer =
-            Url::parse(&config.issuer).map_err(|e| format!("issuer {:?}: {e}", config.issuer))?;
+        let issuer = Url::parse(&config.issuer).map_err(|e| format!("issuer {:?}: {e}", config.issuer))?;
         let browser = Browser::new(config.request_timeout)?;
         let raw = fetch_json(browser.http(), &discovery_url(&config.issuer)?).await?;
         let disc = Discovery::parse(raw)?;
-        let jwks = fetch_json(browser.http(), &disc.jwks_uri)
-            .await
-            .map(Value::Object);
-        Ok(Self {
-            config,
-            auth,
-            issuer,
-            disc,
-            jwks,
-        })
+        let jwks = fetch_json(browser.http(), &disc.jwks_uri).await.map(Value::Object);
+        Ok(Self { config, auth, issuer, disc, jwks })
     }
 
     async fn run_one(&self, name: &str) -> CheckOutcome {
@@ -298,10 +273,7 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
             "oidcc-scope-email" => self.scope_check(&["email"]).await,
             "oidcc-scope-address" => self.scope_check(&["address"]).await,
             "oidcc-scope-phone" => self.scope_check(&["phone"]).await,
-            "oidcc-scope-all" => {
-                self.scope_check(&["profile", "email", "address", "phone"])
-                    .await
-            }
+            "oidcc-scope-all" => self.scope_check(&["profile", "email", "address", "phone"]).await,
             "oidcc-ensure-other-scope-order-succeeds" => self.scope_order().await,
             "oidcc-display-page" => self.simple(|f| set(f, "display", "page")).await,
             "oidcc-display-popup" => self.simple(|f| set(f, "display", "popup")).await,
@@ -313,18 +285,12 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
             "oidcc-max-age-10000" => self.max_age(10000).await,
             "oidcc-ensure-request-with-unknown-parameter-succeeds" => {
                 let value = random_token(8);
-                self.simple(move |f| set(f, "extra_unknown_parameter", &value))
-                    .await
+                self.simple(move |f| set(f, "extra_unknown_parameter", &value)).await
             }
-            "oidcc-login-hint" => {
-                self.simple(|f| set(f, "login_hint", "conformance-user@example.invalid"))
-                    .await
-            }
+            "oidcc-login-hint" => self.simple(|f| set(f, "login_hint", "conformance-user@example.invalid")).await,
             "oidcc-ui-locales" => self.simple(|f| set(f, "ui_locales", "se")).await,
             "oidcc-claims-locales" => self.simple(|f| set(f, "claims_locales", "se")).await,
-            "oidcc-ensure-request-with-acr-values-succeeds" => {
-                self.simple(|f| set(f, "acr_values", "1 2")).await
-            }
+            "oidcc-ensure-request-with-acr-values-succeeds" => self.simple(|f| set(f, "acr_values", "1 2")).await,
             "oidcc-codereuse" => self.code_reuse(Duration::ZERO).await,
             "oidcc-codereuse-30seconds" => self.code_reuse(self.config.code_reuse_wait).await,
             "oidcc-ensure-registered-redirect-uri" => self.unregistered_redirect_uri().await,
@@ -352,17 +318,11 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
             "oidcc-rp-initiated-logout-modified-id-token-hint" => {
                 self.logout_refused(LogoutVariant::ModifiedHint).await
             }
-            "oidcc-rp-initiated-logout-bad-id-token-hint" => {
-                self.logout_refused(LogoutVariant::ForeignHint).await
-            }
-            "oidcc-rp-initiated-logout-no-id-token-hint" => {
-                self.logout_refused(LogoutVariant::NoHint).await
-            }
+            "oidcc-rp-initiated-logout-bad-id-token-hint" => self.logout_refused(LogoutVariant::ForeignHint).await,
+            "oidcc-rp-initiated-logout-no-id-token-hint" => self.logout_refused(LogoutVariant::NoHint).await,
             "oidcc-rp-initiated-logout-no-params" => self.logout_page(false, false).await,
             "oidcc-rp-initiated-logout-only-state" => self.logout_page(false, true).await,
-            "oidcc-rp-initiated-logout-no-post-logout-redirect-uri" => {
-                self.logout_page(true, true).await
-            }
+            "oidcc-rp-initiated-logout-no-post-logout-redirect-uri" => self.logout_page(true, true).await,
             other => Err(format!("no check named {other}")),
         }
     }
@@ -374,14 +334,11 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
     }
 
     fn jwks(&self) -> Result<&Value, String> {
-        self.jwks
-            .as_ref()
-            .map_err(|e| format!("JWKS unavailable: {e}"))
+        self.jwks.as_ref().map_err(|e| format!("JWKS unavailable: {e}"))
     }
 
     fn redirect_uri(client: &ClientConfig) -> Result<Url, String> {
-        Url::parse(&client.redirect_uri)
-            .map_err(|e| format!("redirect_uri {:?}: {e}", client.redirect_uri))
+        Url::parse(&client.redirect_uri).map_err(|e| format!("redirect_uri {:?}: {e}", client.redirect_uri))
     }
 
     fn flow_for(&self, client: &ClientConfig, scope: &str) -> Flow {
@@ -426,25 +383,16 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         let mut stops = vec![Self::redirect_uri(&flow.client)?];
         stops.extend_from_slice(extra_stops);
         let start = if post {
-            Start::PostForm(
-                self.disc.authorization_endpoint.clone(),
-                flow.params.clone(),
-            )
+            Start::PostForm(self.disc.authorization_endpoint.clone(), flow.params.clone())
         } else {
             Start::Get(self.authorization_url(flow))
         };
-        browser
-            .navigate(start, &self.issuer, &stops, self.auth)
-            .await
+        browser.navigate(start, &self.issuer, &stops, self.auth).await
     }
 
     /// Checks the parameters every authorization response must carry: the
     /// state sent, and RFC 9207 `iss` when advertised (and correct if sent).
-    fn check_response_params(
-        &self,
-        flow: &Flow,
-        params: &HashMap<String, String>,
-    ) -> Result<(), String> {
+    fn check_response_params(&self, flow: &Flow, params: &HashMap<String, String>) -> Result<(), String> {
         if let Some(state) = &flow.state {
             match params.get("state") {
                 Some(got) if got == state => {}
@@ -454,9 +402,7 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         }
         match params.get("iss") {
             Some(iss) if *iss != self.config.issuer => {
-                return Err(format!(
-                    "iss {iss:?} in the authorization response is not the issuer (RFC 9207)"
-                ));
+                return Err(format!("iss {iss:?} in the authorization response is not the issuer (RFC 9207)"));
             }
             None if self.disc.iss_in_responses() => {
                 return Err("authorization response lacks iss although discovery advertises authorization_response_iss_parameter_supported (RFC 9207)".into());
@@ -466,28 +412,13 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         Ok(())
     }
 
-    async fn authorize_with(
-        &self,
-        browser: &Browser,
-        flow: &Flow,
-        post: bool,
-    ) -> Result<Callback, String> {
+    async fn authorize_with(&self, browser: &Browser, flow: &Flow, post: bool) -> Result<Callback, String> {
         match self.authorize_landing(browser, flow, post, &[]).await? {
-            Landing::Stop {
-                params,
-                interactions,
-                ..
-            } => {
+            Landing::Stop { params, interactions, .. } => {
                 self.check_response_params(flow, &params)?;
-                Ok(Callback {
-                    params,
-                    interactions,
-                })
+                Ok(Callback { params, interactions })
             }
-            other => Err(format!(
-                "authorization did not return to the redirect_uri: {}",
-                describe(&other)
-            )),
+            other => Err(format!("authorization did not return to the redirect_uri: {}", describe(&other))),
         }
     }
 
@@ -510,19 +441,9 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
             ("redirect_uri", flow.client.redirect_uri.as_str()),
         ];
         form.extend_from_slice(extra);
-        let raw = token_request(
-            browser.http(),
-            &self.disc.token_endpoint,
-            &flow.client,
-            auth,
-            &form,
-        )
-        .await?;
+        let raw = token_request(browser.http(), &self.disc.token_endpoint, &flow.client, auth, &form).await?;
         let tokens = expect_tokens(raw)?;
-        let id_token = tokens
-            .id_token
-            .clone()
-            .ok_or("no id_token in the token response to an openid request")?;
+        let id_token = tokens.id_token.clone().ok_or("no id_token in the token response to an openid request")?;
         let claims = oidc::validate_id_token(
             &id_token,
             &self.config.issuer,
@@ -536,20 +457,14 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
             },
         )
         .map_err(|e| format!("ID token: {e}"))?;
-        Ok(Session {
-            tokens,
-            id_token,
-            claims,
-        })
+        Ok(Session { tokens, id_token, claims })
     }
 
     /// Authorizes and redeems with client_secret_basic.
     async fn login(&self, browser: &Browser, flow: &Flow) -> Result<(Session, Callback), String> {
         let callback = self.authorize(browser, flow).await?;
         let code = callback.code()?;
-        let session = self
-            .redeem(browser, flow, &code, ClientAuth::Basic, &[])
-            .await?;
+        let session = self.redeem(browser, flow, &code, ClientAuth::Basic, &[]).await?;
         Ok((session, callback))
     }
 
@@ -560,19 +475,13 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         access_token: &str,
         method: UserinfoMethod,
     ) -> Result<oidc::RawResponse, String> {
-        let endpoint = self
-            .disc
-            .userinfo_endpoint
-            .clone()
-            .ok_or("no userinfo_endpoint")?;
+        let endpoint = self.disc.userinfo_endpoint.clone().ok_or("no userinfo_endpoint")?;
         let request = match method {
             UserinfoMethod::Get => http.get(endpoint.clone()).bearer_auth(access_token),
             // No body at all, as the suite sends it: an empty body labelled
             // as a form is something some OPs refuse.
             UserinfoMethod::PostHeader => http.post(endpoint.clone()).bearer_auth(access_token),
-            UserinfoMethod::PostBody => http
-                .post(endpoint.clone())
-                .form(&[("access_token", access_token)]),
+            UserinfoMethod::PostBody => http.post(endpoint.clone()).form(&[("access_token", access_token)]),
         };
         let response = request
             .header(reqwest::header::ACCEPT, "application/json")
@@ -588,33 +497,17 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         session: &Session,
         method: UserinfoMethod,
     ) -> Result<Map<String, Value>, String> {
-        let raw = self
-            .userinfo(http, &session.tokens.access_token, method)
-            .await?;
+        let raw = self.userinfo(http, &session.tokens.access_token, method).await?;
         if raw.status != 200 {
-            return Err(format!(
-                "userinfo answered {}: {}",
-                raw.status,
-                short(&raw.text)
-            ));
+            return Err(format!("userinfo answered {}: {}", raw.status, short(&raw.text)));
         }
-        if !raw
-            .content_type
-            .to_ascii_lowercase()
-            .starts_with("application/json")
-        {
-            return Err(format!(
-                "userinfo Content-Type {:?} is not application/json",
-                raw.content_type
-            ));
+        if !raw.content_type.to_ascii_lowercase().starts_with("application/json") {
+            return Err(format!("userinfo Content-Type {:?} is not application/json", raw.content_type));
         }
         let claims = raw.json.ok_or("userinfo body is not a JSON object")?;
         match claims.get("sub").and_then(Value::as_str) {
             Some(sub) if sub == session.sub() => Ok(claims),
-            other => Err(format!(
-                "userinfo sub {other:?} differs from the ID token's {:?}",
-                session.sub()
-            )),
+            other => Err(format!("userinfo sub {other:?} differs from the ID token's {:?}", session.sub())),
         }
     }
 
@@ -623,18 +516,13 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
     async fn expect_logged_out(&self, browser: &Browser) -> Result<(), String> {
         let mut flow = self.flow();
         flow.set("prompt", "none");
-        let callback = self
-            .authorize(browser, &flow)
-            .await
-            .map_err(|e| format!("after logout, prompt=none: {e}"))?;
+        let callback = self.authorize(browser, &flow).await.map_err(|e| format!("after logout, prompt=none: {e}"))?;
         if callback.interactions > 0 {
             return Err("after logout, prompt=none showed a login page".into());
         }
         match callback.error() {
             Some("login_required" | "interaction_required") => Ok(()),
-            Some(other) => Err(format!(
-                "after logout, prompt=none returned error {other}, expected login_required"
-            )),
+            Some(other) => Err(format!("after logout, prompt=none returned error {other}, expected login_required")),
             None => Err("session still active after logout: prompt=none returned a code".into()),
         }
     }
@@ -657,57 +545,35 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
                 problems.push(format!("{key} missing"));
             }
         }
-        if !d
-            .strings("response_types_supported")
-            .iter()
-            .any(|t| t == "code")
-        {
+        if !d.strings("response_types_supported").iter().any(|t| t == "code") {
             problems.push("response_types_supported lacks \"code\"".to_owned());
         }
         let subjects = d.strings("subject_types_supported");
         if subjects.is_empty() || subjects.iter().any(|s| s != "public" && s != "pairwise") {
-            problems.push(format!(
-                "subject_types_supported {subjects:?} must list public and/or pairwise"
-            ));
+            problems.push(format!("subject_types_supported {subjects:?} must list public and/or pairwise"));
         }
-        if d.has("scopes_supported") && !d.strings("scopes_supported").iter().any(|s| s == "openid")
-        {
+        if d.has("scopes_supported") && !d.strings("scopes_supported").iter().any(|s| s == "openid") {
             problems.push("scopes_supported lacks openid".to_owned());
         }
         if d.has("grant_types_supported")
-            && !d
-                .strings("grant_types_supported")
-                .iter()
-                .any(|g| g == "authorization_code")
+            && !d.strings("grant_types_supported").iter().any(|g| g == "authorization_code")
         {
             problems.push("grant_types_supported lacks authorization_code".to_owned());
         }
-        if d.has("response_modes_supported")
-            && !d
-                .strings("response_modes_supported")
-                .iter()
-                .any(|m| m == "query")
-        {
+        if d.has("response_modes_supported") && !d.strings("response_modes_supported").iter().any(|m| m == "query") {
             problems.push("response_modes_supported lacks query".to_owned());
         }
         if !d.token_auth_supported("client_secret_basic") {
-            problems
-                .push("token_endpoint_auth_methods_supported lacks client_secret_basic".to_owned());
+            problems.push("token_endpoint_auth_methods_supported lacks client_secret_basic".to_owned());
         }
         if d.userinfo_endpoint.is_none() {
             problems.push("userinfo_endpoint missing (the Basic OP profile uses it)".to_owned());
         }
-        if d.strings("id_token_signing_alg_values_supported")
-            .iter()
-            .any(|a| a == "none")
-        {
+        if d.strings("id_token_signing_alg_values_supported").iter().any(|a| a == "none") {
             problems.push("id_token_signing_alg_values_supported offers none".to_owned());
         }
         if d.has("claims_parameter_supported")
-            && d.raw
-                .get("claims_parameter_supported")
-                .and_then(Value::as_bool)
-                .is_none()
+            && d.raw.get("claims_parameter_supported").and_then(Value::as_bool).is_none()
         {
             problems.push("claims_parameter_supported is not a boolean".to_owned());
         }
@@ -720,19 +586,13 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
     fn discovery_issuer(&self) -> CheckOutcome {
         match self.disc.raw.get("issuer").and_then(Value::as_str) {
             Some(issuer) if issuer == self.config.issuer => Ok(Outcome::Pass),
-            other => Ok(Outcome::Fail(format!(
-                "discovery issuer {other:?} is not exactly {:?}",
-                self.config.issuer
-            ))),
+            other => Ok(Outcome::Fail(format!("discovery issuer {other:?} is not exactly {:?}", self.config.issuer))),
         }
     }
 
     fn discovery_jwks(&self) -> CheckOutcome {
         let jwks = self.jwks()?;
-        let keys = jwks
-            .get("keys")
-            .and_then(Value::as_array)
-            .ok_or("JWKS has no keys array")?;
+        let keys = jwks.get("keys").and_then(Value::as_array).ok_or("JWKS has no keys array")?;
         if keys.is_empty() {
             return Ok(Outcome::Fail("JWKS is empty".into()));
         }
@@ -742,9 +602,7 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
             let field = |name: &str| key.get(name).and_then(Value::as_str);
             let kid = field("kid");
             match kid {
-                Some(kid) if kids.contains(&kid) => {
-                    problems.push(format!("kid {kid:?} used twice"))
-                }
+                Some(kid) if kids.contains(&kid) => problems.push(format!("kid {kid:?} used twice")),
                 Some(kid) => kids.push(kid),
                 None => problems.push(format!("key {i} has no kid")),
             }
@@ -779,9 +637,7 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         if algs.iter().any(|a| a == "RS256") {
             Ok(Outcome::Pass)
         } else {
-            Ok(Outcome::Fail(format!(
-                "id_token_signing_alg_values_supported {algs:?} lacks RS256"
-            )))
+            Ok(Outcome::Fail(format!("id_token_signing_alg_values_supported {algs:?} lacks RS256")))
         }
     }
 
@@ -814,9 +670,7 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
 
     async fn rfc9207(&self) -> CheckOutcome {
         if !self.disc.iss_in_responses() {
-            return Ok(Outcome::Skip(
-                "authorization_response_iss_parameter_supported not advertised".into(),
-            ));
+            return Ok(Outcome::Skip("authorization_response_iss_parameter_supported not advertised".into()));
         }
         // Success response.
         let browser = self.browser()?;
@@ -828,9 +682,7 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         flow.set("prompt", "none");
         let callback = self.authorize(&fresh, &flow).await?;
         if callback.error().is_none() {
-            return Ok(Outcome::Fail(
-                "prompt=none without a session did not return an error".into(),
-            ));
+            return Ok(Outcome::Fail("prompt=none without a session did not return an error".into()));
         }
         // Both went through check_response_params, which demands iss.
         Ok(Outcome::Pass)
@@ -854,9 +706,7 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         match self.authorize_landing(&browser, &flow, false, &[]).await? {
             Landing::Stop { params, .. } => {
                 if params.contains_key("code") {
-                    return Ok(Outcome::Fail(
-                        "OP issued a code without response_type".into(),
-                    ));
+                    return Ok(Outcome::Fail("OP issued a code without response_type".into()));
                 }
                 match params.get("error").map(String::as_str) {
                     Some("invalid_request" | "unsupported_response_type") => {
@@ -871,10 +721,7 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
             // Without a usable response_type the OP may refuse to redirect
             // and show an error page instead; the suite accepts that too.
             Landing::Page { status, .. } if status >= 400 => Ok(Outcome::Pass),
-            other => Ok(Outcome::Fail(format!(
-                "expected an error, OP {}",
-                describe(&other)
-            ))),
+            other => Ok(Outcome::Fail(format!("expected an error, OP {}", describe(&other)))),
         }
     }
 
@@ -884,22 +731,14 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         }
         let browser = self.browser()?;
         let (session, _) = self.login(&browser, &self.flow()).await?;
-        self.userinfo_claims(browser.http(), &session, method)
-            .await?;
+        self.userinfo_claims(browser.http(), &session, method).await?;
         Ok(Outcome::Pass)
     }
 
     async fn scope_check(&self, scopes: &[&str]) -> CheckOutcome {
-        let supported: Vec<&str> = scopes
-            .iter()
-            .copied()
-            .filter(|s| self.disc.scope_supported(s))
-            .collect();
+        let supported: Vec<&str> = scopes.iter().copied().filter(|s| self.disc.scope_supported(s)).collect();
         if supported.is_empty() {
-            return Ok(Outcome::Skip(format!(
-                "scopes_supported does not list {}",
-                scopes.join("/")
-            )));
+            return Ok(Outcome::Skip(format!("scopes_supported does not list {}", scopes.join("/"))));
         }
         let browser = self.browser()?;
         let scope = format!("openid {}", supported.join(" "));
@@ -907,9 +746,7 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         let (session, _) = self.login(&browser, &flow).await?;
         let mut released = session.claims.clone();
         if self.disc.userinfo_endpoint.is_some() {
-            let from_userinfo = self
-                .userinfo_claims(browser.http(), &session, UserinfoMethod::Get)
-                .await?;
+            let from_userinfo = self.userinfo_claims(browser.http(), &session, UserinfoMethod::Get).await?;
             released.extend(from_userinfo);
         }
         let mut missing = Vec::new();
@@ -927,20 +764,13 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         if missing.is_empty() {
             Ok(Outcome::Pass)
         } else {
-            Ok(Outcome::Fail(format!(
-                "no claim of scope(s) {missing:?} in the ID token or userinfo"
-            )))
+            Ok(Outcome::Fail(format!("no claim of scope(s) {missing:?} in the ID token or userinfo")))
         }
     }
 
     async fn scope_order(&self) -> CheckOutcome {
-        let Some(other) = ["email", "profile"]
-            .into_iter()
-            .find(|s| self.disc.scope_supported(s))
-        else {
-            return Ok(Outcome::Skip(
-                "neither email nor profile scope advertised".into(),
-            ));
+        let Some(other) = ["email", "profile"].into_iter().find(|s| self.disc.scope_supported(s)) else {
+            return Ok(Outcome::Skip("neither email nor profile scope advertised".into()));
         };
         let browser = self.browser()?;
         let flow = self.flow_for(&self.config.client, &format!("{other} openid"));
@@ -957,9 +787,7 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         flow.set("prompt", "login");
         let (second, callback) = self.login(&browser, &flow).await?;
         if callback.interactions == 0 {
-            return Ok(Outcome::Fail(
-                "prompt=login did not show a login page to a signed-in user".into(),
-            ));
+            return Ok(Outcome::Fail("prompt=login did not show a login page to a signed-in user".into()));
         }
         if second.sub() != first.sub() {
             return Ok(Outcome::Fail("sub changed between the two logins".into()));
@@ -984,12 +812,8 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         }
         match callback.error() {
             Some("login_required" | "interaction_required") => Ok(Outcome::Pass),
-            Some(other) => Ok(Outcome::Fail(format!(
-                "error {other}, expected login_required or interaction_required"
-            ))),
-            None => Ok(Outcome::Fail(
-                "prompt=none without a session returned a code".into(),
-            )),
+            Some(other) => Ok(Outcome::Fail(format!("error {other}, expected login_required or interaction_required"))),
+            None => Ok(Outcome::Fail("prompt=none without a session returned a code".into())),
         }
     }
 
@@ -1008,9 +832,7 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
             return Ok(Outcome::Fail("prompt=none showed a login page".into()));
         }
         if second.sub() != first.sub() {
-            return Ok(Outcome::Fail(
-                "sub changed in the silent authorization".into(),
-            ));
+            return Ok(Outcome::Fail("sub changed in the silent authorization".into()));
         }
         Ok(Outcome::Pass)
     }
@@ -1026,22 +848,18 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         flow.set("max_age", max_age.to_string());
         let (second, callback) = self.login(&browser, &flow).await?;
         let Some(second_time) = second.auth_time() else {
-            return Ok(Outcome::Fail(
-                "auth_time missing although max_age was sent".into(),
-            ));
+            return Ok(Outcome::Fail("auth_time missing although max_age was sent".into()));
         };
         if second.sub() != first.sub() {
-            return Ok(Outcome::Fail(
-                "sub changed in the second authorization".into(),
-            ));
+            return Ok(Outcome::Fail("sub changed in the second authorization".into()));
         }
         match (max_age, first.auth_time()) {
             (1, Some(first_time)) if second_time <= first_time => Ok(Outcome::Fail(format!(
                 "max_age=1 did not re-authenticate: auth_time {second_time} is not later than {first_time}"
             ))),
-            (1, None) if callback.interactions == 0 => Ok(Outcome::Fail(
-                "max_age=1 did not re-authenticate the user".into(),
-            )),
+            (1, None) if callback.interactions == 0 => {
+                Ok(Outcome::Fail("max_age=1 did not re-authenticate the user".into()))
+            }
             (1, _) => Ok(Outcome::Pass),
             (_, Some(first_time)) if second_time != first_time => Ok(Outcome::Fail(format!(
                 "max_age={max_age}: auth_time {second_time} differs from the original {first_time} although no re-authentication was needed"
@@ -1055,23 +873,15 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         let flow = self.flow();
         let callback = self.authorize(&browser, &flow).await?;
         let code = callback.code()?;
-        let session = self
-            .redeem(&browser, &flow, &code, ClientAuth::Basic, &[])
-            .await?;
+        let session = self.redeem(&browser, &flow, &code, ClientAuth::Basic, &[]).await?;
         tokio::time::sleep(wait).await;
         let form = [
             ("grant_type", "authorization_code"),
             ("code", code.as_str()),
             ("redirect_uri", flow.client.redirect_uri.as_str()),
         ];
-        let raw = token_request(
-            browser.http(),
-            &self.disc.token_endpoint,
-            &flow.client,
-            ClientAuth::Basic,
-            &form,
-        )
-        .await?;
+        let raw =
+            token_request(browser.http(), &self.disc.token_endpoint, &flow.client, ClientAuth::Basic, &form).await?;
         if raw.status == 200 {
             return Ok(Outcome::Fail("the code was accepted a second time".into()));
         }
@@ -1079,17 +889,9 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         // RFC 6749 §4.1.2: tokens issued from a replayed code should be
         // revoked; the suite checks this after its wait.
         if !wait.is_zero() && self.disc.userinfo_endpoint.is_some() {
-            let raw = self
-                .userinfo(
-                    browser.http(),
-                    &session.tokens.access_token,
-                    UserinfoMethod::Get,
-                )
-                .await?;
+            let raw = self.userinfo(browser.http(), &session.tokens.access_token, UserinfoMethod::Get).await?;
             if raw.status == 200 {
-                return Ok(Outcome::Fail(
-                    "the access token from the replayed code still works at userinfo".into(),
-                ));
+                return Ok(Outcome::Fail("the access token from the replayed code still works at userinfo".into()));
             }
         }
         Ok(Outcome::Pass)
@@ -1099,23 +901,14 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         let browser = self.browser()?;
         let mut flow = self.flow();
         let mut bad = Self::redirect_uri(&flow.client)?;
-        let path = format!(
-            "{}/unregistered-{}",
-            bad.path().trim_end_matches('/'),
-            random_token(6)
-        );
+        let path = format!("{}/unregistered-{}", bad.path().trim_end_matches('/'), random_token(6));
         bad.set_path(&path);
         flow.set("redirect_uri", bad.as_str());
-        match self
-            .authorize_landing(&browser, &flow, false, std::slice::from_ref(&bad))
-            .await?
-        {
+        match self.authorize_landing(&browser, &flow, false, std::slice::from_ref(&bad)).await? {
             Landing::Page { status, .. } if status >= 400 => Ok(Outcome::Pass),
             // A 2xx page is an error page only if it asks nothing of the user:
             // a form there means the OP went on with the request (a login page).
-            Landing::Page { body, .. } if crate::html::first_post_form(&body).is_none() => {
-                Ok(Outcome::Pass)
-            }
+            Landing::Page { body, .. } if crate::html::first_post_form(&body).is_none() => Ok(Outcome::Pass),
             other => Ok(Outcome::Fail(format!(
                 "OP must show an error page for an unregistered redirect_uri, but {}",
                 describe(&other)
@@ -1125,26 +918,20 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
 
     async fn client_secret_post(&self) -> CheckOutcome {
         if !self.disc.token_auth_supported("client_secret_post") {
-            return Ok(Outcome::Skip(
-                "client_secret_post not in token_endpoint_auth_methods_supported".into(),
-            ));
+            return Ok(Outcome::Skip("client_secret_post not in token_endpoint_auth_methods_supported".into()));
         }
         let browser = self.browser()?;
         let flow = self.flow();
         let code = self.authorize(&browser, &flow).await?.code()?;
-        self.redeem(&browser, &flow, &code, ClientAuth::Post, &[])
-            .await?;
+        self.redeem(&browser, &flow, &code, ClientAuth::Post, &[]).await?;
         Ok(Outcome::Pass)
     }
 
     /// Unsigned (alg none) request object, by value or by reference: either
     /// processed correctly, or rejected with a request-object error.
     async fn request_object(&self, by_reference: bool) -> CheckOutcome {
-        let supports_none = self
-            .disc
-            .strings("request_object_signing_alg_values_supported")
-            .iter()
-            .any(|a| a == "none");
+        let supports_none =
+            self.disc.strings("request_object_signing_alg_values_supported").iter().any(|a| a == "none");
         let supported = supports_none
             && if by_reference {
                 // OIDC Discovery: request_uri_parameter_supported defaults to true.
@@ -1159,11 +946,7 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         for (k, v) in &flow.params {
             claims.insert(k.clone(), json!(v));
         }
-        let jwt = format!(
-            "{}.{}.",
-            b64(br#"{"alg":"none"}"#),
-            b64(Value::Object(claims).to_string().as_bytes())
-        );
+        let jwt = format!("{}.{}.", b64(br#"{"alg":"none"}"#), b64(Value::Object(claims).to_string().as_bytes()));
         // The outer request repeats what OAuth requires outside the object
         // (and the state, so that an error can be matched to this request);
         // the nonce travels only inside, proving the object was read.
@@ -1183,68 +966,44 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
             handle.abort();
         }
         let rejections: &[&str] = if by_reference {
-            &[
-                "request_uri_not_supported",
-                "invalid_request_uri",
-                "invalid_request_object",
-                "invalid_request",
-            ]
+            &["request_uri_not_supported", "invalid_request_uri", "invalid_request_object", "invalid_request"]
         } else {
-            &[
-                "request_not_supported",
-                "invalid_request_object",
-                "invalid_request",
-            ]
+            &["request_not_supported", "invalid_request_object", "invalid_request"]
         };
         match landing? {
             Landing::Stop { params, .. } => {
                 self.check_response_params(&flow, &params)?;
-                let callback = Callback {
-                    params,
-                    interactions: 0,
-                };
+                let callback = Callback { params, interactions: 0 };
                 match callback.error() {
-                    Some(error) if supported => Ok(Outcome::Fail(format!(
-                        "OP advertises unsigned request objects but rejected one: {error}"
-                    ))),
+                    Some(error) if supported => {
+                        Ok(Outcome::Fail(format!("OP advertises unsigned request objects but rejected one: {error}")))
+                    }
                     Some(error) if rejections.contains(&error) => Ok(Outcome::Pass),
-                    Some(error) => Ok(Outcome::Fail(format!(
-                        "rejected with {error}, expected one of {rejections:?}"
-                    ))),
+                    Some(error) => Ok(Outcome::Fail(format!("rejected with {error}, expected one of {rejections:?}"))),
                     None => {
                         // Processed: the nonce from inside the object must
                         // come back in the ID token.
                         let code = callback.code()?;
-                        self.redeem(&browser, &flow, &code, ClientAuth::Basic, &[])
-                            .await?;
+                        self.redeem(&browser, &flow, &code, ClientAuth::Basic, &[]).await?;
                         Ok(Outcome::Pass)
                     }
                 }
             }
             Landing::Page { status, .. } if !supported && status >= 400 => Ok(Outcome::Pass),
-            other => Ok(Outcome::Fail(format!(
-                "request object neither processed nor rejected: {}",
-                describe(&other)
-            ))),
+            other => Ok(Outcome::Fail(format!("request object neither processed nor rejected: {}", describe(&other)))),
         }
     }
 
     async fn claims_essential(&self) -> CheckOutcome {
         if !self.disc.flag("claims_parameter_supported", false) {
-            return Ok(Outcome::Skip(
-                "claims_parameter_supported is not true".into(),
-            ));
+            return Ok(Outcome::Skip("claims_parameter_supported is not true".into()));
         }
         let browser = self.browser()?;
         let mut flow = self.flow();
-        flow.set(
-            "claims",
-            json!({"userinfo": {"name": {"essential": true}}}).to_string(),
-        );
+        flow.set("claims", json!({"userinfo": {"name": {"essential": true}}}).to_string());
         let (session, _) = self.login(&browser, &flow).await?;
         if self.disc.userinfo_endpoint.is_some() {
-            self.userinfo_claims(browser.http(), &session, UserinfoMethod::Get)
-                .await?;
+            self.userinfo_claims(browser.http(), &session, UserinfoMethod::Get).await?;
         }
         Ok(Outcome::Pass)
     }
@@ -1254,21 +1013,13 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         let flow = self.flow();
         let callback = self.authorize_with(&browser, &flow, true).await?;
         let code = callback.code()?;
-        self.redeem(&browser, &flow, &code, ClientAuth::Basic, &[])
-            .await?;
+        self.redeem(&browser, &flow, &code, ClientAuth::Basic, &[]).await?;
         Ok(Outcome::Pass)
     }
 
     async fn refresh_token(&self) -> CheckOutcome {
-        if !self
-            .disc
-            .strings("grant_types_supported")
-            .iter()
-            .any(|g| g == "refresh_token")
-        {
-            return Ok(Outcome::Skip(
-                "grant_types_supported does not list refresh_token".into(),
-            ));
+        if !self.disc.strings("grant_types_supported").iter().any(|g| g == "refresh_token") {
+            return Ok(Outcome::Skip("grant_types_supported does not list refresh_token".into()));
         }
         let browser = self.browser()?;
         let mut flow = self.flow();
@@ -1279,9 +1030,7 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         }
         let (session, _) = self.login(&browser, &flow).await?;
         let Some(refresh) = session.tokens.refresh_token.clone() else {
-            return Ok(Outcome::Fail(
-                "no refresh_token issued although the grant is advertised".into(),
-            ));
+            return Ok(Outcome::Fail("no refresh_token issued although the grant is advertised".into()));
         };
         if let Some(second) = &self.config.second_client {
             let raw = token_request(
@@ -1293,12 +1042,9 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
             )
             .await?;
             if raw.status == 200 {
-                return Ok(Outcome::Fail(
-                    "another client could use this client's refresh token".into(),
-                ));
+                return Ok(Outcome::Fail("another client could use this client's refresh token".into()));
             }
-            expect_token_error(&raw, &["invalid_grant"])
-                .map_err(|e| format!("refresh with the second client: {e}"))?;
+            expect_token_error(&raw, &["invalid_grant"]).map_err(|e| format!("refresh with the second client: {e}"))?;
         }
         let raw = token_request(
             browser.http(),
@@ -1327,18 +1073,12 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
             if claims.get("sub") != session.claims.get("sub") {
                 return Ok(Outcome::Fail("refreshed ID token has another sub".into()));
             }
-            if claims.get("auth_time").is_some()
-                && claims.get("auth_time") != session.claims.get("auth_time")
-            {
+            if claims.get("auth_time").is_some() && claims.get("auth_time") != session.claims.get("auth_time") {
                 return Ok(Outcome::Fail("refreshed ID token changed auth_time".into()));
             }
         }
         if self.disc.userinfo_endpoint.is_some() {
-            let refreshed = Session {
-                tokens,
-                id_token: session.id_token.clone(),
-                claims: session.claims.clone(),
-            };
+            let refreshed = Session { tokens, id_token: session.id_token.clone(), claims: session.claims.clone() };
             self.userinfo_claims(browser.http(), &refreshed, UserinfoMethod::Get)
                 .await
                 .map_err(|e| format!("refreshed access token at userinfo: {e}"))?;
@@ -1347,15 +1087,9 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
     }
 
     async fn pkce(&self, valid: bool) -> CheckOutcome {
-        let s256 = self
-            .disc
-            .strings("code_challenge_methods_supported")
-            .iter()
-            .any(|m| m == "S256");
+        let s256 = self.disc.strings("code_challenge_methods_supported").iter().any(|m| m == "S256");
         if !valid && !s256 {
-            return Ok(Outcome::Skip(
-                "code_challenge_methods_supported does not list S256".into(),
-            ));
+            return Ok(Outcome::Skip("code_challenge_methods_supported does not list S256".into()));
         }
         let verifier = random_token(32);
         let challenge = b64(&sha2::Sha256::digest(verifier.as_bytes()));
@@ -1365,14 +1099,7 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         flow.set("code_challenge_method", "S256");
         let code = self.authorize(&browser, &flow).await?.code()?;
         if valid {
-            self.redeem(
-                &browser,
-                &flow,
-                &code,
-                ClientAuth::Basic,
-                &[("code_verifier", &verifier)],
-            )
-            .await?;
+            self.redeem(&browser, &flow, &code, ClientAuth::Basic, &[("code_verifier", &verifier)]).await?;
             return Ok(Outcome::Pass);
         }
         let wrong = random_token(32);
@@ -1408,17 +1135,11 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
             &self.disc.token_endpoint,
             second,
             ClientAuth::Basic,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", &flow.client.redirect_uri),
-            ],
+            &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", &flow.client.redirect_uri)],
         )
         .await?;
         if raw.status == 200 {
-            return Ok(Outcome::Fail(
-                "another client redeemed this client's code".into(),
-            ));
+            return Ok(Outcome::Fail("another client redeemed this client's code".into()));
         }
         expect_token_error(&raw, &["invalid_grant"])?;
         Ok(Outcome::Pass)
@@ -1436,11 +1157,7 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
     }
 
     fn end_session_url(&self, params: &[(&str, &str)]) -> Result<Url, String> {
-        let mut url = self
-            .disc
-            .end_session_endpoint
-            .clone()
-            .ok_or("no end_session_endpoint")?;
+        let mut url = self.disc.end_session_endpoint.clone().ok_or("no end_session_endpoint")?;
         if !params.is_empty() {
             url.query_pairs_mut().extend_pairs(params.iter());
         }
@@ -1458,14 +1175,10 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
     /// `need_uri`, a configured post_logout_redirect_uri.
     fn logout_skip(&self, need_uri: bool) -> Result<Option<Outcome>, String> {
         if self.disc.end_session_endpoint.is_none() {
-            return Ok(Some(Outcome::Skip(
-                "no end_session_endpoint advertised".into(),
-            )));
+            return Ok(Some(Outcome::Skip("no end_session_endpoint advertised".into())));
         }
         if need_uri && self.post_logout_uri()?.is_none() {
-            return Ok(Some(Outcome::Skip(
-                "no post_logout_redirect_uri configured for the client".into(),
-            )));
+            return Ok(Some(Outcome::Skip("no post_logout_redirect_uri configured for the client".into())));
         }
         Ok(None)
     }
@@ -1480,17 +1193,9 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         url: Url,
         stops: &[Url],
     ) -> Result<(Landing, bool), String> {
-        let landing = browser
-            .navigate(Start::Get(url), &self.issuer, stops, self.auth)
-            .await?;
+        let landing = browser.navigate(Start::Get(url), &self.issuer, stops, self.auth).await?;
         // Only a 2xx page can be a confirmation prompt; error pages are final.
-        let Landing::Page {
-            url: page,
-            body,
-            status: 200..=299,
-            ..
-        } = &landing
-        else {
+        let Landing::Page { url: page, body, status: 200..=299, .. } = &landing else {
             return Ok((landing, false));
         };
         let Some(next) = self
@@ -1503,42 +1208,17 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         };
         let next = match next {
             crate::auth::Confirmed::Redirect(next) => next,
-            crate::auth::Confirmed::Page {
-                url,
-                status,
-                content_type,
-                body,
-            } => {
-                return Ok((
-                    Landing::Page {
-                        url,
-                        status,
-                        content_type,
-                        body,
-                    },
-                    true,
-                ));
+            crate::auth::Confirmed::Page { url, status, content_type, body } => {
+                return Ok((Landing::Page { url, status, content_type, body }, true));
             }
         };
-        if stops
-            .iter()
-            .any(|s| s.origin() == next.origin() && s.path() == next.path())
-        {
-            return Ok((
-                Landing::Stop {
-                    params: crate::browser::url_params(&next),
-                    url: next,
-                    interactions: 0,
-                },
-                true,
-            ));
+        if stops.iter().any(|s| s.origin() == next.origin() && s.path() == next.path()) {
+            return Ok((Landing::Stop { params: crate::browser::url_params(&next), url: next, interactions: 0 }, true));
         }
         if next.origin() != self.issuer.origin() {
             return Ok((Landing::Elsewhere { url: next }, true));
         }
-        let landing = browser
-            .navigate(Start::Get(next), &self.issuer, stops, self.auth)
-            .await?;
+        let landing = browser.navigate(Start::Get(next), &self.issuer, stops, self.auth).await?;
         Ok((landing, true))
     }
 
@@ -1549,22 +1229,16 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         if let Some(skip) = self.logout_skip(true)? {
             return Ok(skip);
         }
-        let target = self
-            .post_logout_uri()?
-            .ok_or("no post_logout_redirect_uri")?;
+        let target = self.post_logout_uri()?.ok_or("no post_logout_redirect_uri")?;
         let (browser, session) = self.signed_in().await?;
         let state = random_token(12);
-        let mut params = vec![
-            ("id_token_hint", session.id_token.as_str()),
-            ("post_logout_redirect_uri", target.as_str()),
-        ];
+        let mut params =
+            vec![("id_token_hint", session.id_token.as_str()), ("post_logout_redirect_uri", target.as_str())];
         if with_state {
             params.push(("state", state.as_str()));
         }
         let url = self.end_session_url(&params)?;
-        let (landing, _) = self
-            .end_session_confirmed(&browser, url, std::slice::from_ref(&target))
-            .await?;
+        let (landing, _) = self.end_session_confirmed(&browser, url, std::slice::from_ref(&target)).await?;
         let Landing::Stop { params: got, .. } = landing else {
             return Ok(Outcome::Fail(format!(
                 "OP did not redirect to the post_logout_redirect_uri: {}",
@@ -1574,22 +1248,15 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         match (with_state, got.get("state")) {
             (true, Some(s)) if *s == state => {}
             (true, other) => {
-                return Ok(Outcome::Fail(format!(
-                    "state {other:?} after logout is not the one sent"
-                )));
+                return Ok(Outcome::Fail(format!("state {other:?} after logout is not the one sent")));
             }
             (false, Some(s)) => {
-                return Ok(Outcome::Fail(format!(
-                    "state {s:?} returned although none was sent"
-                )));
+                return Ok(Outcome::Fail(format!("state {s:?} returned although none was sent")));
             }
             (false, None) => {}
         }
         let registered: HashMap<String, String> = crate::browser::url_params(&target);
-        let unexpected: Vec<&String> = got
-            .keys()
-            .filter(|k| *k != "state" && !registered.contains_key(*k))
-            .collect();
+        let unexpected: Vec<&String> = got.keys().filter(|k| *k != "state" && !registered.contains_key(*k)).collect();
         if !unexpected.is_empty() {
             return Ok(Outcome::Fail(format!(
                 "unexpected parameters {unexpected:?} added to the post_logout_redirect_uri"
@@ -1605,9 +1272,7 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         if let Some(skip) = self.logout_skip(true)? {
             return Ok(skip);
         }
-        let registered = self
-            .post_logout_uri()?
-            .ok_or("no post_logout_redirect_uri")?;
+        let registered = self.post_logout_uri()?.ok_or("no post_logout_redirect_uri")?;
         let (browser, session) = self.signed_in().await?;
         let state = random_token(12);
         let mut uri = registered.clone();
@@ -1629,31 +1294,19 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
             }
             LogoutVariant::NoHint => hint = None,
         }
-        let mut params = vec![
-            ("post_logout_redirect_uri", uri.as_str()),
-            ("state", state.as_str()),
-        ];
+        let mut params = vec![("post_logout_redirect_uri", uri.as_str()), ("state", state.as_str())];
         if let Some(hint) = &hint {
             params.push(("id_token_hint", hint.as_str()));
         }
         let url = self.end_session_url(&params)?;
         let stops = [registered, uri.clone()];
-        let landing = browser
-            .navigate(Start::Get(url), &self.issuer, &stops, self.auth)
-            .await?;
+        let landing = browser.navigate(Start::Get(url), &self.issuer, &stops, self.auth).await?;
         match landing {
             Landing::Page { content_type, .. } if is_html(&content_type) => Ok(Outcome::Pass),
-            Landing::Page {
-                content_type,
-                status,
-                ..
-            } => Ok(Outcome::Fail(format!(
-                "OP answered {status} with {content_type:?}, not a page for the user"
-            ))),
-            other => Ok(Outcome::Fail(format!(
-                "OP must not redirect back, but {}",
-                describe(&other)
-            ))),
+            Landing::Page { content_type, status, .. } => {
+                Ok(Outcome::Fail(format!("OP answered {status} with {content_type:?}, not a page for the user")))
+            }
+            other => Ok(Outcome::Fail(format!("OP must not redirect back, but {}", describe(&other)))),
         }
     }
 
@@ -1696,16 +1349,9 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         let stops: Vec<Url> = self.post_logout_uri()?.into_iter().collect();
         let (landing, _) = self.end_session_confirmed(&browser, url, &stops).await?;
         match landing {
-            Landing::Page {
-                status,
-                content_type,
-                ..
-            } if (200..300).contains(&status) && is_html(&content_type) => {}
+            Landing::Page { status, content_type, .. } if (200..300).contains(&status) && is_html(&content_type) => {}
             other => {
-                return Ok(Outcome::Fail(format!(
-                    "expected a 'logged out' page, but OP {}",
-                    describe(&other)
-                )));
+                return Ok(Outcome::Fail(format!("expected a 'logged out' page, but OP {}", describe(&other))));
             }
         }
         self.expect_logged_out(&browser).await?;
@@ -1736,11 +1382,7 @@ fn set(flow: &mut Flow, key: &str, value: &str) {
 }
 
 fn verdict(problems: Vec<String>) -> CheckOutcome {
-    if problems.is_empty() {
-        Ok(Outcome::Pass)
-    } else {
-        Ok(Outcome::Fail(problems.join("; ")))
-    }
+    if problems.is_empty() { Ok(Outcome::Pass) } else { Ok(Outcome::Fail(problems.join("; "))) }
 }
 
 fn is_html(content_type: &str) -> bool {
@@ -1757,31 +1399,20 @@ fn is_loopback(url: &Url) -> bool {
 }
 
 fn discovery_url(issuer: &str) -> Result<Url, String> {
-    let text = format!(
-        "{}/.well-known/openid-configuration",
-        issuer.trim_end_matches('/')
-    );
+    let text = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
     Url::parse(&text).map_err(|e| format!("discovery URL {text:?}: {e}"))
 }
 
 async fn fetch_json(http: &reqwest::Client, url: &Url) -> Result<Map<String, Value>, String> {
-    let response = http
-        .get(url.clone())
-        .send()
-        .await
-        .map_err(|e| format!("GET {url}: {e}"))?;
+    let response = http.get(url.clone()).send().await.map_err(|e| format!("GET {url}: {e}"))?;
     let raw = oidc::read_response(response).await?;
     if raw.status != 200 {
         return Err(format!("GET {url} answered {}", raw.status));
     }
     if !raw.content_type.to_ascii_lowercase().contains("json") {
-        return Err(format!(
-            "GET {url}: Content-Type {:?} is not JSON",
-            raw.content_type
-        ));
+        return Err(format!("GET {url}: Content-Type {:?} is not JSON", raw.content_type));
     }
-    raw.json
-        .ok_or_else(|| format!("GET {url}: body is not a JSON object"))
+    raw.json.ok_or_else(|| format!("GET {url}: body is not a JSON object"))
 }
 
 /// Serves `jwt` at a loopback URL for request_uri checks, for a bounded
@@ -1790,15 +1421,9 @@ async fn serve_request_object(jwt: String) -> Result<(Url, tokio::task::JoinHand
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| format!("binding a loopback port for request_uri: {e}"))?;
-    let port = listener
-        .local_addr()
-        .map_err(|e| format!("request_uri listener: {e}"))?
-        .port();
-    let url = Url::parse(&format!(
-        "http://127.0.0.1:{port}/request/{}.jwt",
-        random_token(8)
-    ))
-    .map_err(|e| format!("request_uri: {e}"))?;
+    let port = listener.local_addr().map_err(|e| format!("request_uri listener: {e}"))?.port();
+    let url = Url::parse(&format!("http://127.0.0.1:{port}/request/{}.jwt", random_token(8)))
+        .map_err(|e| format!("request_uri: {e}"))?;
     let handle = tokio::spawn(async move {
         for _ in 0..4 {
             let accepted = tokio::time::timeout(Duration::from_secs(30), listener.accept()).await;

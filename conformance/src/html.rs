@@ -25,10 +25,7 @@ struct Tag {
 
 impl Tag {
     fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -52,9 +49,7 @@ fn tags(page: &str) -> Vec<Tag> {
     while let Some(offset) = page[i..].find('<') {
         let start = i + offset + 1;
         if page[start..].starts_with("!--") {
-            i = page[start..]
-                .find("-->")
-                .map_or(page.len(), |e| start + e + 3);
+            i = page[start..].find("-->").map_or(page.len(), |e| start + e + 3);
             continue;
         }
         let mut j = start;
@@ -76,10 +71,7 @@ fn tags(page: &str) -> Vec<Tag> {
                 break;
             }
             let key_start = j;
-            while j < bytes.len()
-                && !bytes[j].is_ascii_whitespace()
-                && !matches!(bytes[j], b'=' | b'>' | b'/')
-            {
+            while j < bytes.len() && !bytes[j].is_ascii_whitespace() && !matches!(bytes[j], b'=' | b'>' | b'/') {
                 j += 1;
             }
             let key = page[key_start..j].to_ascii_lowercase();
@@ -121,22 +113,14 @@ fn tags(page: &str) -> Vec<Tag> {
 /// with `form="{id}"` count (oidc-provider's logout page uses that).
 pub(crate) fn first_post_form(page: &str) -> Option<Form> {
     let all = tags(page);
-    let form_index = all.iter().position(|t| {
-        t.name == "form"
-            && t.attr("method")
-                .is_some_and(|m| m.eq_ignore_ascii_case("post"))
-    })?;
+    let form_index = all
+        .iter()
+        .position(|t| t.name == "form" && t.attr("method").is_some_and(|m| m.eq_ignore_ascii_case("post")))?;
     let form_tag = &all[form_index];
     let form_id = form_tag.attr("id").map(str::to_owned);
-    let form_end = page[form_tag.end..]
-        .to_ascii_lowercase()
-        .find("</form")
-        .map_or(page.len(), |e| form_tag.end + e);
-    let mut form = Form {
-        action: form_tag.attr("action").unwrap_or("").to_owned(),
-        fields: Vec::new(),
-        inputs: Vec::new(),
-    };
+    let form_end = page[form_tag.end..].to_ascii_lowercase().find("</form").map_or(page.len(), |e| form_tag.end + e);
+    let mut form =
+        Form { action: form_tag.attr("action").unwrap_or("").to_owned(), fields: Vec::new(), inputs: Vec::new() };
     let mut button: Option<(String, String, bool)> = None;
     for tag in &all[form_index + 1..] {
         let inside = tag.end <= form_end;
@@ -172,12 +156,7 @@ pub(crate) fn first_post_form(page: &str) -> Option<Form> {
 }
 
 /// Keeps the default button: the autofocused one, else the first.
-fn remember_button(
-    button: &mut Option<(String, String, bool)>,
-    name: &str,
-    value: String,
-    autofocus: bool,
-) {
+fn remember_button(button: &mut Option<(String, String, bool)>, name: &str, value: String, autofocus: bool) {
     let replace = match button {
         None => true,
         Some((_, _, had_focus)) => autofocus && !*had_focus,
@@ -211,13 +190,7 @@ mod tests {
 <button type="submit" form="op.logoutForm">No</button>"#;
         let form = first_post_form(page).expect("form");
         assert_eq!(form.action, "/a?x=1&y=2");
-        assert_eq!(
-            form.fields,
-            vec![
-                ("xsrf".into(), "s3".into()),
-                ("logout".into(), "yes".into())
-            ]
-        );
+        assert_eq!(form.fields, vec![("xsrf".into(), "s3".into()), ("logout".into(), "yes".into())]);
     }
 
     #[test]

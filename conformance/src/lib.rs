@@ -148,10 +148,7 @@ impl Report {
 
     /// The verdict of the check `name`, if it ran.
     pub fn outcome(&self, name: &str) -> Option<&Outcome> {
-        self.results
-            .iter()
-            .find(|r| r.name == name)
-            .map(|r| &r.outcome)
+        self.results.iter().find(|r| r.name == name).map(|r| &r.outcome)
     }
 }
 
@@ -195,10 +192,7 @@ mod tests {
             ("b", Outcome::Fail("bad\nthing".into())),
             ("c", Outcome::Skip("not advertised".into())),
         ] {
-            report.push(CheckResult {
-                name: name.into(),
-                outcome,
-            });
+            report.push(CheckResult { name: name.into(), outcome });
         }
         assert_eq!(
             report.to_string(),

@@ -6,9 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use kuke_id_conformance::{
-    CHECKS, ClientConfig, Config, KukeIdTestSupport, LoginDriver, NodeOidcProvider, run,
-};
+use kuke_id_conformance::{CHECKS, ClientConfig, Config, KukeIdTestSupport, LoginDriver, NodeOidcProvider, run};
 use url::Url;
 
 /// Which built-in login driver signs the user in at the OP.
@@ -90,9 +88,7 @@ fn config_and_driver(args: Args) -> Result<(Config, LoginDriver), String> {
         (Some(client_id), Some(client_secret)) => Some(ClientConfig {
             client_id,
             client_secret,
-            redirect_uri: args
-                .client2_redirect_uri
-                .unwrap_or_else(|| client.redirect_uri.clone()),
+            redirect_uri: args.client2_redirect_uri.unwrap_or_else(|| client.redirect_uri.clone()),
             post_logout_redirect_uri: None,
         }),
         (None, None) => None,
@@ -109,15 +105,10 @@ fn config_and_driver(args: Args) -> Result<(Config, LoginDriver), String> {
         Driver::KukeIdTestSupport => {
             let login = required(args.login, "login")?;
             if login.len() != 6 || !login.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(format!(
-                    "--login {login:?} must be a six-digit login number"
-                ));
+                return Err(format!("--login {login:?} must be a six-digit login number"));
             }
             let issuer_url = Url::parse(&issuer).map_err(|e| format!("--issuer: {e}"))?;
-            LoginDriver::KukeIdTestSupport(KukeIdTestSupport {
-                issuer: issuer_url,
-                login,
-            })
+            LoginDriver::KukeIdTestSupport(KukeIdTestSupport { issuer: issuer_url, login })
         }
     };
     let mut config = Config::new(issuer, client);
@@ -148,9 +139,5 @@ async fn main() -> ExitCode {
     };
     let report = run(&config, &driver).await;
     println!("{report}");
-    if report.success() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    if report.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }

@@ -16,9 +16,7 @@ const CLOCK_SKEW: i64 = 300;
 
 /// Now, in seconds since the Unix epoch.
 pub(crate) fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// base64url without padding.
@@ -51,15 +49,12 @@ impl Discovery {
         let url = |key: &str| -> Result<Option<Url>, String> {
             match raw.get(key) {
                 None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => Url::parse(s)
-                    .map(Some)
-                    .map_err(|e| format!("{key} {s:?} is not a URL: {e}")),
+                Some(Value::String(s)) => Url::parse(s).map(Some).map_err(|e| format!("{key} {s:?} is not a URL: {e}")),
                 Some(other) => Err(format!("{key} is not a string: {other}")),
             }
         };
-        let required = |key: &str| -> Result<Url, String> {
-            url(key)?.ok_or_else(|| format!("{key} missing from discovery"))
-        };
+        let required =
+            |key: &str| -> Result<Url, String> { url(key)?.ok_or_else(|| format!("{key} missing from discovery")) };
         Ok(Self {
             authorization_endpoint: required("authorization_endpoint")?,
             token_endpoint: required("token_endpoint")?,
@@ -75,12 +70,7 @@ impl Discovery {
         self.raw
             .get(key)
             .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
             .unwrap_or_default()
     }
 
@@ -91,10 +81,7 @@ impl Discovery {
 
     /// A boolean field with the spec's default when absent.
     pub(crate) fn flag(&self, key: &str, default: bool) -> bool {
-        self.raw
-            .get(key)
-            .and_then(Value::as_bool)
-            .unwrap_or(default)
+        self.raw.get(key).and_then(Value::as_bool).unwrap_or(default)
     }
 
     /// Whether the OP promises RFC 9207 `iss` in authorization responses.
@@ -112,9 +99,7 @@ impl Discovery {
     /// (absent list means client_secret_basic only, per OIDC Discovery).
     pub(crate) fn token_auth_supported(&self, method: &str) -> bool {
         if self.has("token_endpoint_auth_methods_supported") {
-            self.strings("token_endpoint_auth_methods_supported")
-                .iter()
-                .any(|m| m == method)
+            self.strings("token_endpoint_auth_methods_supported").iter().any(|m| m == method)
         } else {
             method == "client_secret_basic"
         }
@@ -144,9 +129,8 @@ pub(crate) struct IdTokenRules<'a> {
 }
 
 fn decode_segment(segment: &str, what: &str) -> Result<Map<String, Value>, String> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(segment.trim_end_matches('='))
-        .map_err(|e| format!("{what} is not base64url: {e}"))?;
+    let bytes =
+        URL_SAFE_NO_PAD.decode(segment.trim_end_matches('=')).map_err(|e| format!("{what} is not base64url: {e}"))?;
     match serde_json::from_slice(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(format!("{what} is not a JSON object")),
@@ -160,15 +144,10 @@ pub(crate) type JwtParts = (Map<String, Value>, Map<String, Value>);
 /// Header and claims of a compact JWS, without verifying anything.
 pub(crate) fn jwt_parts(token: &str) -> Result<JwtParts, String> {
     let mut parts = token.split('.');
-    let (Some(header), Some(claims), Some(_), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let (Some(header), Some(claims), Some(_), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err("ID token is not a compact JWS (three dot-separated parts)".to_owned());
     };
-    Ok((
-        decode_segment(header, "JWS header")?,
-        decode_segment(claims, "JWT claims")?,
-    ))
+    Ok((decode_segment(header, "JWS header")?, decode_segment(claims, "JWT claims")?))
 }
 
 /// Left half of the alg's hash of `value`, base64url: at_hash / c_hash.
@@ -177,9 +156,7 @@ pub(crate) fn half_hash(alg: &str, value: &str) -> Result<String, String> {
         "RS256" | "ES256" | "PS256" | "HS256" => sha2::Sha256::digest(value.as_bytes()).to_vec(),
         "RS384" | "ES384" | "PS384" | "HS384" => sha2::Sha384::digest(value.as_bytes()).to_vec(),
         // Ed25519 signatures use SHA-512 for the hash claims (OIDC errata).
-        "RS512" | "ES512" | "PS512" | "HS512" | "EdDSA" | "Ed25519" => {
-            sha2::Sha512::digest(value.as_bytes()).to_vec()
-        }
+        "RS512" | "ES512" | "PS512" | "HS512" | "EdDSA" | "Ed25519" => sha2::Sha512::digest(value.as_bytes()).to_vec(),
         other => return Err(format!("no hash known for alg {other}")),
     };
     Ok(b64(&digest[..digest.len() / 2]))
@@ -187,31 +164,17 @@ pub(crate) fn half_hash(alg: &str, value: &str) -> Result<String, String> {
 
 /// Verifies the signature of `token` against `jwks` and returns its
 /// header and claims.
-fn verify_signature(
-    token: &str,
-    jwks: &Value,
-    allowed_algs: &[String],
-) -> Result<JwtParts, String> {
+fn verify_signature(token: &str, jwks: &Value, allowed_algs: &[String]) -> Result<JwtParts, String> {
     let (header, claims) = jwt_parts(token)?;
-    let alg = header
-        .get("alg")
-        .and_then(Value::as_str)
-        .ok_or("JWS header has no alg")?;
+    let alg = header.get("alg").and_then(Value::as_str).ok_or("JWS header has no alg")?;
     if alg == "none" {
         return Err("ID token is unsigned (alg none)".to_owned());
     }
     if !allowed_algs.is_empty() && !allowed_algs.iter().any(|a| a == alg) {
-        return Err(format!(
-            "ID token alg {alg} not in id_token_signing_alg_values_supported {allowed_algs:?}"
-        ));
+        return Err(format!("ID token alg {alg} not in id_token_signing_alg_values_supported {allowed_algs:?}"));
     }
-    let algorithm: jsonwebtoken::Algorithm = alg
-        .parse()
-        .map_err(|_| format!("unsupported ID token alg {alg}"))?;
-    let keys = jwks
-        .get("keys")
-        .and_then(Value::as_array)
-        .ok_or("JWKS has no keys array")?;
+    let algorithm: jsonwebtoken::Algorithm = alg.parse().map_err(|_| format!("unsupported ID token alg {alg}"))?;
+    let keys = jwks.get("keys").and_then(Value::as_array).ok_or("JWKS has no keys array")?;
     let kid = header.get("kid").and_then(Value::as_str);
     let wanted_kty = match alg {
         a if a.starts_with("RS") || a.starts_with("PS") => "RSA",
@@ -232,18 +195,12 @@ fn verify_signature(
         (Some(kid), _) => return Err(format!("several keys share kid {kid:?}")),
         (None, []) => return Err(format!("no kid in header and no {wanted_kty} key in JWKS")),
         (None, _) => {
-            return Err(format!(
-                "no kid in header and several {wanted_kty} keys in JWKS"
-            ));
+            return Err(format!("no kid in header and several {wanted_kty} keys in JWKS"));
         }
     };
-    let jwk: jsonwebtoken::jwk::Jwk =
-        serde_json::from_value(key.clone()).map_err(|e| format!("unusable JWK: {e}"))?;
-    let decoding =
-        jsonwebtoken::DecodingKey::from_jwk(&jwk).map_err(|e| format!("unusable JWK: {e}"))?;
-    let (message, signature) = token
-        .rsplit_once('.')
-        .ok_or("ID token is not a compact JWS")?;
+    let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(key.clone()).map_err(|e| format!("unusable JWK: {e}"))?;
+    let decoding = jsonwebtoken::DecodingKey::from_jwk(&jwk).map_err(|e| format!("unusable JWK: {e}"))?;
+    let (message, signature) = token.rsplit_once('.').ok_or("ID token is not a compact JWS")?;
     let valid = jsonwebtoken::crypto::verify(signature, message.as_bytes(), &decoding, algorithm)
         .map_err(|e| format!("signature check failed: {e}"))?;
     if !valid {
@@ -288,10 +245,7 @@ pub(crate) fn validate_id_token(
         other => return Err(format!("aud {other:?} is neither a string nor an array")),
     };
     if !audiences.contains(&rules.client_id) {
-        return Err(format!(
-            "aud {audiences:?} does not contain client_id {}",
-            rules.client_id
-        ));
+        return Err(format!("aud {audiences:?} does not contain client_id {}", rules.client_id));
     }
     let azp = claims.get("azp").and_then(Value::as_str);
     if audiences.len() > 1 && azp.is_none() {
@@ -338,9 +292,7 @@ pub(crate) fn validate_id_token(
     if let (Some(at_hash), Some(access_token)) = (claims.get("at_hash"), rules.access_token) {
         let expected = half_hash(alg, access_token)?;
         if at_hash.as_str() != Some(expected.as_str()) {
-            return Err(format!(
-                "at_hash {at_hash} does not match the access token (expected {expected})"
-            ));
+            return Err(format!("at_hash {at_hash} does not match the access token (expected {expected})"));
         }
     }
     Ok(claims)
@@ -381,10 +333,7 @@ pub(crate) async fn token_request(
     let mut request = http.post(endpoint.clone());
     match auth {
         ClientAuth::Basic => {
-            request = request.basic_auth(
-                form_encode(&client.client_id),
-                Some(form_encode(&client.client_secret)),
-            );
+            request = request.basic_auth(form_encode(&client.client_id), Some(form_encode(&client.client_secret)));
         }
         ClientAuth::Post => {
             fields.push(("client_id", &client.client_id));
@@ -404,31 +353,17 @@ pub(crate) async fn token_request(
 pub(crate) async fn read_response(response: reqwest::Response) -> Result<RawResponse, String> {
     let status = response.status().as_u16();
     let header = |name: reqwest::header::HeaderName| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned()
+        response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
     };
     let cache_control = header(reqwest::header::CACHE_CONTROL);
     let content_type = header(reqwest::header::CONTENT_TYPE);
     let url = response.url().clone();
-    let text = response
-        .text()
-        .await
-        .map_err(|e| format!("reading {url}: {e}"))?;
+    let text = response.text().await.map_err(|e| format!("reading {url}: {e}"))?;
     let json = match serde_json::from_str(&text) {
         Ok(Value::Object(map)) => Some(map),
         _ => None,
     };
-    Ok(RawResponse {
-        status,
-        cache_control,
-        content_type,
-        json,
-        text,
-    })
+    Ok(RawResponse { status, cache_control, content_type, json, text })
 }
 
 fn short(text: &str) -> String {
@@ -450,39 +385,16 @@ pub(crate) struct Tokens {
 /// Checks a token endpoint success answer.
 pub(crate) fn expect_tokens(raw: RawResponse) -> Result<Tokens, String> {
     let Some(json) = raw.json else {
-        return Err(format!(
-            "token endpoint answered {} with a non-JSON body: {}",
-            raw.status,
-            short(&raw.text)
-        ));
+        return Err(format!("token endpoint answered {} with a non-JSON body: {}", raw.status, short(&raw.text)));
     };
     if raw.status != 200 {
-        return Err(format!(
-            "token endpoint answered {}: {}",
-            raw.status,
-            Value::Object(json)
-        ));
+        return Err(format!("token endpoint answered {}: {}", raw.status, Value::Object(json)));
     }
-    if !raw
-        .content_type
-        .to_ascii_lowercase()
-        .starts_with("application/json")
-    {
-        return Err(format!(
-            "token response Content-Type {:?} is not application/json",
-            raw.content_type
-        ));
+    if !raw.content_type.to_ascii_lowercase().starts_with("application/json") {
+        return Err(format!("token response Content-Type {:?} is not application/json", raw.content_type));
     }
-    if !raw
-        .cache_control
-        .to_ascii_lowercase()
-        .split(',')
-        .any(|d| d.trim() == "no-store")
-    {
-        return Err(format!(
-            "token response lacks Cache-Control: no-store (got {:?})",
-            raw.cache_control
-        ));
+    if !raw.cache_control.to_ascii_lowercase().split(',').any(|d| d.trim() == "no-store") {
+        return Err(format!("token response lacks Cache-Control: no-store (got {:?})", raw.cache_control));
     }
     match json.get("token_type").and_then(Value::as_str) {
         Some(t) if t.eq_ignore_ascii_case("bearer") => {}
@@ -500,38 +412,24 @@ pub(crate) fn expect_tokens(raw: RawResponse) -> Result<Tokens, String> {
         return Err(format!("expires_in {expires_in} is not a number"));
     }
     let text = |key: &str| json.get(key).and_then(Value::as_str).map(str::to_owned);
-    Ok(Tokens {
-        id_token: text("id_token"),
-        refresh_token: text("refresh_token"),
-        access_token,
-    })
+    Ok(Tokens { id_token: text("id_token"), refresh_token: text("refresh_token"), access_token })
 }
 
 /// Checks a token endpoint error answer (RFC 6749 §5.2): 400 (401 for
 /// invalid_client) with a JSON `error` among `allowed`. Returns the code.
 pub(crate) fn expect_token_error(raw: &RawResponse, allowed: &[&str]) -> Result<String, String> {
     let Some(json) = &raw.json else {
-        return Err(format!(
-            "expected an OAuth error, got {} with a non-JSON body: {}",
-            raw.status,
-            short(&raw.text)
-        ));
+        return Err(format!("expected an OAuth error, got {} with a non-JSON body: {}", raw.status, short(&raw.text)));
     };
-    let error = json.get("error").and_then(Value::as_str).ok_or_else(|| {
-        format!(
-            "expected an OAuth error, got {}: {}",
-            raw.status,
-            short(&raw.text)
-        )
-    })?;
+    let error = json
+        .get("error")
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("expected an OAuth error, got {}: {}", raw.status, short(&raw.text)))?;
     if raw.status == 200 {
         return Err(format!("error {error} with status 200"));
     }
     if !matches!(raw.status, 400 | 401) {
-        return Err(format!(
-            "error {error} with status {} (expected 400)",
-            raw.status
-        ));
+        return Err(format!("error {error} with status {} (expected 400)", raw.status));
     }
     if !allowed.contains(&error) {
         return Err(format!("error {error}, expected one of {allowed:?}"));
@@ -555,9 +453,7 @@ mod tests {
             "jwks_uri": "https://op.example/jwks",
             "id_token_signing_alg_values_supported": ["HS256"],
         });
-        let Value::Object(raw) = raw else {
-            unreachable!("literal object")
-        };
+        let Value::Object(raw) = raw else { unreachable!("literal object") };
         Discovery::parse(raw).expect("valid discovery")
     }
 
@@ -568,12 +464,7 @@ mod tests {
     fn sign(claims: &Value) -> String {
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
         header.kid = Some("k1".into());
-        jsonwebtoken::encode(
-            &header,
-            claims,
-            &jsonwebtoken::EncodingKey::from_secret(SECRET),
-        )
-        .expect("signing")
+        jsonwebtoken::encode(&header, claims, &jsonwebtoken::EncodingKey::from_secret(SECRET)).expect("signing")
     }
 
     fn claims() -> Value {
@@ -586,12 +477,7 @@ mod tests {
     }
 
     fn rules(nonce: NonceRule) -> IdTokenRules<'static> {
-        IdTokenRules {
-            client_id: "client-1",
-            nonce,
-            require_auth_time: true,
-            access_token: Some("access-1"),
-        }
+        IdTokenRules { client_id: "client-1", nonce, require_auth_time: true, access_token: Some("access-1") }
     }
 
     fn check(claims: &Value, nonce: NonceRule) -> Result<Map<String, Value>, String> {
@@ -616,10 +502,7 @@ mod tests {
         for (claim, value) in cases {
             let mut c = claims();
             c[claim] = value;
-            assert!(
-                check(&c, NonceRule::Equals("n-1".into())).is_err(),
-                "{claim} not caught"
-            );
+            assert!(check(&c, NonceRule::Equals("n-1".into())).is_err(), "{claim} not caught");
         }
         let mut c = claims();
         c["aud"] = json!(["client-1", "other"]);
@@ -631,36 +514,18 @@ mod tests {
             map.remove("auth_time");
         }
         assert!(check(&c, NonceRule::Any).is_err(), "missing auth_time");
-        assert!(
-            check(&claims(), NonceRule::Absent).is_err(),
-            "unexpected nonce"
-        );
+        assert!(check(&claims(), NonceRule::Absent).is_err(), "unexpected nonce");
     }
 
     #[test]
     fn rejects_bad_signatures() {
         let token = sign(&claims());
         let tampered = format!("{}x", token);
-        assert!(
-            validate_id_token(
-                &tampered,
-                ISSUER,
-                &jwks(),
-                &discovery(),
-                &rules(NonceRule::Any)
-            )
-            .is_err()
-        );
+        assert!(validate_id_token(&tampered, ISSUER, &jwks(), &discovery(), &rules(NonceRule::Any)).is_err());
         let (_, payload) = token.split_once('.').expect("jws");
         let unsigned = format!("{}.{}", b64(br#"{"alg":"none"}"#), payload);
-        let err = validate_id_token(
-            &unsigned,
-            ISSUER,
-            &jwks(),
-            &discovery(),
-            &rules(NonceRule::Any),
-        )
-        .expect_err("alg none");
+        let err =
+            validate_id_token(&unsigned, ISSUER, &jwks(), &discovery(), &rules(NonceRule::Any)).expect_err("alg none");
         assert!(err.contains("unsigned"), "{err}");
     }
 
@@ -668,10 +533,7 @@ mod tests {
     fn at_hash_matches_the_spec_example() {
         // OIDC Core A.3/A.4 style: left half of SHA-256, base64url.
         let full = sha2::Sha256::digest(b"jHkWEdUXMU1BwAsC4vtUsZwnG6o");
-        assert_eq!(
-            half_hash("RS256", "jHkWEdUXMU1BwAsC4vtUsZwnG6o").expect("hash"),
-            b64(&full[..16])
-        );
+        assert_eq!(half_hash("RS256", "jHkWEdUXMU1BwAsC4vtUsZwnG6o").expect("hash"), b64(&full[..16]));
         assert_eq!(half_hash("EdDSA", "x").expect("hash").len(), 43);
     }
 }

@@ -14,9 +14,6 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(m20261125_000001_initial_schema::Migration),
-            Box::new(m20261125_000002_protocol_state::Migration),
-        ]
+        vec![Box::new(m20261125_000001_initial_schema::Migration), Box::new(m20261125_000002_protocol_state::Migration)]
     }
 }

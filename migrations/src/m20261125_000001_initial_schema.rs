@@ -34,9 +34,7 @@ fn fk(
 
 fn index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
     let mut statement = Index::create();
-    statement
-        .name(format!("ix_{table}_{}", columns.join("_")))
-        .table(table);
+    statement.name(format!("ix_{table}_{}", columns.join("_"))).table(table);
     for column in columns {
         statement.col(*column);
     }
@@ -79,12 +77,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(timestamp_with_time_zone_null("anonymized_at"))
             .col(created_at())
             .col(timestamp_with_time_zone("updated_at"))
-            .foreign_key(&mut fk(
-                "users",
-                "organization_id",
-                "organizations",
-                SetNull,
-            ))
+            .foreign_key(&mut fk("users", "organization_id", "organizations", SetNull))
             .to_owned(),
         Table::create()
             .table("activation_tokens")
@@ -128,12 +121,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(created_at())
             .col(timestamp_with_time_zone("expires_at"))
             .col(timestamp_with_time_zone_null("completed_at"))
-            .foreign_key(&mut fk(
-                "authorization_requests",
-                "client_id",
-                "clients",
-                Cascade,
-            ))
+            .foreign_key(&mut fk("authorization_requests", "client_id", "clients", Cascade))
             .to_owned(),
         Table::create()
             .table("login_transactions")
@@ -153,12 +141,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(timestamp_with_time_zone("expires_at"))
             .col(timestamp_with_time_zone_null("ended_at"))
             .foreign_key(&mut fk("login_transactions", "user_id", "users", Cascade))
-            .foreign_key(&mut fk(
-                "login_transactions",
-                "authorization_request_id",
-                "authorization_requests",
-                SetNull,
-            ))
+            .foreign_key(&mut fk("login_transactions", "authorization_request_id", "authorization_requests", SetNull))
             .to_owned(),
         Table::create()
             .table("sessions")
@@ -211,19 +194,9 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(timestamp_with_time_zone("expires_at"))
             .col(timestamp_with_time_zone_null("redeemed_at"))
             .col(uuid_null("grant_id"))
-            .foreign_key(&mut fk(
-                "authorization_codes",
-                "client_id",
-                "clients",
-                Cascade,
-            ))
+            .foreign_key(&mut fk("authorization_codes", "client_id", "clients", Cascade))
             .foreign_key(&mut fk("authorization_codes", "user_id", "users", Cascade))
-            .foreign_key(&mut fk(
-                "authorization_codes",
-                "grant_id",
-                "grants",
-                SetNull,
-            ))
+            .foreign_key(&mut fk("authorization_codes", "grant_id", "grants", SetNull))
             .to_owned(),
         Table::create()
             .table("refresh_tokens")
@@ -266,12 +239,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(string_null("ip"))
             .col(text_null("user_agent"))
             .foreign_key(&mut fk("terms_acceptances", "user_id", "users", Cascade))
-            .foreign_key(&mut fk(
-                "terms_acceptances",
-                "terms_version_id",
-                "terms_versions",
-                Cascade,
-            ))
+            .foreign_key(&mut fk("terms_acceptances", "terms_version_id", "terms_versions", Cascade))
             .to_owned(),
         Table::create()
             .table("mail_outbox")
@@ -352,9 +320,7 @@ impl MigrationTrait for Migration {
         for table in tables().into_iter().rev() {
             let name = table.get_table_name().cloned();
             if let Some(name) = name {
-                manager
-                    .drop_table(Table::drop().table(name).if_exists().to_owned())
-                    .await?;
+                manager.drop_table(Table::drop().table(name).if_exists().to_owned()).await?;
             }
         }
         Ok(())

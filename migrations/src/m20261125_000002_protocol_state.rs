@@ -55,38 +55,16 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .alter_table(
-                Table::alter()
-                    .table("grants")
-                    .add_column(boolean("offline").default(false))
-                    .to_owned(),
-            )
+            .alter_table(Table::alter().table("grants").add_column(boolean("offline").default(false)).to_owned())
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_grants_session_id")
-                    .table("grants")
-                    .col("session_id")
-                    .to_owned(),
-            )
+            .create_index(Index::create().name("ix_grants_session_id").table("grants").col("session_id").to_owned())
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("grants")
-                    .drop_column("offline")
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .drop_table(Table::drop().table("backchannel_deliveries").to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table("revoked_access_tokens").to_owned())
-            .await
+        manager.alter_table(Table::alter().table("grants").drop_column("offline").to_owned()).await?;
+        manager.drop_table(Table::drop().table("backchannel_deliveries").to_owned()).await?;
+        manager.drop_table(Table::drop().table("revoked_access_tokens").to_owned()).await
     }
 }

@@ -93,19 +93,11 @@ pub async fn run(settings: Settings, command: ClientsCommand) -> anyhow::Result<
                 name,
                 redirect_uris,
                 post_logout_redirect_uris,
-                kind: if public {
-                    ClientKind::Public
-                } else {
-                    ClientKind::Confidential
-                },
+                kind: if public { ClientKind::Public } else { ClientKind::Confidential },
                 first_party,
                 require_pkce,
                 id_token_alg,
-                extra_grant_types: if client_credentials {
-                    vec!["client_credentials".into()]
-                } else {
-                    Vec::new()
-                },
+                extra_grant_types: if client_credentials { vec!["client_credentials".into()] } else { Vec::new() },
                 scopes,
                 backchannel_logout_uri,
             };
@@ -117,18 +109,9 @@ pub async fn run(settings: Settings, command: ClientsCommand) -> anyhow::Result<
             }
         }
         ClientsCommand::List => {
-            println!(
-                "{:<36} {:<13} {:<11} NAME",
-                "CLIENT_ID", "TYPE", "FIRST-PARTY"
-            );
+            println!("{:<36} {:<13} {:<11} NAME", "CLIENT_ID", "TYPE", "FIRST-PARTY");
             for client in clients::list(&store).await? {
-                println!(
-                    "{:<36} {:<13} {:<11} {}",
-                    client.id,
-                    kind(&client),
-                    client.first_party,
-                    client.name
-                );
+                println!("{:<36} {:<13} {:<11} {}", client.id, kind(&client), client.first_party, client.name);
             }
         }
         ClientsCommand::Show { id } => match clients::show(&store, &id).await? {
@@ -142,9 +125,7 @@ pub async fn run(settings: Settings, command: ClientsCommand) -> anyhow::Result<
             println!("removed client {id}");
         }
         ClientsCommand::ResetSecret { id } => {
-            let Some(client) = clients::show(&store, &id).await? else {
-                bail!("no client with id '{id}'")
-            };
+            let Some(client) = clients::show(&store, &id).await? else { bail!("no client with id '{id}'") };
             if client.kind == ClientKind::Public {
                 bail!("client '{id}' is public and has no secret");
             }

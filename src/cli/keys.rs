@@ -33,22 +33,13 @@ pub async fn run(settings: Settings, command: KeysCommand) -> anyhow::Result<()>
     match command {
         KeysCommand::List => {
             let ring = KeyRing::load_or_create(&dir)?;
-            println!(
-                "{:<6} {:<7} {:<44} {:<26} FILE",
-                "STATE", "ALG", "KID", "CREATED"
-            );
+            println!("{:<6} {:<7} {:<44} {:<26} FILE", "STATE", "ALG", "KID", "CREATED");
             for key in ring.keys() {
-                let active = ring
-                    .active(key.alg)
-                    .map(|k| k.kid == key.kid)
-                    .unwrap_or(false);
+                let active = ring.active(key.alg).map(|k| k.kid == key.kid).unwrap_or(false);
                 let created = i128::from(key.created_ms) * 1_000_000;
                 let created = time::OffsetDateTime::from_unix_timestamp_nanos(created)
                     .ok()
-                    .and_then(|t| {
-                        t.format(&time::format_description::well_known::Rfc3339)
-                            .ok()
-                    })
+                    .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
                     .unwrap_or_default();
                 println!(
                     "{:<6} {:<7} {:<44} {:<26} {}",
@@ -61,17 +52,11 @@ pub async fn run(settings: Settings, command: KeysCommand) -> anyhow::Result<()>
             }
         }
         KeysCommand::Rotate { alg } => {
-            let algs = alg
-                .map(|a| vec![a])
-                .unwrap_or_else(|| SigningAlg::ALL.to_vec());
+            let algs = alg.map(|a| vec![a]).unwrap_or_else(|| SigningAlg::ALL.to_vec());
             for alg in algs {
                 let key = keys::generate(&dir, alg)?;
                 println!("{alg}: new active key {}", key.kid);
-                audit(
-                    &settings,
-                    AuditEvent::new("cli", "key.rotated", Some(key.kid.clone())),
-                )
-                .await;
+                audit(&settings, AuditEvent::new("cli", "key.rotated", Some(key.kid.clone()))).await;
             }
             println!("running nodes pick up the change within 30 s");
         }
@@ -90,9 +75,7 @@ async fn audit(settings: &Settings, event: AuditEvent) {
     let result = async {
         let store = app::open_store(settings).await?;
         store.migrate().await.context("migrating")?;
-        store::audit::record(store.conn(), &event, Clock::default().now())
-            .await
-            .context("writing the audit event")?;
+        store::audit::record(store.conn(), &event, Clock::default().now()).await.context("writing the audit event")?;
         anyhow::Ok(())
     }
     .await;

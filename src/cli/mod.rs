@@ -19,13 +19,7 @@ pub struct Cli {
     #[arg(long, global = true, env = "KUKE_ID_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
     /// Log format.
-    #[arg(
-        long,
-        global = true,
-        env = "KUKE_ID_LOG_FORMAT",
-        value_enum,
-        default_value = "text"
-    )]
+    #[arg(long, global = true, env = "KUKE_ID_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
     #[command(subcommand)]
     command: Command,

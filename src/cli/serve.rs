@@ -23,12 +23,9 @@ pub async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     let mut app = App::build(settings, clock.clone()).await?;
     let addr = app.local_addr().context("reading the bound address")?;
     if args.demo {
-        let demo = flows::demo::ensure(&app.state().store, &clock, &issuer)
-            .await
-            .context("setting up demo mode")?;
+        let demo = flows::demo::ensure(&app.state().store, &clock, &issuer).await.context("setting up demo mode")?;
         app.enable_demo(
-            DemoRp::new(&issuer, &demo.client_id, &demo.client_secret)
-                .context("starting the demo relying party")?,
+            DemoRp::new(&issuer, &demo.client_id, &demo.client_secret).context("starting the demo relying party")?,
         );
         println!(
             "\nkuke-id demo mode\n\
@@ -46,19 +43,14 @@ pub async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     tracing::info!(%addr, %issuer, "kuke-id is listening");
-    app.serve(app::shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    app.serve(app::shutdown_signal()).await.context("serving HTTP")?;
     tracing::info!("kuke-id stopped");
     Ok(())
 }
 
 pub async fn migrate(settings: Settings) -> anyhow::Result<()> {
     let store = app::open_store(&settings).await?;
-    let pending = store
-        .pending_migrations()
-        .await
-        .context("reading the migration table")?;
+    let pending = store.pending_migrations().await.context("reading the migration table")?;
     store.migrate().await.context("applying migrations")?;
     if pending.is_empty() {
         println!("database is up to date");

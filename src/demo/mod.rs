@@ -11,9 +11,8 @@ use std::time::{Duration, Instant};
 
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
-    EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
-    RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl,
+    Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 use tokio::sync::OnceCell;
 
@@ -21,14 +20,8 @@ use crate::rp_http::RpHttp;
 
 pub use pages::router;
 
-type Client = CoreClient<
-    EndpointSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointMaybeSet,
-    EndpointMaybeSet,
->;
+type Client =
+    CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
 
 /// How long a started sign-in or a demo session is kept.
 const TTL: Duration = Duration::from_secs(3600);
@@ -100,11 +93,8 @@ impl DemoRp {
         self.client
             .get_or_try_init(|| async {
                 let issuer = IssuerUrl::new(self.issuer.clone()).map_err(provider)?;
-                let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
-                    .await
-                    .map_err(provider)?;
-                let redirect =
-                    RedirectUrl::new(format!("{}/demo/callback", self.issuer)).map_err(provider)?;
+                let metadata = CoreProviderMetadata::discover_async(issuer, &self.http).await.map_err(provider)?;
+                let redirect = RedirectUrl::new(format!("{}/demo/callback", self.issuer)).map_err(provider)?;
                 Ok(CoreClient::from_provider_metadata(
                     metadata,
                     ClientId::new(self.client_id.clone()),
@@ -119,11 +109,8 @@ impl DemoRp {
     pub async fn start(&self) -> Result<(String, String), DemoError> {
         let client = self.client().await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let mut request = client.authorize_url(
-            CoreAuthenticationFlow::AuthorizationCode,
-            CsrfToken::new_random,
-            Nonce::new_random,
-        );
+        let mut request =
+            client.authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random);
         for scope in ["profile", "email", "organization", "role"] {
             request = request.add_scope(Scope::new(scope.to_string()));
         }
@@ -133,38 +120,22 @@ impl DemoRp {
         pending.retain(|_, p| p.at.elapsed() < TTL);
         pending.insert(
             key.clone(),
-            Pending {
-                csrf: csrf.secret().clone(),
-                nonce,
-                verifier: verifier.secret().clone(),
-                at: Instant::now(),
-            },
+            Pending { csrf: csrf.secret().clone(), nonce, verifier: verifier.secret().clone(), at: Instant::now() },
         );
         Ok((key, url.to_string()))
     }
 
     /// Finishes a sign-in from the callback's parameters.
-    pub async fn finish(
-        &self,
-        key: &str,
-        params: &HashMap<String, String>,
-    ) -> Result<String, DemoError> {
-        let pending = self
-            .pending
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(key)
-            .ok_or(DemoError::UnknownState)?;
+    pub async fn finish(&self, key: &str, params: &HashMap<String, String>) -> Result<String, DemoError> {
+        let pending =
+            self.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(key).ok_or(DemoError::UnknownState)?;
         if params.get("state") != Some(&pending.csrf) {
             return Err(DemoError::UnknownState);
         }
         if let Some(error) = params.get("error") {
             return Err(DemoError::Refused(format!(
                 "{error}: {}",
-                params
-                    .get("error_description")
-                    .map(String::as_str)
-                    .unwrap_or("")
+                params.get("error_description").map(String::as_str).unwrap_or("")
             )));
         }
         let code = params.get("code").ok_or(DemoError::UnknownState)?;
@@ -177,9 +148,7 @@ impl DemoRp {
             .await
             .map_err(provider)?;
         let id_token = tokens.id_token().ok_or_else(|| provider("no ID token"))?;
-        let claims = id_token
-            .claims(&client.id_token_verifier(), &pending.nonce)
-            .map_err(provider)?;
+        let claims = id_token.claims(&client.id_token_verifier(), &pending.nonce).map_err(provider)?;
         let userinfo: openidconnect::core::CoreUserInfoClaims = client
             .user_info(tokens.access_token().clone(), None)
             .map_err(provider)?
@@ -201,20 +170,12 @@ impl DemoRp {
 
     /// The demo session of a browser.
     pub fn session(&self, key: &str) -> Option<SignedIn> {
-        self.sessions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(key)
-            .cloned()
+        self.sessions.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned()
     }
 
     /// Forgets a demo session; returns the end-session URL to send the browser to.
     pub fn sign_out(&self, key: &str) -> String {
-        let session = self
-            .sessions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(key);
+        let session = self.sessions.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         if let Some(session) = session {
             query.append_pair("id_token_hint", &session.id_token);

@@ -50,10 +50,7 @@ async fn login(State(state): State<AppState>, page: PageContext) -> Response {
     match demo.start().await {
         Ok((key, url)) => {
             let mut response = Redirect::to(&url).into_response();
-            response.headers_mut().append(
-                header::SET_COOKIE,
-                cookies::set(PENDING, &key, state.settings.is_https()),
-            );
+            response.headers_mut().append(header::SET_COOKIE, cookies::set(PENDING, &key, state.settings.is_https()));
             response
         }
         Err(error) => failure(&page, &error.to_string()),
@@ -69,20 +66,13 @@ async fn callback(
     let Some(demo) = state.demo.as_ref() else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let key = jar
-        .get(PENDING)
-        .map(|c| c.value().to_string())
-        .unwrap_or_default();
+    let key = jar.get(PENDING).map(|c| c.value().to_string()).unwrap_or_default();
     match demo.finish(&key, &params).await {
         Ok(session) => {
             let secure = state.settings.is_https();
             let mut response = Redirect::to("/demo").into_response();
-            response
-                .headers_mut()
-                .append(header::SET_COOKIE, cookies::set(SESSION, &session, secure));
-            response
-                .headers_mut()
-                .append(header::SET_COOKIE, cookies::clear(PENDING, secure));
+            response.headers_mut().append(header::SET_COOKIE, cookies::set(SESSION, &session, secure));
+            response.headers_mut().append(header::SET_COOKIE, cookies::clear(PENDING, secure));
             response
         }
         Err(error) => failure(&page, &error.to_string()),
@@ -93,23 +83,14 @@ async fn logout(State(state): State<AppState>, jar: CookieJar) -> Response {
     let Some(demo) = state.demo.as_ref() else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let key = jar
-        .get(SESSION)
-        .map(|c| c.value().to_string())
-        .unwrap_or_default();
+    let key = jar.get(SESSION).map(|c| c.value().to_string()).unwrap_or_default();
     let mut response = Redirect::to(&demo.sign_out(&key)).into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        cookies::clear(SESSION, state.settings.is_https()),
-    );
+    response.headers_mut().append(header::SET_COOKIE, cookies::clear(SESSION, state.settings.is_https()));
     response
 }
 
 fn failure(page: &PageContext, message: &str) -> Response {
-    page.page(
-        "pages/demo.html",
-        context! { signed_in => false, error => message },
-    )
-    .with_status(StatusCode::BAD_GATEWAY)
-    .into_response()
+    page.page("pages/demo.html", context! { signed_in => false, error => message })
+        .with_status(StatusCode::BAD_GATEWAY)
+        .into_response()
 }

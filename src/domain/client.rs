@@ -83,24 +83,14 @@ pub enum ClientRuleError {
 pub fn check_id(id: &str) -> Result<(), ClientRuleError> {
     let ok = !id.is_empty()
         && id.len() <= 128
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(ClientRuleError::BadId)
-    }
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok { Ok(()) } else { Err(ClientRuleError::BadId) }
 }
 
 /// Checks a display name.
 pub fn check_name(name: &str) -> Result<(), ClientRuleError> {
     let len = name.trim().chars().count();
-    if (1..=200).contains(&len) && !name.chars().any(char::is_control) {
-        Ok(())
-    } else {
-        Err(ClientRuleError::BadName)
-    }
+    if (1..=200).contains(&len) && !name.chars().any(char::is_control) { Ok(()) } else { Err(ClientRuleError::BadName) }
 }
 
 /// RFC 9700 §2.1 and RFC 8252: a redirect URI is absolute, has no fragment, and is

@@ -15,10 +15,8 @@ pub struct Clock {
 impl Clock {
     /// The current time, to the microsecond (both databases store that precision).
     pub fn now(&self) -> OffsetDateTime {
-        let now =
-            OffsetDateTime::now_utc() + Duration::seconds(self.offset_secs.load(Ordering::Relaxed));
-        now.replace_nanosecond(now.nanosecond() / 1000 * 1000)
-            .unwrap_or(now)
+        let now = OffsetDateTime::now_utc() + Duration::seconds(self.offset_secs.load(Ordering::Relaxed));
+        now.replace_nanosecond(now.nanosecond() / 1000 * 1000).unwrap_or(now)
     }
 
     /// Moves this clock (and every clone of it) forward.

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod endpoints;
 pub mod login_number;
 pub mod oauth;
+pub mod password;
 pub mod session;
 pub mod signing_alg;
 pub mod user;

@@ -28,9 +28,7 @@ impl Session {
     /// Valid at `now`: not ended, before its absolute end, and used within `idle`.
     pub fn is_valid(&self, now: OffsetDateTime, idle: std::time::Duration) -> bool {
         let idle = Duration::try_from(idle).unwrap_or(Duration::MAX);
-        self.ended_at.is_none()
-            && now < self.expires_at
-            && now < self.last_seen_at.saturating_add(idle)
+        self.ended_at.is_none() && now < self.expires_at && now < self.last_seen_at.saturating_add(idle)
     }
 }
 
@@ -58,14 +56,8 @@ mod tests {
     fn idle_session_expires() {
         let now = OffsetDateTime::now_utc();
         let s = session(now);
-        assert!(s.is_valid(
-            now + Duration::minutes(59),
-            std::time::Duration::from_secs(3600)
-        ));
-        assert!(!s.is_valid(
-            now + Duration::minutes(61),
-            std::time::Duration::from_secs(3600)
-        ));
+        assert!(s.is_valid(now + Duration::minutes(59), std::time::Duration::from_secs(3600)));
+        assert!(!s.is_valid(now + Duration::minutes(61), std::time::Duration::from_secs(3600)));
     }
 
     #[test]
@@ -73,10 +65,7 @@ mod tests {
         let now = OffsetDateTime::now_utc();
         let mut s = session(now);
         s.last_seen_at = now + Duration::hours(12);
-        assert!(!s.is_valid(
-            now + Duration::hours(12),
-            std::time::Duration::from_secs(3600)
-        ));
+        assert!(!s.is_valid(now + Duration::hours(12), std::time::Duration::from_secs(3600)));
     }
 
     #[test]

@@ -42,10 +42,7 @@ pub struct UnknownAlg(pub String);
 impl FromStr for SigningAlg {
     type Err = UnknownAlg;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        SigningAlg::ALL
-            .into_iter()
-            .find(|alg| alg.as_str() == s)
-            .ok_or_else(|| UnknownAlg(s.to_string()))
+        SigningAlg::ALL.into_iter().find(|alg| alg.as_str() == s).ok_or_else(|| UnknownAlg(s.to_string()))
     }
 }
 

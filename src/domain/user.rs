@@ -59,10 +59,7 @@ pub fn claims_for(user: &User, granted_scope: &str) -> Map<String, Value> {
     let mut claims = Map::new();
     claims.insert("sub".into(), json!(user.subject()));
     if scope::contains(granted_scope, "profile") {
-        claims.insert(
-            "name".into(),
-            json!(format!("{} {}", user.given_name, user.family_name).trim()),
-        );
+        claims.insert("name".into(), json!(format!("{} {}", user.given_name, user.family_name).trim()));
         claims.insert("given_name".into(), json!(user.given_name));
         claims.insert("family_name".into(), json!(user.family_name));
     }
@@ -73,10 +70,7 @@ pub fn claims_for(user: &User, granted_scope: &str) -> Map<String, Value> {
     if scope::contains(granted_scope, "organization")
         && let Some(org) = &user.organization
     {
-        claims.insert(
-            "organization".into(),
-            json!({"id": org.id.to_string(), "name": org.name}),
-        );
+        claims.insert("organization".into(), json!({"id": org.id.to_string(), "name": org.name}));
     }
     if scope::contains(granted_scope, "role") {
         claims.insert("role".into(), json!(user.role));
@@ -126,10 +120,7 @@ mod tests {
             family_name: "Kowalski".into(),
             role: "administrator".into(),
             idp_admin: false,
-            organization: Some(Organization {
-                id: Uuid::nil(),
-                name: "ACME".into(),
-            }),
+            organization: Some(Organization { id: Uuid::nil(), name: "ACME".into() }),
             status: "active".into(),
             disabled: false,
         }

@@ -10,12 +10,9 @@ use crate::tokens::access_token::{self, AccessClaims};
 
 /// Verifies `token`; `None` when it is not (or no longer) valid.
 pub async fn check(state: &AppState, token: &str) -> Result<Option<AccessClaims>, Internal> {
-    let Ok(claims) = access_token::verify(
-        &state.keys(),
-        &state.settings.issuer,
-        token,
-        state.clock.now().unix_timestamp(),
-    ) else {
+    let Ok(claims) =
+        access_token::verify(&state.keys(), &state.settings.issuer, token, state.clock.now().unix_timestamp())
+    else {
         return Ok(None);
     };
     let conn = state.store.conn();
@@ -26,9 +23,7 @@ pub async fn check(state: &AppState, token: &str) -> Result<Option<AccessClaims>
         let Ok(gid) = Uuid::parse_str(gid) else {
             return Ok(None);
         };
-        let live = store::grants::find(conn, gid)
-            .await?
-            .is_some_and(|g| g.revoked_at.is_none());
+        let live = store::grants::find(conn, gid).await?.is_some_and(|g| g.revoked_at.is_none());
         if !live {
             return Ok(None);
         }

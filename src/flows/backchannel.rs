@@ -41,9 +41,7 @@ pub(super) async fn enqueue(
             client.id_token_alg,
         );
         match token {
-            Ok(token) => {
-                store::backchannel::enqueue(tx.conn(), &client.id, uri, &token, now).await?
-            }
+            Ok(token) => store::backchannel::enqueue(tx.conn(), &client.id, uri, &token, now).await?,
             Err(error) => {
                 tracing::error!(%error, client = %client.id, "cannot sign a logout token")
             }
@@ -55,9 +53,7 @@ pub(super) async fn enqueue(
 /// Sends the deliveries that are due; returns how many succeeded.
 pub async fn deliver_due(state: &AppState, http: &reqwest::Client) -> Result<usize, Internal> {
     let now = state.clock.now();
-    let due =
-        store::backchannel::claim_due(state.store.conn(), now, 20, time::Duration::minutes(2))
-            .await?;
+    let due = store::backchannel::claim_due(state.store.conn(), now, 20, time::Duration::minutes(2)).await?;
     let mut sent = 0;
     for row in due {
         let result = http
@@ -80,8 +76,7 @@ pub async fn deliver_due(state: &AppState, http: &reqwest::Client) -> Result<usi
                 };
                 let retry = (row.attempts + 1 < MAX_ATTEMPTS).then(|| now + backoff(row.attempts));
                 tracing::warn!(client = %row.client_id, attempts = row.attempts + 1, %error, "back-channel logout delivery failed");
-                store::backchannel::attempt_failed(state.store.conn(), &row, &error, retry, now)
-                    .await?;
+                store::backchannel::attempt_failed(state.store.conn(), &row, &error, retry, now).await?;
             }
         }
     }

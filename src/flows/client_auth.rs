@@ -40,59 +40,36 @@ pub async fn authenticate(
     allow_public: bool,
 ) -> Result<Result<Client, AuthFailure>, Internal> {
     let basic = presented.basic.is_some();
-    let fail = |code, description: &str| {
-        Ok(Err(AuthFailure {
-            error: OAuthError::new(code, description),
-            basic,
-        }))
-    };
+    let fail = |code, description: &str| Ok(Err(AuthFailure { error: OAuthError::new(code, description), basic }));
     let (client_id, secret) = match (&presented.basic, &presented.form_id, &presented.form_secret) {
         (Some(_), _, Some(_)) => {
-            return fail(
-                ErrorCode::InvalidRequest,
-                "use one client authentication method, not two",
-            );
+            return fail(ErrorCode::InvalidRequest, "use one client authentication method, not two");
         }
         (Some((id, secret)), form_id, None) => {
             if form_id.as_ref().is_some_and(|f| f != id) {
-                return fail(
-                    ErrorCode::InvalidRequest,
-                    "client_id does not match the authenticated client",
-                );
+                return fail(ErrorCode::InvalidRequest, "client_id does not match the authenticated client");
             }
             (id.as_str(), Some(secret.as_str()))
         }
         (None, Some(id), secret) => (id.as_str(), secret.as_deref()),
         (None, None, _) => {
-            return fail(
-                ErrorCode::InvalidClient,
-                "client authentication is required",
-            );
+            return fail(ErrorCode::InvalidClient, "client authentication is required");
         }
     };
     let client = store::clients::find(state.store.conn(), client_id).await?;
     // Hash even when the client is unknown, so timing does not reveal which ids exist.
     let presented_hash = secret.map(opaque::hash).unwrap_or_default();
     let Some(client) = client else {
-        return fail(
-            ErrorCode::InvalidClient,
-            "unknown client or bad credentials",
-        );
+        return fail(ErrorCode::InvalidClient, "unknown client or bad credentials");
     };
     match (client.kind, &client.secret_hash, secret) {
         (ClientKind::Public, _, None) if allow_public => Ok(Ok(client)),
-        (ClientKind::Public, _, _) => fail(
-            ErrorCode::InvalidClient,
-            "public clients cannot authenticate here",
-        ),
+        (ClientKind::Public, _, _) => fail(ErrorCode::InvalidClient, "public clients cannot authenticate here"),
         (ClientKind::Confidential, Some(stored), Some(_))
             if bool::from(presented_hash.as_bytes().ct_eq(stored.as_bytes())) =>
         {
             Ok(Ok(client))
         }
-        _ => fail(
-            ErrorCode::InvalidClient,
-            "unknown client or bad credentials",
-        ),
+        _ => fail(ErrorCode::InvalidClient, "unknown client or bad credentials"),
     }
 }

@@ -64,34 +64,21 @@ pub async fn register(
     actor: &str,
     request: Registration,
 ) -> Result<Registered, RegisterError> {
-    let id = request
-        .id
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let id = request.id.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     client::check_id(&id)?;
     client::check_name(&request.name)?;
     // A client that only asks for client_credentials is a machine: it never sees a browser.
     let machine_only = request.redirect_uris.is_empty()
         && !request.extra_grant_types.is_empty()
-        && request
-            .extra_grant_types
-            .iter()
-            .all(|g| g == "client_credentials");
+        && request.extra_grant_types.iter().all(|g| g == "client_credentials");
     if !machine_only && request.redirect_uris.is_empty() {
         return Err(ClientRuleError::NoRedirectUri.into());
     }
-    for uri in request
-        .redirect_uris
-        .iter()
-        .chain(&request.post_logout_redirect_uris)
-    {
+    for uri in request.redirect_uris.iter().chain(&request.post_logout_redirect_uris) {
         client::check_redirect_uri(uri)?;
     }
     let secret = (request.kind == ClientKind::Confidential).then(opaque::random_token);
-    let mut grant_types = if machine_only {
-        Vec::new()
-    } else {
-        client::default_grant_types(request.kind)
-    };
+    let mut grant_types = if machine_only { Vec::new() } else { client::default_grant_types(request.kind) };
     for grant in request.extra_grant_types {
         if !grant_types.contains(&grant) {
             grant_types.push(grant);
@@ -113,28 +100,19 @@ pub async fn register(
     };
     let now = clock.now();
     let tx = store.begin().await.map_err(RegisterError::Store)?;
-    store::clients::insert(tx.conn(), &registered, now)
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => RegisterError::Taken(id.clone()),
-            other => RegisterError::Store(other),
-        })?;
-    let event = AuditEvent::new(actor, "client.created", Some(id.clone())).with_details(
-        serde_json::json!({
-            "name": registered.name,
-            "public": registered.kind == ClientKind::Public,
-            "first_party": registered.first_party,
-            "redirect_uris": registered.redirect_uris,
-        }),
-    );
-    store::audit::record(tx.conn(), &event, now)
-        .await
-        .map_err(RegisterError::Store)?;
+    store::clients::insert(tx.conn(), &registered, now).await.map_err(|e| match e {
+        StoreError::Conflict(_) => RegisterError::Taken(id.clone()),
+        other => RegisterError::Store(other),
+    })?;
+    let event = AuditEvent::new(actor, "client.created", Some(id.clone())).with_details(serde_json::json!({
+        "name": registered.name,
+        "public": registered.kind == ClientKind::Public,
+        "first_party": registered.first_party,
+        "redirect_uris": registered.redirect_uris,
+    }));
+    store::audit::record(tx.conn(), &event, now).await.map_err(RegisterError::Store)?;
     tx.commit().await.map_err(RegisterError::Store)?;
-    Ok(Registered {
-        client: registered,
-        secret,
-    })
+    Ok(Registered { client: registered, secret })
 }
 
 /// Every client.
@@ -148,44 +126,24 @@ pub async fn show(store: &Store, id: &str) -> Result<Option<Client>, StoreError>
 }
 
 /// Removes a client with everything issued to it; audited as `client.removed`.
-pub async fn remove(
-    store: &Store,
-    clock: &Clock,
-    actor: &str,
-    id: &str,
-) -> Result<bool, StoreError> {
+pub async fn remove(store: &Store, clock: &Clock, actor: &str, id: &str) -> Result<bool, StoreError> {
     let now = clock.now();
     let tx = store.begin().await?;
     let removed = store::clients::delete(tx.conn(), id).await?;
     if removed {
-        store::audit::record(
-            tx.conn(),
-            &AuditEvent::new(actor, "client.removed", Some(id.to_string())),
-            now,
-        )
-        .await?;
+        store::audit::record(tx.conn(), &AuditEvent::new(actor, "client.removed", Some(id.to_string())), now).await?;
     }
     tx.commit().await?;
     Ok(removed)
 }
 
 /// Gives a confidential client a new secret (returned once); audited.
-pub async fn reset_secret(
-    store: &Store,
-    clock: &Clock,
-    actor: &str,
-    id: &str,
-) -> Result<String, StoreError> {
+pub async fn reset_secret(store: &Store, clock: &Clock, actor: &str, id: &str) -> Result<String, StoreError> {
     let secret = opaque::random_token();
     let now = clock.now();
     let tx = store.begin().await?;
     store::clients::set_secret_hash(tx.conn(), id, &opaque::hash(&secret), now).await?;
-    store::audit::record(
-        tx.conn(),
-        &AuditEvent::new(actor, "client.secret_reset", Some(id.to_string())),
-        now,
-    )
-    .await?;
+    store::audit::record(tx.conn(), &AuditEvent::new(actor, "client.secret_reset", Some(id.to_string())), now).await?;
     tx.commit().await?;
     Ok(secret)
 }

@@ -35,12 +35,8 @@ pub async fn ensure(store: &Store, clock: &Clock, issuer: &str) -> Result<DemoSe
     let redirect_uri = format!("{issuer}/demo/callback");
     let secret = opaque::random_token();
     let tx = store.begin().await?;
-    if store::clients::find(tx.conn(), DEMO_CLIENT_ID)
-        .await?
-        .is_some()
-    {
-        store::clients::set_secret_hash(tx.conn(), DEMO_CLIENT_ID, &opaque::hash(&secret), now)
-            .await?;
+    if store::clients::find(tx.conn(), DEMO_CLIENT_ID).await?.is_some() {
+        store::clients::set_secret_hash(tx.conn(), DEMO_CLIENT_ID, &opaque::hash(&secret), now).await?;
     } else {
         let client = Client {
             id: DEMO_CLIENT_ID.into(),
@@ -57,24 +53,15 @@ pub async fn ensure(store: &Store, clock: &Clock, issuer: &str) -> Result<DemoSe
             secret_hash: Some(opaque::hash(&secret)),
         };
         store::clients::insert(tx.conn(), &client, now).await?;
-        store::audit::record(
-            tx.conn(),
-            &AuditEvent::new("demo", "client.created", Some(DEMO_CLIENT_ID.into())),
-            now,
-        )
-        .await?;
+        store::audit::record(tx.conn(), &AuditEvent::new("demo", "client.created", Some(DEMO_CLIENT_ID.into())), now)
+            .await?;
     }
     let email = "jan.kowalski@example.com".to_string();
     let login = match store::users::find_by_legacy_id(tx.conn(), DEMO_LEGACY_ID).await? {
         Some((_, login)) => login,
         None => {
-            let organization = store::organizations::upsert_by_external_id(
-                tx.conn(),
-                "demo-org",
-                "Demo Sp. z o.o.",
-                now,
-            )
-            .await?;
+            let organization =
+                store::organizations::upsert_by_external_id(tx.conn(), "demo-org", "Demo Sp. z o.o.", now).await?;
             let mut login = login_number::random();
             while store::users::login_exists(tx.conn(), &login).await? {
                 login = login_number::random();
@@ -96,11 +83,5 @@ pub async fn ensure(store: &Store, clock: &Clock, issuer: &str) -> Result<DemoSe
         }
     };
     tx.commit().await?;
-    Ok(DemoSetup {
-        client_id: DEMO_CLIENT_ID.into(),
-        client_secret: secret,
-        redirect_uri,
-        login,
-        email,
-    })
+    Ok(DemoSetup { client_id: DEMO_CLIENT_ID.into(), client_secret: secret, redirect_uri, login, email })
 }

@@ -90,16 +90,8 @@ pub fn metadata(issuer: &str, keys: &KeyRing) -> ProviderMetadata {
         response_modes_supported: vec!["query", "form_post"],
         grant_types_supported: vec!["authorization_code", "refresh_token", "client_credentials"],
         subject_types_supported: vec!["public"],
-        id_token_signing_alg_values_supported: keys
-            .algorithms()
-            .into_iter()
-            .map(|a| a.as_str())
-            .collect(),
-        token_endpoint_auth_methods_supported: vec![
-            "client_secret_basic",
-            "client_secret_post",
-            "none",
-        ],
+        id_token_signing_alg_values_supported: keys.algorithms().into_iter().map(|a| a.as_str()).collect(),
+        token_endpoint_auth_methods_supported: vec!["client_secret_basic", "client_secret_post", "none"],
         introspection_endpoint_auth_methods_supported: secret_methods.clone(),
         revocation_endpoint_auth_methods_supported: secret_methods,
         claims_supported: CLAIMS_SUPPORTED.to_vec(),

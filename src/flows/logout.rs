@@ -75,10 +75,7 @@ pub async fn logout(
     })
 }
 
-async fn validate(
-    state: &AppState,
-    params: &LogoutParams,
-) -> Result<Result<Target, &'static str>, Internal> {
+async fn validate(state: &AppState, params: &LogoutParams) -> Result<Result<Target, &'static str>, Internal> {
     let hint = match params.id_token_hint.as_deref() {
         None => None,
         Some(token) => match id_token::verify_hint(&state.keys(), &state.settings.issuer, token) {
@@ -103,20 +100,13 @@ async fn validate(
             let Some(client) = store::clients::find(state.store.conn(), &client_id).await? else {
                 return Ok(Err("unknown_client"));
             };
-            if !client
-                .post_logout_redirect_uris
-                .iter()
-                .any(|registered| registered == uri)
-            {
+            if !client.post_logout_redirect_uris.iter().any(|registered| registered == uri) {
                 return Ok(Err("unregistered_redirect"));
             }
             Some(with_state(uri, params.state.as_deref()))
         }
     };
-    Ok(Ok(Target {
-        redirect,
-        hint_sub: hint.map(|h| h.sub),
-    }))
+    Ok(Ok(Target { redirect, hint_sub: hint.map(|h| h.sub) }))
 }
 
 fn with_state(uri: &str, state: Option<&str>) -> String {
@@ -149,11 +139,7 @@ pub async fn end_session(state: &AppState, session: &Session, actor: &str) -> Re
         }
     }
     super::backchannel::enqueue(state, &tx, session, &clients, now).await?;
-    let actor = if actor == "user" {
-        format!("user:{}", session.user_id)
-    } else {
-        actor.to_string()
-    };
+    let actor = if actor == "user" { format!("user:{}", session.user_id) } else { actor.to_string() };
     let mut event = AuditEvent::new(actor, "session.ended", Some(session.id.to_string()));
     event.subject_user_id = Some(session.user_id);
     store::audit::record(tx.conn(), &event, now).await?;
@@ -162,11 +148,7 @@ pub async fn end_session(state: &AppState, session: &Session, actor: &str) -> Re
 }
 
 /// Ends every session of an account (admin action, password reset).
-pub async fn end_all_sessions(
-    state: &AppState,
-    user_id: Uuid,
-    actor: &str,
-) -> Result<usize, Internal> {
+pub async fn end_all_sessions(state: &AppState, user_id: Uuid, actor: &str) -> Result<usize, Internal> {
     let sessions = store::sessions::open_for_user(state.store.conn(), user_id).await?;
     for session in &sessions {
         end_session(state, session, actor).await?;

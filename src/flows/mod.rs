@@ -8,6 +8,7 @@ pub mod client_auth;
 pub mod clients;
 pub mod demo;
 pub mod discovery;
+pub mod hasher;
 pub mod introspect;
 pub mod logout;
 pub mod revoke;

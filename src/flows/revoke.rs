@@ -18,20 +18,14 @@ pub async fn revoke(state: &AppState, client: &Client, token: &str) -> Result<()
             && grant.client_id == client.id
         {
             store::grants::revoke(tx.conn(), grant.id, now).await?;
-            let mut event = AuditEvent::new(
-                format!("client:{}", client.id),
-                "token.revoked",
-                Some(grant.id.to_string()),
-            );
+            let mut event =
+                AuditEvent::new(format!("client:{}", client.id), "token.revoked", Some(grant.id.to_string()));
             event.subject_user_id = grant.user_id;
             store::audit::record(tx.conn(), &event, now).await?;
         }
-    } else if let Ok(claims) = access_token::verify(
-        &state.keys(),
-        &state.settings.issuer,
-        token,
-        state.clock.now().unix_timestamp(),
-    ) && claims.client_id == client.id
+    } else if let Ok(claims) =
+        access_token::verify(&state.keys(), &state.settings.issuer, token, state.clock.now().unix_timestamp())
+        && claims.client_id == client.id
     {
         let expires = time::OffsetDateTime::from_unix_timestamp(claims.exp).unwrap_or(now);
         store::revoked_access_tokens::insert(tx.conn(), &claims.jti, expires).await?;

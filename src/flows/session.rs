@@ -42,12 +42,10 @@ pub async fn establish(
 ) -> Result<Established, Internal> {
     let now = state.clock.now();
     let cookie = opaque::random_token();
-    let absolute = time::Duration::try_from(state.settings.session_absolute)
-        .unwrap_or(time::Duration::hours(12));
+    let absolute = time::Duration::try_from(state.settings.session_absolute).unwrap_or(time::Duration::hours(12));
     let tx = state.store.begin().await?;
     if let Some(previous) = previous_cookie
-        && let Some(old) =
-            store::sessions::find_by_cookie_hash(tx.conn(), &opaque::hash(previous)).await?
+        && let Some(old) = store::sessions::find_by_cookie_hash(tx.conn(), &opaque::hash(previous)).await?
     {
         store::sessions::end(tx.conn(), old.id, now).await?;
     }
@@ -65,11 +63,7 @@ pub async fn establish(
         now,
     )
     .await?;
-    let mut event = AuditEvent::new(
-        format!("user:{user_id}"),
-        "session.started",
-        Some(session.id.to_string()),
-    );
+    let mut event = AuditEvent::new(format!("user:{user_id}"), "session.started", Some(session.id.to_string()));
     event.subject_user_id = Some(user_id);
     event.ip = client.ip;
     event.details = serde_json::json!({"amr": amr});
@@ -79,26 +73,19 @@ pub async fn establish(
 }
 
 /// The valid session named by a cookie, with its account; marks it used.
-pub async fn current(
-    state: &AppState,
-    cookie: Option<&str>,
-) -> Result<Option<(Session, User)>, Internal> {
+pub async fn current(state: &AppState, cookie: Option<&str>) -> Result<Option<(Session, User)>, Internal> {
     let Some(cookie) = cookie.filter(|c| c.len() == 43) else {
         return Ok(None);
     };
     let now = state.clock.now();
     let conn = state.store.conn();
-    let Some(session) = store::sessions::find_by_cookie_hash(conn, &opaque::hash(cookie)).await?
-    else {
+    let Some(session) = store::sessions::find_by_cookie_hash(conn, &opaque::hash(cookie)).await? else {
         return Ok(None);
     };
     if !session.is_valid(now, state.settings.session_idle) {
         return Ok(None);
     }
-    let Some(user) = store::users::find(conn, session.user_id)
-        .await?
-        .filter(User::can_sign_in)
-    else {
+    let Some(user) = store::users::find(conn, session.user_id).await?.filter(User::can_sign_in) else {
         return Ok(None);
     };
     // Touch at most once a minute: a sliding idle window needs no write per request.

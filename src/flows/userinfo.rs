@@ -27,9 +27,7 @@ impl From<Internal> for UserinfoError {
 
 /// The claims for a bearer token.
 pub async fn claims(state: &AppState, token: &str) -> Result<Map<String, Value>, UserinfoError> {
-    let claims = super::access::check(state, token)
-        .await?
-        .ok_or(UserinfoError::InvalidToken)?;
+    let claims = super::access::check(state, token).await?.ok_or(UserinfoError::InvalidToken)?;
     if claims.gid.is_none() || !scope::contains(&claims.scope, "openid") {
         return Err(UserinfoError::InsufficientScope);
     }

@@ -7,20 +7,10 @@ use axum::response::{IntoResponse, Response};
 /// `GET /assets/{file}`.
 pub async fn get(Path(file): Path<String>) -> Response {
     let (body, content_type) = match file.as_str() {
-        "style.css" => (
-            include_str!("../../assets/style.css"),
-            "text/css; charset=utf-8",
-        ),
+        "style.css" => (include_str!("../../assets/style.css"), "text/css; charset=utf-8"),
         "logo.svg" => (include_str!("../../assets/logo.svg"), "image/svg+xml"),
         _ => return super::errors::not_found().await.into_response(),
     };
-    (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
-        body,
-    )
+    (StatusCode::OK, [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=86400")], body)
         .into_response()
 }

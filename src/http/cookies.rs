@@ -16,19 +16,15 @@ pub const CSRF: &str = "kuke_csrf";
 /// A `Set-Cookie` value.
 pub fn set(name: &str, value: &str, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
 }
 
 /// A `Set-Cookie` value that deletes the cookie.
 pub fn clear(name: &str, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
+    HeaderValue::from_str(&format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
 }
 
 /// The session cookie's value.
@@ -39,11 +35,7 @@ pub fn session(jar: &CookieJar) -> Option<String> {
 /// The CSRF token for a form: the existing cookie's, or a new one (returned with
 /// the `Set-Cookie` to send).
 pub fn csrf_token(jar: &CookieJar, secure: bool) -> (String, Option<HeaderValue>) {
-    match jar
-        .get(CSRF)
-        .map(|c| c.value().to_string())
-        .filter(|v| v.len() == 43)
-    {
+    match jar.get(CSRF).map(|c| c.value().to_string()).filter(|v| v.len() == 43) {
         Some(token) => (token, None),
         None => {
             let token = opaque::random_token();

@@ -20,11 +20,7 @@ pub struct JsonError {
 impl JsonError {
     /// An error with a status code.
     pub fn new(status: StatusCode, error: &'static str, description: impl Into<String>) -> Self {
-        Self {
-            error,
-            error_description: description.into(),
-            status,
-        }
+        Self { error, error_description: description.into(), status }
     }
 }
 
@@ -32,10 +28,7 @@ impl IntoResponse for JsonError {
     fn into_response(self) -> Response {
         let status = self.status;
         let mut response = (status, Json(self)).into_response();
-        response.headers_mut().insert(
-            header::CACHE_CONTROL,
-            header::HeaderValue::from_static("no-store"),
-        );
+        response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
         response
     }
 }
@@ -47,22 +40,13 @@ pub async fn not_found() -> JsonError {
 
 /// Answer for a method the path does not accept.
 pub async fn method_not_allowed() -> JsonError {
-    JsonError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "this endpoint does not accept that method",
-    )
+    JsonError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not accept that method")
 }
 
 /// A panic in a handler becomes an opaque 500 (logged by the panic hook), never a dropped connection.
 pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");
-    JsonError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "server_error",
-        "internal error",
-    )
-    .into_response()
+    JsonError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal error").into_response()
 }
 
 /// Logs an internal failure with its cause chain and answers an opaque 500.
@@ -75,9 +59,5 @@ pub fn internal(error: &(dyn std::error::Error + 'static)) -> JsonError {
         source = cause.source();
     }
     tracing::error!(error = %chain, "internal error");
-    JsonError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "server_error",
-        "internal error",
-    )
+    JsonError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal error")
 }

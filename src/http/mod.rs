@@ -44,18 +44,11 @@ pub fn router(state: AppState) -> Router {
         .merge(oidc::router())
         .merge(crate::demo::router());
     #[cfg(feature = "test-support")]
-    let routes = routes.route(
-        test_support::SIGN_IN,
-        axum::routing::post(test_support::sign_in),
-    );
-    let routes = routes
-        .fallback(errors::not_found)
-        .method_not_allowed_fallback(errors::method_not_allowed)
-        .with_state(state);
+    let routes = routes.route(test_support::SIGN_IN, axum::routing::post(test_support::sign_in));
+    let routes =
+        routes.fallback(errors::not_found).method_not_allowed_fallback(errors::method_not_allowed).with_state(state);
 
-    let hsts = settings
-        .is_https()
-        .then(|| HeaderValue::from_static("max-age=63072000; includeSubDomains"));
+    let hsts = settings.is_https().then(|| HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
         let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
         tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
@@ -72,15 +65,9 @@ pub fn router(state: AppState) -> Router {
             header::CONTENT_SECURITY_POLICY,
             "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::STRICT_TRANSPORT_SECURITY,
-            hsts,
-        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, hsts))
         .layer(middleware::from_fn(explain_oversized_body))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            settings.request_timeout,
-        ))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, settings.request_timeout))
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes));
     routes.layer(layers)
@@ -95,17 +82,10 @@ fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLa
 async fn explain_oversized_body(request: Request<axum::body::Body>, next: Next) -> Response {
     let response = next.run(request).await;
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE
-        && response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .is_none_or(|v| !v.as_bytes().starts_with(b"application/json"))
+        && response.headers().get(header::CONTENT_TYPE).is_none_or(|v| !v.as_bytes().starts_with(b"application/json"))
     {
-        return errors::JsonError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "request body is too large",
-        )
-        .into_response();
+        return errors::JsonError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body is too large")
+            .into_response();
     }
     response
 }

@@ -11,6 +11,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::{Environment, Value, context};
 
+pub use crate::i18n::Lang;
+
 /// Cookie remembering the chosen language.
 pub const LANG_COOKIE: &str = "kuke_lang";
 
@@ -38,69 +40,6 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
-static CATALOGS: LazyLock<HashMap<Lang, serde_json::Value>> = LazyLock::new(|| {
-    let parse = |text: &str| serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
-    HashMap::from([
-        (
-            Lang::Pl,
-            parse(include_str!("../../templates/i18n/pl.json")),
-        ),
-        (
-            Lang::En,
-            parse(include_str!("../../templates/i18n/en.json")),
-        ),
-    ])
-});
-
-/// The languages of the pages and mails: Polish by default, English on request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Lang {
-    /// Polski (default).
-    #[default]
-    Pl,
-    /// English.
-    En,
-}
-
-impl Lang {
-    /// BCP 47 tag.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Pl => "pl",
-            Lang::En => "en",
-        }
-    }
-
-    fn parse(tag: &str) -> Option<Self> {
-        let primary = tag
-            .trim()
-            .split(['-', '_', ';'])
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        match primary.as_str() {
-            "pl" => Some(Lang::Pl),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// First supported language of a space-separated list (`ui_locales`).
-    pub fn from_list(list: &str) -> Option<Self> {
-        list.split([' ', ',']).find_map(Lang::parse)
-    }
-
-    /// A message from this language's catalogue.
-    pub fn text(self, key: &str) -> String {
-        CATALOGS
-            .get(&self)
-            .and_then(|c| c.get(key))
-            .and_then(|v| v.as_str())
-            .unwrap_or(key)
-            .to_string()
-    }
-}
-
 /// What every page needs from its request: language, request id, query.
 #[derive(Debug, Clone)]
 pub struct PageContext {
@@ -119,40 +58,17 @@ impl<S: Send + Sync> FromRequestParts<S> for PageContext {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
-        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
-            .into_owned()
-            .collect();
-        let chosen = pairs
-            .iter()
-            .find(|(k, _)| k == "lang")
-            .and_then(|(_, v)| Lang::parse(v));
-        let ui_locales = pairs
-            .iter()
-            .find(|(k, _)| k == "ui_locales")
-            .and_then(|(_, v)| Lang::from_list(v));
-        let cookie = CookieJar::from_headers(&parts.headers)
-            .get(LANG_COOKIE)
-            .and_then(|c| Lang::parse(c.value()));
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+        let chosen = pairs.iter().find(|(k, _)| k == "lang").and_then(|(_, v)| Lang::parse(v));
+        let ui_locales = pairs.iter().find(|(k, _)| k == "ui_locales").and_then(|(_, v)| Lang::from_list(v));
+        let cookie = CookieJar::from_headers(&parts.headers).get(LANG_COOKIE).and_then(|c| Lang::parse(c.value()));
         let accept = accept_language(&parts.headers);
-        let lang = chosen
-            .or(ui_locales)
-            .or(cookie)
-            .or(accept)
-            .unwrap_or_default();
+        let lang = chosen.or(ui_locales).or(cookie).or(accept).unwrap_or_default();
         let query_without_lang = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(pairs.iter().filter(|(k, _)| k != "lang"))
             .finish();
-        let request_id = parts
-            .headers
-            .get(super::REQUEST_ID)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        Ok(Self {
-            lang,
-            request_id,
-            query_without_lang,
-            chosen: chosen.is_some(),
-        })
+        let request_id = parts.headers.get(super::REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_string);
+        Ok(Self { lang, request_id, query_without_lang, chosen: chosen.is_some() })
     }
 }
 
@@ -186,7 +102,7 @@ impl PageContext {
         }
         let base = context! {
             lang => self.lang.code(),
-            t => minijinja::value::Serde(CATALOGS.get(&self.lang)),
+            t => minijinja::value::Serde(self.lang.catalogue()),
             request_id => self.request_id.clone(),
             query_for_lang => links,
         };
@@ -197,12 +113,7 @@ impl PageContext {
                 tracing::error!(%error, template, "page failed to render");
                 "<!doctype html><title>Error</title><p>Internal error.</p>".to_string()
             });
-        Page {
-            html,
-            status: StatusCode::OK,
-            remember_lang: self.chosen.then_some(self.lang),
-            csp: None,
-        }
+        Page { html, status: StatusCode::OK, remember_lang: self.chosen.then_some(self.lang), csp: None }
     }
 
     /// The error page with a catalogue message.
@@ -246,10 +157,8 @@ impl IntoResponse for Page {
             headers.insert(header::CONTENT_SECURITY_POLICY, csp);
         }
         if let Some(lang) = self.remember_lang
-            && let Ok(cookie) = HeaderValue::from_str(&format!(
-                "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-                lang.code()
-            ))
+            && let Ok(cookie) =
+                HeaderValue::from_str(&format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code()))
         {
             headers.append(header::SET_COOKIE, cookie);
         }
@@ -278,11 +187,9 @@ mod tests {
 
     #[test]
     fn catalogues_have_the_same_keys() {
-        let keys = |lang| {
-            let mut k: Vec<String> = CATALOGS[&lang]
-                .as_object()
-                .map(|o| o.keys().cloned().collect())
-                .unwrap_or_default();
+        let keys = |lang: Lang| {
+            let mut k: Vec<String> =
+                lang.catalogue().as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
             k.sort();
             k
         };

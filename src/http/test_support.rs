@@ -20,16 +20,8 @@ use crate::store;
 pub const SIGN_IN: &str = "/test-support/sign-in";
 
 /// Signs the browser in as the account with `login`.
-pub async fn sign_in(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let Some(fields) = form::is_form(&headers)
-        .then(|| form::parse(&body))
-        .flatten()
-    else {
+pub async fn sign_in(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(fields) = form::is_form(&headers).then(|| form::parse(&body)).flatten() else {
         return (StatusCode::BAD_REQUEST, "form body expected").into_response();
     };
     let Some(login) = form::first(&fields, "login") else {
@@ -60,17 +52,11 @@ pub async fn sign_in(
         }
     };
     let mut response = match form::first(&fields, "request") {
-        Some(handle) => Redirect::to(&format!("{}?request={handle}", endpoints::AUTHORIZE_RESUME))
-            .into_response(),
+        Some(handle) => Redirect::to(&format!("{}?request={handle}", endpoints::AUTHORIZE_RESUME)).into_response(),
         None => StatusCode::NO_CONTENT.into_response(),
     };
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        cookies::set(
-            cookies::SESSION,
-            &established.cookie,
-            state.settings.is_https(),
-        ),
-    );
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, cookies::set(cookies::SESSION, &established.cookie, state.settings.is_https()));
     response
 }

@@ -9,11 +9,7 @@ use super::entities::audit_events;
 use crate::domain::audit::AuditEvent;
 
 /// Writes one event, in the caller's transaction.
-pub async fn record(
-    conn: &impl ConnectionTrait,
-    event: &AuditEvent,
-    now: OffsetDateTime,
-) -> Result<(), StoreError> {
+pub async fn record(conn: &impl ConnectionTrait, event: &AuditEvent, now: OffsetDateTime) -> Result<(), StoreError> {
     audit_events::ActiveModel {
         id: Set(Uuid::now_v7()),
         at: Set(now),
@@ -33,8 +29,5 @@ pub async fn record(
 /// Number of events with the given action (used by tests and stats).
 pub async fn count_action(conn: &impl ConnectionTrait, action: &str) -> Result<u64, StoreError> {
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-    Ok(audit_events::Entity::find()
-        .filter(audit_events::Column::Action.eq(action))
-        .count(conn)
-        .await?)
+    Ok(audit_events::Entity::find().filter(audit_events::Column::Action.eq(action)).count(conn).await?)
 }

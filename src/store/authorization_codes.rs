@@ -39,11 +39,7 @@ pub struct NewCode<'a> {
 }
 
 /// Stores a new code.
-pub async fn insert(
-    conn: &impl ConnectionTrait,
-    new: NewCode<'_>,
-    now: OffsetDateTime,
-) -> Result<(), StoreError> {
+pub async fn insert(conn: &impl ConnectionTrait, new: NewCode<'_>, now: OffsetDateTime) -> Result<(), StoreError> {
     codes::ActiveModel {
         id: Set(Uuid::now_v7()),
         code_hash: Set(new.code_hash.to_string()),
@@ -92,10 +88,7 @@ pub async fn redeem(
         .filter(codes::Column::RedeemedAt.is_null())
         .exec(conn)
         .await?;
-    let row = codes::Entity::find()
-        .filter(codes::Column::CodeHash.eq(code_hash))
-        .one(conn)
-        .await?;
+    let row = codes::Entity::find().filter(codes::Column::CodeHash.eq(code_hash)).one(conn).await?;
     Ok(match (result.rows_affected, row) {
         (_, None) => Redemption::Unknown,
         (1, Some(row)) => Redemption::Redeemed(row),
@@ -104,11 +97,7 @@ pub async fn redeem(
 }
 
 /// Links a redeemed code to the grant it produced (for replay revocation).
-pub async fn set_grant(
-    conn: &impl ConnectionTrait,
-    id: Uuid,
-    grant_id: Uuid,
-) -> Result<(), StoreError> {
+pub async fn set_grant(conn: &impl ConnectionTrait, id: Uuid, grant_id: Uuid) -> Result<(), StoreError> {
     codes::Entity::update_many()
         .col_expr(codes::Column::GrantId, Expr::value(grant_id))
         .filter(codes::Column::Id.eq(id))

@@ -71,16 +71,9 @@ pub async fn find_by_handle_hash(
 }
 
 /// Replaces the parameters (e.g. to record that consent was given).
-pub async fn update_parameters(
-    conn: &impl ConnectionTrait,
-    id: Uuid,
-    parameters: &str,
-) -> Result<(), StoreError> {
+pub async fn update_parameters(conn: &impl ConnectionTrait, id: Uuid, parameters: &str) -> Result<(), StoreError> {
     authorization_requests::Entity::update_many()
-        .col_expr(
-            authorization_requests::Column::Parameters,
-            Expr::value(parameters),
-        )
+        .col_expr(authorization_requests::Column::Parameters, Expr::value(parameters))
         .filter(authorization_requests::Column::Id.eq(id))
         .exec(conn)
         .await?;
@@ -88,16 +81,9 @@ pub async fn update_parameters(
 }
 
 /// Marks the request finished; false when another request already finished it.
-pub async fn complete(
-    conn: &impl ConnectionTrait,
-    id: Uuid,
-    now: OffsetDateTime,
-) -> Result<bool, StoreError> {
+pub async fn complete(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<bool, StoreError> {
     let result = authorization_requests::Entity::update_many()
-        .col_expr(
-            authorization_requests::Column::CompletedAt,
-            Expr::value(now),
-        )
+        .col_expr(authorization_requests::Column::CompletedAt, Expr::value(now))
         .filter(authorization_requests::Column::Id.eq(id))
         .filter(authorization_requests::Column::CompletedAt.is_null())
         .exec(conn)

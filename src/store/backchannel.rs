@@ -1,10 +1,7 @@
 //! Back-channel logout deliveries: a small outbox, retried with back-off.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -70,11 +67,7 @@ pub async fn claim_due(
 }
 
 /// Marks a delivery done.
-pub async fn delivered(
-    conn: &impl ConnectionTrait,
-    id: Uuid,
-    now: OffsetDateTime,
-) -> Result<(), StoreError> {
+pub async fn delivered(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<(), StoreError> {
     deliveries::Entity::update_many()
         .col_expr(deliveries::Column::DeliveredAt, Expr::value(now))
         .filter(deliveries::Column::Id.eq(id))
@@ -93,17 +86,11 @@ pub async fn attempt_failed(
 ) -> Result<(), StoreError> {
     let mut update = deliveries::Entity::update_many()
         .col_expr(deliveries::Column::Attempts, Expr::value(row.attempts + 1))
-        .col_expr(
-            deliveries::Column::LastError,
-            Expr::value(error.chars().take(500).collect::<String>()),
-        );
+        .col_expr(deliveries::Column::LastError, Expr::value(error.chars().take(500).collect::<String>()));
     update = match retry_at {
         Some(at) => update.col_expr(deliveries::Column::NextAttemptAt, Expr::value(at)),
         None => update.col_expr(deliveries::Column::FailedAt, Expr::value(now)),
     };
-    update
-        .filter(deliveries::Column::Id.eq(row.id))
-        .exec(conn)
-        .await?;
+    update.filter(deliveries::Column::Id.eq(row.id)).exec(conn).await?;
     Ok(())
 }

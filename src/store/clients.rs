@@ -8,11 +8,7 @@ use super::{StoreError, from_json_list, to_json_list};
 use crate::domain::client::{Client, ClientKind};
 
 /// Inserts a new client; a taken id is [`StoreError::Conflict`].
-pub async fn insert(
-    conn: &impl ConnectionTrait,
-    client: &Client,
-    now: OffsetDateTime,
-) -> Result<(), StoreError> {
+pub async fn insert(conn: &impl ConnectionTrait, client: &Client, now: OffsetDateTime) -> Result<(), StoreError> {
     clients::ActiveModel {
         id: Set(client.id.clone()),
         name: Set(client.name.clone()),
@@ -43,10 +39,7 @@ pub async fn set_secret_hash(
     secret_hash: &str,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    let row = clients::Entity::find_by_id(id.to_string())
-        .one(conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let row = clients::Entity::find_by_id(id.to_string()).one(conn).await?.ok_or(StoreError::NotFound)?;
     let mut active: clients::ActiveModel = row.into();
     active.secret_hash = Set(Some(secret_hash.to_string()));
     active.updated_at = Set(now);
@@ -56,27 +49,18 @@ pub async fn set_secret_hash(
 
 /// Finds a client by its `client_id`.
 pub async fn find(conn: &impl ConnectionTrait, id: &str) -> Result<Option<Client>, StoreError> {
-    clients::Entity::find_by_id(id.to_string())
-        .one(conn)
-        .await?
-        .map(to_domain)
-        .transpose()
+    clients::Entity::find_by_id(id.to_string()).one(conn).await?.map(to_domain).transpose()
 }
 
 /// Every client, by id.
 pub async fn list(conn: &impl ConnectionTrait) -> Result<Vec<Client>, StoreError> {
-    let rows = clients::Entity::find()
-        .order_by_asc(clients::Column::Id)
-        .all(conn)
-        .await?;
+    let rows = clients::Entity::find().order_by_asc(clients::Column::Id).all(conn).await?;
     rows.into_iter().map(to_domain).collect()
 }
 
 /// Deletes a client and, by cascade, its codes, grants and tokens.
 pub async fn delete(conn: &impl ConnectionTrait, id: &str) -> Result<bool, StoreError> {
-    let result = clients::Entity::delete_by_id(id.to_string())
-        .exec(conn)
-        .await?;
+    let result = clients::Entity::delete_by_id(id.to_string()).exec(conn).await?;
     Ok(result.rows_affected > 0)
 }
 
@@ -84,20 +68,17 @@ fn to_domain(row: clients::Model) -> Result<Client, StoreError> {
     Ok(Client {
         id: row.id,
         name: row.name,
-        kind: if row.public {
-            ClientKind::Public
-        } else {
-            ClientKind::Confidential
-        },
+        kind: if row.public { ClientKind::Public } else { ClientKind::Confidential },
         first_party: row.first_party,
         require_pkce: row.require_pkce,
         redirect_uris: from_json_list(&row.redirect_uris)?,
         post_logout_redirect_uris: from_json_list(&row.post_logout_redirect_uris)?,
         grant_types: from_json_list(&row.grant_types)?,
         scopes: from_json_list(&row.scopes)?,
-        id_token_alg: row.id_token_signed_response_alg.parse().map_err(
-            |e: crate::domain::signing_alg::UnknownAlg| StoreError::Corrupt(e.to_string()),
-        )?,
+        id_token_alg: row
+            .id_token_signed_response_alg
+            .parse()
+            .map_err(|e: crate::domain::signing_alg::UnknownAlg| StoreError::Corrupt(e.to_string()))?,
         backchannel_logout_uri: row.backchannel_logout_uri,
         secret_hash: row.secret_hash,
     })

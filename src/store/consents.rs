@@ -8,11 +8,7 @@ use super::StoreError;
 use super::entities::consents;
 
 /// The scope an account consented to for a client, if any (and not revoked).
-pub async fn find(
-    conn: &impl ConnectionTrait,
-    user_id: Uuid,
-    client_id: &str,
-) -> Result<Option<String>, StoreError> {
+pub async fn find(conn: &impl ConnectionTrait, user_id: Uuid, client_id: &str) -> Result<Option<String>, StoreError> {
     let row = consents::Entity::find()
         .filter(consents::Column::UserId.eq(user_id))
         .filter(consents::Column::ClientId.eq(client_id))

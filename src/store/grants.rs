@@ -31,11 +31,7 @@ pub struct NewGrant<'a> {
 }
 
 /// Creates a grant.
-pub async fn insert(
-    conn: &impl ConnectionTrait,
-    new: NewGrant<'_>,
-    now: OffsetDateTime,
-) -> Result<Uuid, StoreError> {
+pub async fn insert(conn: &impl ConnectionTrait, new: NewGrant<'_>, now: OffsetDateTime) -> Result<Uuid, StoreError> {
     let id = Uuid::now_v7();
     grants::ActiveModel {
         id: Set(id),
@@ -61,11 +57,7 @@ pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<GrantR
 }
 
 /// Revokes a grant and every refresh token of its family.
-pub async fn revoke(
-    conn: &impl ConnectionTrait,
-    id: Uuid,
-    now: OffsetDateTime,
-) -> Result<(), StoreError> {
+pub async fn revoke(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<(), StoreError> {
     grants::Entity::update_many()
         .col_expr(grants::Column::RevokedAt, Expr::value(now))
         .filter(grants::Column::Id.eq(id))
@@ -82,21 +74,12 @@ pub async fn revoke(
 }
 
 /// Grants that came from a browser session (for logout).
-pub async fn for_session(
-    conn: &impl ConnectionTrait,
-    session_id: Uuid,
-) -> Result<Vec<GrantRow>, StoreError> {
-    Ok(grants::Entity::find()
-        .filter(grants::Column::SessionId.eq(session_id))
-        .all(conn)
-        .await?)
+pub async fn for_session(conn: &impl ConnectionTrait, session_id: Uuid) -> Result<Vec<GrantRow>, StoreError> {
+    Ok(grants::Entity::find().filter(grants::Column::SessionId.eq(session_id)).all(conn).await?)
 }
 
 /// Every live grant of an account.
-pub async fn for_user(
-    conn: &impl ConnectionTrait,
-    user_id: Uuid,
-) -> Result<Vec<GrantRow>, StoreError> {
+pub async fn for_user(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<GrantRow>, StoreError> {
     Ok(grants::Entity::find()
         .filter(grants::Column::UserId.eq(user_id))
         .filter(grants::Column::RevokedAt.is_null())

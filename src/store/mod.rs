@@ -9,6 +9,7 @@ pub mod clients;
 pub mod consents;
 pub mod entities;
 pub mod grants;
+pub mod mail_outbox;
 pub mod organizations;
 pub mod refresh_tokens;
 pub mod revoked_access_tokens;
@@ -19,8 +20,7 @@ use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait,
 };
 
 use crate::config::Settings;
@@ -47,9 +47,7 @@ pub enum StoreError {
 impl From<DbErr> for StoreError {
     fn from(error: DbErr) -> Self {
         match error.sql_err() {
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) => {
-                StoreError::Conflict(detail)
-            }
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) => StoreError::Conflict(detail),
             _ => StoreError::Database(error),
         }
     }
@@ -134,22 +132,14 @@ impl Store {
 }
 
 fn create_sqlite_parent(url: &str) -> Result<(), StoreError> {
-    let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:");
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
     let path = path.split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }
-    if let Some(parent) = std::path::Path::new(path)
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-    {
+    if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| {
-            StoreError::Database(DbErr::Custom(format!(
-                "cannot create the database folder {}: {e}",
-                parent.display()
-            )))
+            StoreError::Database(DbErr::Custom(format!("cannot create the database folder {}: {e}", parent.display())))
         })?;
     }
     Ok(())

@@ -14,10 +14,8 @@ pub async fn upsert_by_external_id(
     name: &str,
     now: OffsetDateTime,
 ) -> Result<Uuid, StoreError> {
-    if let Some(row) = organizations::Entity::find()
-        .filter(organizations::Column::ExternalId.eq(external_id))
-        .one(conn)
-        .await?
+    if let Some(row) =
+        organizations::Entity::find().filter(organizations::Column::ExternalId.eq(external_id)).one(conn).await?
     {
         return Ok(row.id);
     }

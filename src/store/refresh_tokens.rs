@@ -64,12 +64,6 @@ pub async fn rotate(
 }
 
 /// Looks a token up without using it (introspection, revocation).
-pub async fn find_by_hash(
-    conn: &impl ConnectionTrait,
-    token_hash: &str,
-) -> Result<Option<RefreshRow>, StoreError> {
-    Ok(refresh_tokens::Entity::find()
-        .filter(refresh_tokens::Column::TokenHash.eq(token_hash))
-        .one(conn)
-        .await?)
+pub async fn find_by_hash(conn: &impl ConnectionTrait, token_hash: &str) -> Result<Option<RefreshRow>, StoreError> {
+    Ok(refresh_tokens::Entity::find().filter(refresh_tokens::Column::TokenHash.eq(token_hash)).one(conn).await?)
 }

@@ -7,39 +7,18 @@ use super::StoreError;
 use super::entities::revoked_access_tokens as revoked;
 
 /// Adds a token id to the list (idempotent).
-pub async fn insert(
-    conn: &impl ConnectionTrait,
-    jti: &str,
-    expires_at: OffsetDateTime,
-) -> Result<(), StoreError> {
-    let row = revoked::ActiveModel {
-        jti: Set(jti.to_string()),
-        expires_at: Set(expires_at),
-    };
-    revoked::Entity::insert(row)
-        .on_conflict_do_nothing_on([revoked::Column::Jti])
-        .exec(conn)
-        .await?;
+pub async fn insert(conn: &impl ConnectionTrait, jti: &str, expires_at: OffsetDateTime) -> Result<(), StoreError> {
+    let row = revoked::ActiveModel { jti: Set(jti.to_string()), expires_at: Set(expires_at) };
+    revoked::Entity::insert(row).on_conflict_do_nothing_on([revoked::Column::Jti]).exec(conn).await?;
     Ok(())
 }
 
 /// Whether a token id was revoked.
 pub async fn contains(conn: &impl ConnectionTrait, jti: &str) -> Result<bool, StoreError> {
-    Ok(revoked::Entity::find()
-        .filter(revoked::Column::Jti.eq(jti))
-        .one(conn)
-        .await?
-        .is_some())
+    Ok(revoked::Entity::find().filter(revoked::Column::Jti.eq(jti)).one(conn).await?.is_some())
 }
 
 /// Forgets entries whose tokens have expired.
-pub async fn purge_expired(
-    conn: &impl ConnectionTrait,
-    now: OffsetDateTime,
-) -> Result<u64, StoreError> {
-    Ok(revoked::Entity::delete_many()
-        .filter(revoked::Column::ExpiresAt.lt(now))
-        .exec(conn)
-        .await?
-        .rows_affected)
+pub async fn purge_expired(conn: &impl ConnectionTrait, now: OffsetDateTime) -> Result<u64, StoreError> {
+    Ok(revoked::Entity::delete_many().filter(revoked::Column::ExpiresAt.lt(now)).exec(conn).await?.rows_affected)
 }

@@ -58,28 +58,17 @@ pub async fn find_by_cookie_hash(
     conn: &impl ConnectionTrait,
     cookie_hash: &str,
 ) -> Result<Option<Session>, StoreError> {
-    let row = sessions::Entity::find()
-        .filter(sessions::Column::CookieHash.eq(cookie_hash))
-        .one(conn)
-        .await?;
+    let row = sessions::Entity::find().filter(sessions::Column::CookieHash.eq(cookie_hash)).one(conn).await?;
     row.map(to_domain).transpose()
 }
 
 /// The session with this id.
 pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Session>, StoreError> {
-    sessions::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .map(to_domain)
-        .transpose()
+    sessions::Entity::find_by_id(id).one(conn).await?.map(to_domain).transpose()
 }
 
 /// Records use of a session (sliding idle lifetime).
-pub async fn touch(
-    conn: &impl ConnectionTrait,
-    id: Uuid,
-    now: OffsetDateTime,
-) -> Result<(), StoreError> {
+pub async fn touch(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<(), StoreError> {
     sessions::Entity::update_many()
         .col_expr(sessions::Column::LastSeenAt, Expr::value(now))
         .filter(sessions::Column::Id.eq(id))
@@ -89,11 +78,7 @@ pub async fn touch(
 }
 
 /// Ends a session; returns whether it was still open.
-pub async fn end(
-    conn: &impl ConnectionTrait,
-    id: Uuid,
-    now: OffsetDateTime,
-) -> Result<bool, StoreError> {
+pub async fn end(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<bool, StoreError> {
     let result = sessions::Entity::update_many()
         .col_expr(sessions::Column::EndedAt, Expr::value(now))
         .filter(sessions::Column::Id.eq(id))
@@ -104,10 +89,7 @@ pub async fn end(
 }
 
 /// Every open session of an account.
-pub async fn open_for_user(
-    conn: &impl ConnectionTrait,
-    user_id: Uuid,
-) -> Result<Vec<Session>, StoreError> {
+pub async fn open_for_user(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<Session>, StoreError> {
     let rows = sessions::Entity::find()
         .filter(sessions::Column::UserId.eq(user_id))
         .filter(sessions::Column::EndedAt.is_null())

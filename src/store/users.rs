@@ -27,11 +27,7 @@ pub struct NewUser {
 }
 
 /// Inserts an account in state `imported`; a taken login or legacy id is a conflict.
-pub async fn insert(
-    conn: &impl ConnectionTrait,
-    user: &NewUser,
-    now: OffsetDateTime,
-) -> Result<Uuid, StoreError> {
+pub async fn insert(conn: &impl ConnectionTrait, user: &NewUser, now: OffsetDateTime) -> Result<Uuid, StoreError> {
     let id = Uuid::now_v7();
     users::ActiveModel {
         id: Set(id),
@@ -68,27 +64,17 @@ pub async fn find_by_legacy_id(
     conn: &impl ConnectionTrait,
     legacy_id: &str,
 ) -> Result<Option<(Uuid, String)>, StoreError> {
-    let row = users::Entity::find()
-        .filter(users::Column::LegacyId.eq(legacy_id))
-        .one(conn)
-        .await?;
+    let row = users::Entity::find().filter(users::Column::LegacyId.eq(legacy_id)).one(conn).await?;
     Ok(row.map(|r| (r.id, r.login)))
 }
 
 /// Whether a login number is taken.
 pub async fn login_exists(conn: &impl ConnectionTrait, login: &str) -> Result<bool, StoreError> {
-    Ok(users::Entity::find()
-        .filter(users::Column::Login.eq(login))
-        .one(conn)
-        .await?
-        .is_some())
+    Ok(users::Entity::find().filter(users::Column::Login.eq(login)).one(conn).await?.is_some())
 }
 
 /// An account with its organisation.
-pub async fn find(
-    conn: &impl ConnectionTrait,
-    id: Uuid,
-) -> Result<Option<crate::domain::user::User>, StoreError> {
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<crate::domain::user::User>, StoreError> {
     let Some(row) = users::Entity::find_by_id(id).one(conn).await? else {
         return Ok(None);
     };
@@ -100,11 +86,7 @@ pub async fn find_by_login(
     conn: &impl ConnectionTrait,
     login: &str,
 ) -> Result<Option<crate::domain::user::User>, StoreError> {
-    let Some(row) = users::Entity::find()
-        .filter(users::Column::Login.eq(login))
-        .one(conn)
-        .await?
-    else {
+    let Some(row) = users::Entity::find().filter(users::Column::Login.eq(login)).one(conn).await? else {
         return Ok(None);
     };
     Ok(Some(to_domain(conn, row).await?))
@@ -127,19 +109,13 @@ pub async fn set_status(
     Ok(())
 }
 
-async fn to_domain(
-    conn: &impl ConnectionTrait,
-    row: users::Model,
-) -> Result<crate::domain::user::User, StoreError> {
+async fn to_domain(conn: &impl ConnectionTrait, row: users::Model) -> Result<crate::domain::user::User, StoreError> {
     use super::entities::organizations;
     let organization = match row.organization_id {
         Some(org) => organizations::Entity::find_by_id(org)
             .one(conn)
             .await?
-            .map(|o| crate::domain::user::Organization {
-                id: o.id,
-                name: o.name,
-            }),
+            .map(|o| crate::domain::user::Organization { id: o.id, name: o.name }),
         None => None,
     };
     Ok(crate::domain::user::User {

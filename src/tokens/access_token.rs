@@ -39,29 +39,11 @@ pub struct AccessClaims {
 
 /// Signs an access token.
 pub fn issue(keys: &KeyRing, claims: &AccessClaims) -> Result<String, JwtError> {
-    let alg = if keys.active(PREFERRED_ALG).is_some() {
-        PREFERRED_ALG
-    } else {
-        SigningAlg::Rs256
-    };
+    let alg = if keys.active(PREFERRED_ALG).is_some() { PREFERRED_ALG } else { SigningAlg::Rs256 };
     jwt::sign(keys, alg, "at+jwt", claims)
 }
 
 /// Verifies signature, `typ`, issuer, audience and expiry at `now` (unix seconds).
-pub fn verify(
-    keys: &KeyRing,
-    issuer: &str,
-    token: &str,
-    now: i64,
-) -> Result<AccessClaims, JwtError> {
-    jwt::verify(
-        keys,
-        token,
-        &Expect {
-            typ: Some("at+jwt"),
-            issuer,
-            audience: Some(issuer),
-            now: Some(now),
-        },
-    )
+pub fn verify(keys: &KeyRing, issuer: &str, token: &str, now: i64) -> Result<AccessClaims, JwtError> {
+    jwt::verify(keys, token, &Expect { typ: Some("at+jwt"), issuer, audience: Some(issuer), now: Some(now) })
 }

@@ -127,16 +127,7 @@ impl Audience {
 /// Verifies an ID token we issued, accepting expired ones (OIDC Core §3.1.2.1:
 /// `id_token_hint` may be expired; RP-Initiated Logout §2 likewise).
 pub fn verify_hint(keys: &KeyRing, issuer: &str, token: &str) -> Result<HintClaims, JwtError> {
-    jwt::verify(
-        keys,
-        token,
-        &jwt::Expect {
-            typ: None,
-            issuer,
-            audience: None,
-            now: None,
-        },
-    )
+    jwt::verify(keys, token, &jwt::Expect { typ: None, issuer, audience: None, now: None })
 }
 
 /// OIDC Back-Channel Logout 1.0 §2.4 logout token.
@@ -170,10 +161,7 @@ mod tests {
     fn at_hash_matches_the_oidc_core_example() {
         // OIDC Core Appendix A.3 example values.
         assert_eq!(
-            half_hash(
-                SigningAlg::Rs256,
-                "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"
-            ),
+            half_hash(SigningAlg::Rs256, "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
             "77QmUPtjPfzWtF2AnpK9RQ"
         );
     }

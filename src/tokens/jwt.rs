@@ -22,12 +22,7 @@ pub enum JwtError {
 }
 
 /// Signs `claims` with the active key of `alg`, setting `kid` and `typ`.
-pub fn sign(
-    keys: &KeyRing,
-    alg: SigningAlg,
-    typ: &str,
-    claims: &impl Serialize,
-) -> Result<String, JwtError> {
+pub fn sign(keys: &KeyRing, alg: SigningAlg, typ: &str, claims: &impl Serialize) -> Result<String, JwtError> {
     let key = keys.active(alg).ok_or(JwtError::NoKey(alg))?;
     let mut header = Header::new(key.algorithm());
     header.kid = Some(key.kid.clone());
@@ -53,27 +48,16 @@ pub struct Expect<'a> {
 const LEEWAY: i64 = 5;
 
 /// Verifies a JWT signed by one of our published keys and returns its claims.
-pub fn verify<T: DeserializeOwned>(
-    keys: &KeyRing,
-    token: &str,
-    expect: &Expect<'_>,
-) -> Result<T, JwtError> {
+pub fn verify<T: DeserializeOwned>(keys: &KeyRing, token: &str, expect: &Expect<'_>) -> Result<T, JwtError> {
     let invalid = |e: jsonwebtoken::errors::Error| JwtError::Invalid(e.to_string());
     let header = decode_header(token).map_err(invalid)?;
     if let Some(typ) = expect.typ
-        && !header
-            .typ
-            .as_deref()
-            .is_some_and(|t| t.eq_ignore_ascii_case(typ))
+        && !header.typ.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(typ))
     {
         return Err(JwtError::Invalid(format!("typ is not {typ}")));
     }
-    let kid = header
-        .kid
-        .ok_or_else(|| JwtError::Invalid("no kid".into()))?;
-    let key = keys
-        .by_kid(&kid)
-        .ok_or_else(|| JwtError::Invalid("unknown kid".into()))?;
+    let kid = header.kid.ok_or_else(|| JwtError::Invalid("no kid".into()))?;
+    let key = keys.by_kid(&kid).ok_or_else(|| JwtError::Invalid("unknown kid".into()))?;
     if header.alg != jwt_alg(key.alg) {
         return Err(JwtError::Invalid("algorithm does not match the key".into()));
     }
@@ -86,14 +70,10 @@ pub fn verify<T: DeserializeOwned>(
         Some(aud) => validation.set_audience(&[aud]),
         None => validation.validate_aud = false,
     }
-    let claims = decode::<serde_json::Value>(token, &decoding, &validation)
-        .map_err(invalid)?
-        .claims;
+    let claims = decode::<serde_json::Value>(token, &decoding, &validation).map_err(invalid)?.claims;
     if let Some(now) = expect.now {
-        let exp = claims
-            .get("exp")
-            .and_then(serde_json::Value::as_i64)
-            .ok_or_else(|| JwtError::Invalid("no exp".into()))?;
+        let exp =
+            claims.get("exp").and_then(serde_json::Value::as_i64).ok_or_else(|| JwtError::Invalid("no exp".into()))?;
         if exp + LEEWAY <= now {
             return Err(JwtError::Invalid("expired".into()));
         }

@@ -55,10 +55,7 @@ pub enum KeyError {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
-    move |source| KeyError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
+    move |source| KeyError::Io { path: path.to_path_buf(), source }
 }
 
 /// One private signing key and its public JWK.
@@ -78,10 +75,7 @@ pub struct SigningKey {
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("kid", &self.kid)
-            .field("alg", &self.alg)
-            .finish_non_exhaustive()
+        f.debug_struct("SigningKey").field("kid", &self.kid).field("alg", &self.alg).finish_non_exhaustive()
     }
 }
 
@@ -153,11 +147,7 @@ impl KeyRing {
     }
 
     fn sort(&mut self) {
-        self.keys.sort_by(|a, b| {
-            b.created_ms
-                .cmp(&a.created_ms)
-                .then_with(|| a.kid.cmp(&b.kid))
-        });
+        self.keys.sort_by(|a, b| b.created_ms.cmp(&a.created_ms).then_with(|| a.kid.cmp(&b.kid)));
     }
 
     /// The key that signs for `alg`: the newest one.
@@ -177,17 +167,12 @@ impl KeyRing {
 
     /// The public JWK set (RFC 7517): public parts only.
     pub fn jwks(&self) -> JwkSet {
-        JwkSet {
-            keys: self.keys.iter().map(|k| k.public.clone()).collect(),
-        }
+        JwkSet { keys: self.keys.iter().map(|k| k.public.clone()).collect() }
     }
 
     /// Algorithms with an active key.
     pub fn algorithms(&self) -> Vec<SigningAlg> {
-        SigningAlg::ALL
-            .into_iter()
-            .filter(|alg| self.active(*alg).is_some())
-            .collect()
+        SigningAlg::ALL.into_iter().filter(|alg| self.active(*alg).is_some()).collect()
     }
 }
 
@@ -203,33 +188,20 @@ pub fn generate(dir: &Path, alg: SigningAlg) -> Result<SigningKey, KeyError> {
     let kid = public.common.key_id.clone().unwrap_or_default();
     let path = dir.join(format!("{alg}-{created_ms}-{kid}.pem"));
     write_private(&path, pem.as_bytes())?;
-    Ok(SigningKey {
-        kid,
-        alg,
-        created_ms,
-        path,
-        encoding,
-        public,
-    })
+    Ok(SigningKey { kid, alg, created_ms, path, encoding, public })
 }
 
 /// Takes key `kid` out of the JWK set by moving its file to `retired/`.
 /// The active key of an algorithm cannot be retired.
 pub fn retire(dir: &Path, kid: &str) -> Result<PathBuf, KeyError> {
     let ring = KeyRing::load(dir)?;
-    let key = ring
-        .by_kid(kid)
-        .ok_or_else(|| KeyError::UnknownKid(kid.to_string()))?;
+    let key = ring.by_kid(kid).ok_or_else(|| KeyError::UnknownKid(kid.to_string()))?;
     if ring.active(key.alg).map(|k| k.kid.as_str()) == Some(kid) {
         return Err(KeyError::Active(kid.to_string(), key.alg));
     }
     let retired = dir.join(RETIRED_DIR);
     create_private_dir(&retired)?;
-    let file_name = key
-        .path
-        .file_name()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(format!("{kid}.pem")));
+    let file_name = key.path.file_name().map(PathBuf::from).unwrap_or_else(|| PathBuf::from(format!("{kid}.pem")));
     let target = retired.join(file_name);
     fs::rename(&key.path, &target).map_err(io(&key.path))?;
     Ok(target)
@@ -246,22 +218,11 @@ fn parse_file_name(path: &Path) -> Option<(SigningAlg, u64)> {
 
 fn read_key(path: &Path, alg: SigningAlg, created_ms: u64) -> Result<SigningKey, KeyError> {
     let pem = fs::read(path).map_err(io(path))?;
-    let corrupt = |reason: String| KeyError::Corrupt {
-        path: path.to_path_buf(),
-        alg,
-        reason,
-    };
+    let corrupt = |reason: String| KeyError::Corrupt { path: path.to_path_buf(), alg, reason };
     let encoding = parse_pem(alg, &pem).map_err(|e| corrupt(e.to_string()))?;
     let public = public_jwk(&encoding, alg).map_err(|e| corrupt(e.to_string()))?;
     let kid = public.common.key_id.clone().unwrap_or_default();
-    Ok(SigningKey {
-        kid,
-        alg,
-        created_ms,
-        path: path.to_path_buf(),
-        encoding,
-        public,
-    })
+    Ok(SigningKey { kid, alg, created_ms, path: path.to_path_buf(), encoding, public })
 }
 
 fn parse_pem(alg: SigningAlg, pem: &[u8]) -> jsonwebtoken::errors::Result<EncodingKey> {
@@ -286,8 +247,7 @@ fn generate_pkcs8(alg: SigningAlg) -> Result<Vec<u8>, KeyError> {
     let rng = aws_lc_rs::rand::SystemRandom::new();
     match alg {
         SigningAlg::Rs256 => {
-            let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
-                .map_err(failed)?;
+            let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).map_err(failed)?;
             let der: aws_lc_rs::encoding::Pkcs8V1Der<'_> = pair.as_der().map_err(failed)?;
             Ok(der.as_ref().to_vec())
         }
@@ -300,8 +260,7 @@ fn generate_pkcs8(alg: SigningAlg) -> Result<Vec<u8>, KeyError> {
             Ok(doc.as_ref().to_vec())
         }
         SigningAlg::EdDsa => {
-            let doc =
-                aws_lc_rs::signature::Ed25519KeyPair::generate_pkcs8v1(&rng).map_err(failed)?;
+            let doc = aws_lc_rs::signature::Ed25519KeyPair::generate_pkcs8v1(&rng).map_err(failed)?;
             Ok(doc.as_ref().to_vec())
         }
     }
@@ -396,10 +355,7 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(2));
         let new = generate(&dir, SigningAlg::Es256).expect("rotate");
         let ring = KeyRing::load(&dir).expect("reload");
-        assert_eq!(
-            ring.active(SigningAlg::Es256).map(|k| k.kid.clone()),
-            Some(new.kid)
-        );
+        assert_eq!(ring.active(SigningAlg::Es256).map(|k| k.kid.clone()), Some(new.kid));
         assert!(ring.by_kid(&old).is_some());
     }
 
@@ -427,11 +383,8 @@ mod tests {
     #[test]
     fn a_corrupt_key_file_is_named_in_the_error() {
         let dir = temp_dir();
-        fs::write(
-            dir.join("ES256-1-broken.pem"),
-            b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
-        )
-        .expect("write");
+        fs::write(dir.join("ES256-1-broken.pem"), b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+            .expect("write");
         let error = KeyRing::load(&dir).expect_err("corrupt");
         assert!(error.to_string().contains("ES256-1-broken.pem"), "{error}");
     }

@@ -3,10 +3,7 @@
 use crate::support::fixtures::{CHALLENGE, ClientSpec, query_param, redirect_location};
 use kuke_id::domain::client::ClientKind;
 
-const PKCE: [(&str, &str); 2] = [
-    ("code_challenge", CHALLENGE),
-    ("code_challenge_method", "S256"),
-];
+const PKCE: [(&str, &str); 2] = [("code_challenge", CHALLENGE), ("code_challenge_method", "S256")];
 
 fn with_pkce<'a>(params: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut all = params.to_vec();

@@ -30,29 +30,22 @@ async fn receiver(failures: usize) -> Receiver {
     let app = Router::new()
         .route(
             "/backchannel",
-            post(
-                |State((tokens, remaining)): State<ReceiverState>, body: String| async move {
-                    if remaining.load(Ordering::SeqCst) > 0 {
-                        remaining.fetch_sub(1, Ordering::SeqCst);
-                        return StatusCode::SERVICE_UNAVAILABLE;
-                    }
-                    let token = url::form_urlencoded::parse(body.as_bytes())
-                        .find(|(k, _)| k == "logout_token")
-                        .map(|(_, v)| v.into_owned())
-                        .unwrap_or_default();
-                    tokens.lock().await.push(token);
-                    StatusCode::OK
-                },
-            ),
+            post(|State((tokens, remaining)): State<ReceiverState>, body: String| async move {
+                if remaining.load(Ordering::SeqCst) > 0 {
+                    remaining.fetch_sub(1, Ordering::SeqCst);
+                    return StatusCode::SERVICE_UNAVAILABLE;
+                }
+                let token = url::form_urlencoded::parse(body.as_bytes())
+                    .find(|(k, _)| k == "logout_token")
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default();
+                tokens.lock().await.push(token);
+                StatusCode::OK
+            }),
         )
         .with_state(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let uri = format!(
-        "http://{}/backchannel",
-        listener.local_addr().expect("addr")
-    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let uri = format!("http://{}/backchannel", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, app).await });
     Receiver { uri, tokens }
 }
@@ -69,18 +62,13 @@ async fn wait_for_token(receiver: &Receiver) -> String {
 
 async fn sign_in_and_log_out(app: &TestApp, receiver: &Receiver) -> serde_json::Value {
     let user = app.active_user().await;
-    let client = app
-        .client_with(ClientSpec {
-            backchannel_logout_uri: Some(receiver.uri.clone()),
-            ..Default::default()
-        })
-        .await;
+    let client =
+        app.client_with(ClientSpec { backchannel_logout_uri: Some(receiver.uri.clone()), ..Default::default() }).await;
     app.sign_in(&user).await;
     let code = app.code(&client, &[]).await;
     let tokens = app.redeem(&client, &code).await;
     let mut url = url::Url::parse(&app.url("/logout")).expect("url");
-    url.query_pairs_mut()
-        .append_pair("id_token_hint", tokens["id_token"].as_str().expect("id"));
+    url.query_pairs_mut().append_pair("id_token_hint", tokens["id_token"].as_str().expect("id"));
     app.http.get(url).send().await.expect("logout");
     tokens
 }
@@ -88,12 +76,8 @@ async fn sign_in_and_log_out(app: &TestApp, receiver: &Receiver) -> serde_json::
 fn claims(jwt: &str) -> serde_json::Value {
     use base64::Engine;
     let payload = jwt.split('.').nth(1).expect("payload");
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .expect("b64"),
-    )
-    .expect("json")
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("b64"))
+        .expect("json")
 }
 
 backend_tests! {

@@ -8,14 +8,8 @@ use crate::support::postgres::PgDatabase;
 
 fn sqlite_env(dir: &std::path::Path) -> Vec<(String, String)> {
     vec![
-        (
-            "KUKE_ID_DATABASE_URL".into(),
-            format!("sqlite://{}/db/kuke-id.db?mode=rwc", dir.display()),
-        ),
-        (
-            "KUKE_ID_KEYS_DIR".into(),
-            dir.join("keys").display().to_string(),
-        ),
+        ("KUKE_ID_DATABASE_URL".into(), format!("sqlite://{}/db/kuke-id.db?mode=rwc", dir.display())),
+        ("KUKE_ID_KEYS_DIR".into(), dir.join("keys").display().to_string()),
     ]
 }
 
@@ -29,39 +23,22 @@ fn invalid_issuer_stops_start_up_with_exit_code_2_naming_the_key() {
     let out = run(dir.path(), &[("KUKE_ID_ISSUER", "not a url")], &["migrate"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("KUKE_ID_ISSUER"), "{}", out.stderr);
-    assert_eq!(
-        out.stderr.trim().lines().count(),
-        1,
-        "one line: {}",
-        out.stderr
-    );
+    assert_eq!(out.stderr.trim().lines().count(), 1, "one line: {}", out.stderr);
     assert!(!out.stderr.contains("panicked"));
 }
 
 #[test]
 fn non_numeric_setting_names_the_key() {
     let dir = tempfile::tempdir().expect("dir");
-    let out = run(
-        dir.path(),
-        &[("KUKE_ID_BODY_LIMIT_BYTES", "huge")],
-        &["migrate"],
-    );
+    let out = run(dir.path(), &[("KUKE_ID_BODY_LIMIT_BYTES", "huge")], &["migrate"]);
     assert_eq!(out.code, 2);
-    assert!(
-        out.stderr.contains("KUKE_ID_BODY_LIMIT_BYTES"),
-        "{}",
-        out.stderr
-    );
+    assert!(out.stderr.contains("KUKE_ID_BODY_LIMIT_BYTES"), "{}", out.stderr);
 }
 
 #[test]
 fn unknown_setting_in_the_environment_is_refused() {
     let dir = tempfile::tempdir().expect("dir");
-    let out = run(
-        dir.path(),
-        &[("KUKE_ID_ISUER", "https://typo.example")],
-        &["migrate"],
-    );
+    let out = run(dir.path(), &[("KUKE_ID_ISUER", "https://typo.example")], &["migrate"]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("KUKE_ID_ISUER"), "{}", out.stderr);
 }
@@ -70,43 +47,23 @@ fn unknown_setting_in_the_environment_is_refused() {
 fn config_file_values_are_used_and_environment_overrides_them() {
     let dir = tempfile::tempdir().expect("dir");
     let file = dir.path().join("kuke-id.toml");
-    fs::write(
-        &file,
-        "issuer = \"https://from-file.example\"\nlisten = \"not-an-address\"\n",
-    )
-    .expect("write");
-    let out = run(
-        dir.path(),
-        &[],
-        &["--config", file.to_str().expect("utf-8"), "migrate"],
-    );
+    fs::write(&file, "issuer = \"https://from-file.example\"\nlisten = \"not-an-address\"\n").expect("write");
+    let out = run(dir.path(), &[], &["--config", file.to_str().expect("utf-8"), "migrate"]);
     assert_eq!(out.code, 2, "the file's bad listen value is read");
     assert!(out.stderr.contains("KUKE_ID_LISTEN"), "{}", out.stderr);
     let env = sqlite_env(dir.path());
     let mut env = env_refs(&env);
     env.push(("KUKE_ID_LISTEN", "127.0.0.1:0"));
-    let out = run(
-        dir.path(),
-        &env,
-        &["--config", file.to_str().expect("utf-8"), "migrate"],
-    );
+    let out = run(dir.path(), &env, &["--config", file.to_str().expect("utf-8"), "migrate"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
 
 #[test]
 fn missing_config_file_is_a_configuration_error() {
     let dir = tempfile::tempdir().expect("dir");
-    let out = run(
-        dir.path(),
-        &[],
-        &["--config", "/nonexistent/kuke-id.toml", "migrate"],
-    );
+    let out = run(dir.path(), &[], &["--config", "/nonexistent/kuke-id.toml", "migrate"]);
     assert_eq!(out.code, 2);
-    assert!(
-        out.stderr.contains("/nonexistent/kuke-id.toml"),
-        "{}",
-        out.stderr
-    );
+    assert!(out.stderr.contains("/nonexistent/kuke-id.toml"), "{}", out.stderr);
 }
 
 #[test]
@@ -142,12 +99,7 @@ fn keys_list_creates_a_missing_keys_dir_with_one_key_per_algorithm() {
     for alg in ["RS256", "ES256", "EdDSA"] {
         assert!(out.stdout.contains(alg), "{}", out.stdout);
     }
-    assert_eq!(
-        fs::read_dir(dir.path().join("keys"))
-            .expect("keys dir")
-            .count(),
-        3
-    );
+    assert_eq!(fs::read_dir(dir.path().join("keys")).expect("keys dir").count(), 3);
 }
 
 #[test]
@@ -156,17 +108,9 @@ fn keys_dir_that_cannot_be_created_is_a_clear_error() {
     let blocker = dir.path().join("file");
     fs::write(&blocker, "x").expect("write");
     let keys = blocker.join("keys");
-    let out = run(
-        dir.path(),
-        &[("KUKE_ID_KEYS_DIR", keys.to_str().expect("utf-8"))],
-        &["keys", "list"],
-    );
+    let out = run(dir.path(), &[("KUKE_ID_KEYS_DIR", keys.to_str().expect("utf-8"))], &["keys", "list"]);
     assert_eq!(out.code, 1);
-    assert!(
-        out.stderr.contains(keys.to_str().expect("utf-8")),
-        "{}",
-        out.stderr
-    );
+    assert!(out.stderr.contains(keys.to_str().expect("utf-8")), "{}", out.stderr);
 }
 
 #[test]
@@ -180,19 +124,10 @@ fn corrupted_key_file_is_named_in_a_clear_error() {
         .map(|e| e.path())
         .find(|p| p.to_string_lossy().contains("RS256"))
         .expect("an RS256 key");
-    fs::write(
-        &key,
-        "-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----\n",
-    )
-    .expect("corrupt it");
+    fs::write(&key, "-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----\n").expect("corrupt it");
     let out = run(dir.path(), &env_refs(&env), &["keys", "list"]);
     assert_eq!(out.code, 1);
-    assert!(
-        out.stderr
-            .contains(key.file_name().and_then(|n| n.to_str()).expect("name")),
-        "{}",
-        out.stderr
-    );
+    assert!(out.stderr.contains(key.file_name().and_then(|n| n.to_str()).expect("name")), "{}", out.stderr);
     assert!(!out.stderr.contains("panicked"));
 }
 
@@ -211,19 +146,12 @@ fn rotate_makes_a_new_active_key_and_retire_unpublishes_the_old_one() {
     let rotated = run(dir.path(), &env, &["keys", "rotate", "--alg", "ES256"]);
     assert_eq!(rotated.code, 0, "{}", rotated.stderr);
     let listing = run(dir.path(), &env, &["keys", "list"]).stdout;
-    let active_es = listing
-        .lines()
-        .find(|l| l.starts_with("active") && l.contains("ES256"))
-        .expect("active ES256");
+    let active_es = listing.lines().find(|l| l.starts_with("active") && l.contains("ES256")).expect("active ES256");
     assert!(!active_es.contains(&old_kid), "the new key is active");
     assert!(listing.contains(&old_kid), "the old key is still published");
     let retired = run(dir.path(), &env, &["keys", "retire", &old_kid]);
     assert_eq!(retired.code, 0, "{}", retired.stderr);
-    assert!(
-        !run(dir.path(), &env, &["keys", "list"])
-            .stdout
-            .contains(&old_kid)
-    );
+    assert!(!run(dir.path(), &env, &["keys", "list"]).stdout.contains(&old_kid));
 }
 
 #[test]
@@ -246,12 +174,7 @@ fn retiring_the_active_key_is_refused() {
 #[test]
 fn every_command_has_help() {
     let dir = tempfile::tempdir().expect("dir");
-    for args in [
-        &["--help"][..],
-        &["serve", "--help"],
-        &["keys", "--help"],
-        &["clients", "add", "--help"],
-    ] {
+    for args in [&["--help"][..], &["serve", "--help"], &["keys", "--help"], &["clients", "add", "--help"]] {
         let out = run(dir.path(), &[], args);
         assert_eq!(out.code, 0, "{args:?}");
         assert!(out.stdout.contains("Usage"), "{args:?}: {}", out.stdout);
@@ -275,44 +198,23 @@ fn clients_lifecycle(dir: &std::path::Path, env: &[(&str, &str)]) {
         ],
     );
     assert_eq!(added.code, 0, "{}", added.stderr);
-    let secret = added
-        .stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("client_secret:"))
-        .expect("secret printed")
-        .trim()
-        .to_string();
+    let secret =
+        added.stdout.lines().find_map(|l| l.strip_prefix("client_secret:")).expect("secret printed").trim().to_string();
     assert_eq!(secret.len(), 43, "256-bit secret");
 
     let listed = run(dir, env, &["clients", "list"]);
     assert!(listed.stdout.contains("portal"), "{}", listed.stdout);
     let shown = run(dir, env, &["clients", "show", "portal"]);
     assert!(shown.stdout.contains("https://portal.example/cb"));
-    assert!(
-        !shown.stdout.contains(&secret),
-        "the secret is shown once only"
-    );
+    assert!(!shown.stdout.contains(&secret), "the secret is shown once only");
 
     let duplicate = run(
         dir,
         env,
-        &[
-            "clients",
-            "add",
-            "--name",
-            "Again",
-            "--id",
-            "portal",
-            "--redirect-uri",
-            "https://portal.example/cb",
-        ],
+        &["clients", "add", "--name", "Again", "--id", "portal", "--redirect-uri", "https://portal.example/cb"],
     );
     assert_eq!(duplicate.code, 1);
-    assert!(
-        duplicate.stderr.contains("already exists"),
-        "{}",
-        duplicate.stderr
-    );
+    assert!(duplicate.stderr.contains("already exists"), "{}", duplicate.stderr);
 
     let removed = run(dir, env, &["clients", "remove", "portal"]);
     assert_eq!(removed.code, 0, "{}", removed.stderr);
@@ -338,13 +240,7 @@ async fn clients_can_be_added_listed_shown_and_removed_on_postgres() {
     let url = db.url.clone();
     let dir_path = dir.path().to_path_buf();
     tokio::task::spawn_blocking(move || {
-        clients_lifecycle(
-            &dir_path,
-            &[
-                ("KUKE_ID_DATABASE_URL", url.as_str()),
-                ("KUKE_ID_KEYS_DIR", keys.as_str()),
-            ],
-        )
+        clients_lifecycle(&dir_path, &[("KUKE_ID_DATABASE_URL", url.as_str()), ("KUKE_ID_KEYS_DIR", keys.as_str())])
     })
     .await
     .expect("cli runs");
@@ -357,14 +253,7 @@ fn client_with_an_http_redirect_uri_off_loopback_is_refused() {
     let out = run(
         dir.path(),
         &env_refs(&env),
-        &[
-            "clients",
-            "add",
-            "--name",
-            "Bad",
-            "--redirect-uri",
-            "http://portal.example/cb",
-        ],
+        &["clients", "add", "--name", "Bad", "--redirect-uri", "http://portal.example/cb"],
     );
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("https"), "{}", out.stderr);
@@ -377,15 +266,7 @@ fn public_client_gets_no_secret() {
     let out = run(
         dir.path(),
         &env_refs(&env),
-        &[
-            "clients",
-            "add",
-            "--name",
-            "SPA",
-            "--public",
-            "--redirect-uri",
-            "http://127.0.0.1:5173/cb",
-        ],
+        &["clients", "add", "--name", "SPA", "--public", "--redirect-uri", "http://127.0.0.1:5173/cb"],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(!out.stdout.contains("client_secret"));
@@ -399,10 +280,7 @@ fn serve_demo_on_an_empty_directory_answers_health_discovery_and_jwks() {
     use std::process::{Command, Stdio};
 
     let dir = tempfile::tempdir().expect("dir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
     let issuer = format!("http://127.0.0.1:{port}");
     let mut child = Command::new(env!("CARGO_BIN_EXE_kuke-id"))
         .current_dir(dir.path())
@@ -416,23 +294,14 @@ fn serve_demo_on_an_empty_directory_answers_health_discovery_and_jwks() {
         .spawn()
         .expect("start kuke-id");
     let stdout = child.stdout.take().expect("stdout");
-    let printed: Vec<String> = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .take_while(|l| !l.contains("demo account"))
-        .collect();
-    assert!(
-        printed.iter().any(|l| l.contains("client_id=demo")),
-        "{printed:?}"
-    );
+    let printed: Vec<String> =
+        BufReader::new(stdout).lines().map_while(Result::ok).take_while(|l| !l.contains("demo account")).collect();
+    assert!(printed.iter().any(|l| l.contains("client_id=demo")), "{printed:?}");
 
     let get = |path: &str| -> String {
         for _ in 0..50 {
             if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
-                let _ = write!(
-                    stream,
-                    "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-                );
+                let _ = write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
                 let mut response = String::new();
                 let _ = stream.read_to_string(&mut response);
                 return response;
@@ -444,19 +313,11 @@ fn serve_demo_on_an_empty_directory_answers_health_discovery_and_jwks() {
     assert!(get("/healthz").starts_with("HTTP/1.1 200"));
     assert!(get("/.well-known/openid-configuration").contains(&format!("\"issuer\":\"{issuer}\"")));
     assert!(get("/jwks").contains("\"keys\""));
-    assert!(
-        get("/demo").starts_with("HTTP/1.1 200"),
-        "the demo relying party is served"
-    );
-    assert!(
-        dir.path().join("data/kuke-id.db").exists(),
-        "SQLite file created on first run"
-    );
+    assert!(get("/demo").starts_with("HTTP/1.1 200"), "the demo relying party is served");
+    assert!(dir.path().join("data/kuke-id.db").exists(), "SQLite file created on first run");
 
     // SIGTERM: graceful shutdown, exit code 0.
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let status = child.wait().expect("wait");
     assert!(status.success(), "{status:?}");
 }

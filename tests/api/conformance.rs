@@ -25,14 +25,7 @@ async fn run_against(app: &TestApp) -> kuke_id_conformance::Report {
     config.second_client = Some(config_of(&second));
     config.code_reuse_wait = Duration::from_secs(2);
     let issuer = url::Url::parse(&app.base).expect("issuer");
-    run(
-        &config,
-        &KukeIdTestSupport {
-            issuer,
-            login: user.login,
-        },
-    )
-    .await
+    run(&config, &KukeIdTestSupport { issuer, login: user.login }).await
 }
 
 backend_tests! {

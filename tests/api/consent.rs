@@ -13,38 +13,21 @@ const PARAMS: [(&str, &str); 5] = [
 
 async fn third_party(app: &TestApp) -> TestClient {
     let user = app.active_user().await;
-    let client = app
-        .client_with(ClientSpec {
-            first_party: false,
-            ..Default::default()
-        })
-        .await;
+    let client = app.client_with(ClientSpec { first_party: false, ..Default::default() }).await;
     app.sign_in(&user).await;
     client
 }
 
 /// Follows /authorize to the consent page; returns (handle, csrf, html).
-async fn consent_page(
-    app: &TestApp,
-    client: &TestClient,
-    extra: &[(&str, &str)],
-) -> (String, String, String) {
+async fn consent_page(app: &TestApp, client: &TestClient, extra: &[(&str, &str)]) -> (String, String, String) {
     let mut params = PARAMS.to_vec();
     params.extend_from_slice(extra);
     let response = app.authorize(client, &params).await;
-    let location = response.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_string();
+    let location = response.headers()["location"].to_str().expect("ascii").to_string();
     assert!(location.starts_with("/consent?request="), "{location}");
     let handle = location.trim_start_matches("/consent?request=").to_string();
     let html = app.get(&location).await.text().await.expect("html");
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("csrf")
-        .to_string();
+    let csrf = html.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("csrf").to_string();
     (handle, csrf, html)
 }
 
@@ -113,10 +96,5 @@ backend_tests! {
 async fn app_login(app: &TestApp) -> String {
     use kuke_id::store::entities::users;
     use sea_orm::EntityTrait;
-    users::Entity::find()
-        .one(app.state.store.conn())
-        .await
-        .expect("db")
-        .expect("a user")
-        .login
+    users::Entity::find().one(app.state.store.conn()).await.expect("db").expect("a user").login
 }

@@ -5,24 +5,18 @@ use crate::support::{Backend, TestApp};
 
 async fn round_trip(app: TestApp) {
     let conn = app.state.store.conn();
-    let (user_id, login) =
-        kuke_id::store::users::find_by_legacy_id(conn, kuke_id::flows::demo::DEMO_LEGACY_ID)
-            .await
-            .expect("db")
-            .expect("demo user");
-    kuke_id::store::users::set_status(conn, user_id, "active", app.clock.now())
+    let (user_id, login) = kuke_id::store::users::find_by_legacy_id(conn, kuke_id::flows::demo::DEMO_LEGACY_ID)
         .await
-        .expect("activate");
+        .expect("db")
+        .expect("demo user");
+    kuke_id::store::users::set_status(conn, user_id, "active", app.clock.now()).await.expect("activate");
 
     let home = app.get("/demo").await;
     assert_eq!(home.status(), 200);
     let to_authorize = redirect_location(&app.get("/demo/login").await);
     assert!(to_authorize.path().ends_with("/authorize"));
     let to_login = app.http.get(to_authorize).send().await.expect("authorize");
-    let login_page = to_login.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_string();
+    let login_page = to_login.headers()["location"].to_str().expect("ascii").to_string();
     let handle = login_page.trim_start_matches("/login?request=").to_string();
     let signed_in = app
         .http
@@ -31,23 +25,14 @@ async fn round_trip(app: TestApp) {
         .send()
         .await
         .expect("sign in");
-    let resume = signed_in.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_string();
+    let resume = signed_in.headers()["location"].to_str().expect("ascii").to_string();
     let callback = redirect_location(&app.get(&resume).await);
     assert_eq!(callback.path(), "/demo/callback");
     let back = app.http.get(callback).send().await.expect("callback");
     assert_eq!(back.headers()["location"], "/demo");
     let page = app.get("/demo").await.text().await.expect("html");
-    assert!(
-        page.contains(&user_id.to_string()),
-        "the ID-token claims are shown"
-    );
-    assert!(
-        page.contains("jan.kowalski@example.com"),
-        "the userinfo answer is shown"
-    );
+    assert!(page.contains(&user_id.to_string()), "the ID-token claims are shown");
+    assert!(page.contains("jan.kowalski@example.com"), "the userinfo answer is shown");
 }
 
 #[tokio::test]

@@ -62,8 +62,6 @@ async fn hsts_is_sent_when_the_issuer_is_https() {
     use crate::support::{Backend, TestApp};
     let app = TestApp::spawn_with(Backend::Sqlite, r#"issuer = "https://id.kuke.example""#).await;
     let response = app.get("/healthz").await;
-    let hsts = response.headers()["strict-transport-security"]
-        .to_str()
-        .expect("ascii");
+    let hsts = response.headers()["strict-transport-security"].to_str().expect("ascii");
     assert!(hsts.starts_with("max-age="), "{hsts}");
 }

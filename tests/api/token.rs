@@ -6,10 +6,7 @@ use kuke_id::domain::client::ClientKind;
 async fn error_of(response: reqwest::Response) -> (u16, String) {
     let status = response.status().as_u16();
     let body: serde_json::Value = response.json().await.expect("json error");
-    (
-        status,
-        body["error"].as_str().unwrap_or_default().to_string(),
-    )
+    (status, body["error"].as_str().unwrap_or_default().to_string())
 }
 
 backend_tests! {

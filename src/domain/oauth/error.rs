@@ -116,10 +116,7 @@ pub struct OAuthError {
 impl OAuthError {
     /// A new error.
     pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
-        Self {
-            code,
-            description: description.into(),
-        }
+        Self { code, description: description.into() }
     }
 
     /// `invalid_request` with a description.
@@ -152,11 +149,7 @@ mod tests {
     #[test]
     fn wire_names_are_snake_case_ascii() {
         for code in ErrorCode::ALL {
-            assert!(
-                code.as_str()
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b == b'_')
-            );
+            assert!(code.as_str().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
         }
     }
 }

@@ -9,8 +9,7 @@ use subtle::ConstantTimeEq;
 pub const S256: &str = "S256";
 
 fn is_unreserved(text: &str) -> bool {
-    text.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+    text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
 /// A code verifier or challenge is 43–128 unreserved characters (§4.1, §4.2).
@@ -25,11 +24,7 @@ pub fn challenge_of(verifier: &str) -> String {
 
 /// Whether `verifier` answers `challenge` (S256), compared in constant time.
 pub fn verify(verifier: &str, challenge: &str) -> bool {
-    is_well_formed(verifier)
-        && challenge_of(verifier)
-            .as_bytes()
-            .ct_eq(challenge.as_bytes())
-            .into()
+    is_well_formed(verifier) && challenge_of(verifier).as_bytes().ct_eq(challenge.as_bytes()).into()
 }
 
 #[cfg(test)]
@@ -39,22 +34,13 @@ mod tests {
     #[test]
     fn rfc7636_appendix_b_example_verifies() {
         let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-        assert_eq!(
-            challenge_of(verifier),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-        );
-        assert!(verify(
-            verifier,
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-        ));
+        assert_eq!(challenge_of(verifier), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert!(verify(verifier, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
     }
 
     #[test]
     fn a_short_verifier_is_refused_without_panicking() {
-        assert!(!verify(
-            "short",
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-        ));
+        assert!(!verify("short", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
     }
 
     #[test]

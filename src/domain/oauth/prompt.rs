@@ -32,9 +32,7 @@ pub fn parse(text: Option<&str>) -> Result<Prompt, OAuthError> {
         }
     }
     if prompt.none && count > 1 {
-        return Err(OAuthError::invalid_request(
-            "prompt=none cannot be combined with other values",
-        ));
+        return Err(OAuthError::invalid_request("prompt=none cannot be combined with other values"));
     }
     Ok(prompt)
 }

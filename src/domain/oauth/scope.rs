@@ -1,25 +1,11 @@
 //! Scopes: which ones exist, which a client may get, and which claims they release.
 
 /// Scopes every client may ask for (OIDC Core §5.4 plus kuke-id's own).
-pub const OIDC_SCOPES: [&str; 6] = [
-    "openid",
-    "profile",
-    "email",
-    "organization",
-    "role",
-    "offline_access",
-];
+pub const OIDC_SCOPES: [&str; 6] = ["openid", "profile", "email", "organization", "role", "offline_access"];
 
 /// Admin API scopes, granted only to clients registered with them.
-pub const ADMIN_SCOPES: [&str; 7] = [
-    "admin",
-    "admin:users",
-    "admin:clients",
-    "admin:terms",
-    "admin:keys",
-    "admin:audit",
-    "admin:stats",
-];
+pub const ADMIN_SCOPES: [&str; 7] =
+    ["admin", "admin:users", "admin:clients", "admin:terms", "admin:keys", "admin:audit", "admin:stats"];
 
 /// Splits a scope parameter (RFC 6749 §3.3) into distinct values, keeping order.
 pub fn parse(text: &str) -> Vec<String> {
@@ -34,10 +20,7 @@ pub fn parse(text: &str) -> Vec<String> {
 
 /// Whether a scope value is syntactically valid (NQCHAR, RFC 6749 Appendix A.4).
 pub fn is_well_formed(value: &str) -> bool {
-    !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+    !value.is_empty() && value.bytes().all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
 }
 
 /// The requested scopes that will be granted to a user-facing request: known OIDC
@@ -67,29 +50,20 @@ mod tests {
 
     #[test]
     fn duplicates_are_removed_and_order_kept() {
-        assert_eq!(
-            parse("openid  email openid"),
-            vec!["openid".to_string(), "email".to_string()]
-        );
+        assert_eq!(parse("openid  email openid"), vec!["openid".to_string(), "email".to_string()]);
     }
 
     #[test]
     fn unknown_scopes_are_not_granted() {
         let requested = parse("openid address phone email");
-        assert_eq!(
-            grantable(&requested, &[]),
-            vec!["openid".to_string(), "email".to_string()]
-        );
+        assert_eq!(grantable(&requested, &[]), vec!["openid".to_string(), "email".to_string()]);
     }
 
     #[test]
     fn admin_scopes_need_registration() {
         let requested = parse("admin:users");
         assert!(grantable(&requested, &[]).is_empty());
-        assert_eq!(
-            grantable(&requested, &["admin:users".to_string()]),
-            requested
-        );
+        assert_eq!(grantable(&requested, &["admin:users".to_string()]), requested);
     }
 
     #[test]

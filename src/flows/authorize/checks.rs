@@ -60,14 +60,8 @@ pub fn redirect_uri<'a>(params: &'a Params, client: &Client) -> Result<&'a str, 
     if params.is_repeated("redirect_uri") {
         return Err(PageError::MissingRedirectUri);
     }
-    let uri = params
-        .get("redirect_uri")
-        .ok_or(PageError::MissingRedirectUri)?;
-    if client
-        .redirect_uris
-        .iter()
-        .any(|registered| registered == uri)
-    {
+    let uri = params.get("redirect_uri").ok_or(PageError::MissingRedirectUri)?;
+    if client.redirect_uris.iter().any(|registered| registered == uri) {
         Ok(uri)
     } else {
         Err(PageError::UnregisteredRedirectUri)
@@ -82,10 +76,7 @@ pub fn response_mode(params: &Params) -> Result<ResponseMode, (ResponseMode, OAu
         Some("form_post") => Ok(ResponseMode::FormPost),
         Some(other) => Err((
             ResponseMode::Query,
-            OAuthError::invalid_request(format!(
-                "response_mode '{}' is not supported",
-                truncate(other)
-            )),
+            OAuthError::invalid_request(format!("response_mode '{}' is not supported", truncate(other))),
         )),
     }
 }
@@ -93,10 +84,7 @@ pub fn response_mode(params: &Params) -> Result<ResponseMode, (ResponseMode, OAu
 /// Check 4: No parameter repeated.
 pub fn no_repeated(params: &Params) -> Result<(), OAuthError> {
     match params.repeated.first() {
-        Some(name) => Err(OAuthError::invalid_request(format!(
-            "parameter '{}' is repeated",
-            truncate(name)
-        ))),
+        Some(name) => Err(OAuthError::invalid_request(format!("parameter '{}' is repeated", truncate(name)))),
         None => Ok(()),
     }
 }
@@ -104,16 +92,10 @@ pub fn no_repeated(params: &Params) -> Result<(), OAuthError> {
 /// Check 5: Request objects are not supported (OIDC Core §6: answer with the matching code).
 pub fn no_request_object(params: &Params) -> Result<(), OAuthError> {
     if params.get("request").is_some() {
-        return Err(OAuthError::new(
-            ErrorCode::RequestNotSupported,
-            "request objects are not supported",
-        ));
+        return Err(OAuthError::new(ErrorCode::RequestNotSupported, "request objects are not supported"));
     }
     if params.get("request_uri").is_some() {
-        return Err(OAuthError::new(
-            ErrorCode::RequestUriNotSupported,
-            "request_uri is not supported",
-        ));
+        return Err(OAuthError::new(ErrorCode::RequestUriNotSupported, "request_uri is not supported"));
     }
     Ok(())
 }
@@ -123,37 +105,24 @@ pub fn response_type(params: &Params, client: &Client) -> Result<(), OAuthError>
     match params.get("response_type") {
         None => Err(OAuthError::invalid_request("response_type is required")),
         Some("code") if client.grant_types.iter().any(|g| g == "authorization_code") => Ok(()),
-        Some("code") => Err(OAuthError::new(
-            ErrorCode::UnauthorizedClient,
-            "client may not use the authorization code flow",
-        )),
-        Some(_) => Err(OAuthError::new(
-            ErrorCode::UnsupportedResponseType,
-            "only response_type=code is supported",
-        )),
+        Some("code") => {
+            Err(OAuthError::new(ErrorCode::UnauthorizedClient, "client may not use the authorization code flow"))
+        }
+        Some(_) => Err(OAuthError::new(ErrorCode::UnsupportedResponseType, "only response_type=code is supported")),
     }
 }
 
 /// Check 7: `scope` contains `openid`; unknown values are dropped.
 pub fn scope(params: &Params, client: &Client) -> Result<String, OAuthError> {
-    let raw = params.get("scope").ok_or_else(|| {
-        OAuthError::new(
-            ErrorCode::InvalidScope,
-            "scope is required and must include openid",
-        )
-    })?;
+    let raw = params
+        .get("scope")
+        .ok_or_else(|| OAuthError::new(ErrorCode::InvalidScope, "scope is required and must include openid"))?;
     let requested = scope::parse(raw);
     if let Some(bad) = requested.iter().find(|s| !scope::is_well_formed(s)) {
-        return Err(OAuthError::new(
-            ErrorCode::InvalidScope,
-            format!("malformed scope value '{}'", truncate(bad)),
-        ));
+        return Err(OAuthError::new(ErrorCode::InvalidScope, format!("malformed scope value '{}'", truncate(bad))));
     }
     if !requested.iter().any(|s| s == "openid") {
-        return Err(OAuthError::new(
-            ErrorCode::InvalidScope,
-            "scope must include openid",
-        ));
+        return Err(OAuthError::new(ErrorCode::InvalidScope, "scope must include openid"));
     }
     Ok(scope::join(&scope::grantable(&requested, &client.scopes)))
 }
@@ -163,21 +132,15 @@ pub fn pkce(params: &Params, client: &Client) -> Result<Option<String>, OAuthErr
     let challenge = params.get("code_challenge");
     let method = params.get("code_challenge_method");
     match (challenge, method) {
-        (None, Some(_)) => Err(OAuthError::invalid_request(
-            "code_challenge_method without code_challenge",
-        )),
+        (None, Some(_)) => Err(OAuthError::invalid_request("code_challenge_method without code_challenge")),
         (None, None) if client.kind == ClientKind::Public || client.require_pkce => {
-            Err(OAuthError::invalid_request(
-                "PKCE is required: send code_challenge with code_challenge_method=S256",
-            ))
+            Err(OAuthError::invalid_request("PKCE is required: send code_challenge with code_challenge_method=S256"))
         }
         (None, None) => Ok(None),
-        (Some(_), method) if method != Some(pkce::S256) => Err(OAuthError::invalid_request(
-            "code_challenge_method must be S256 (plain is not allowed)",
-        )),
-        (Some(c), _) if !pkce::is_well_formed(c) => {
-            Err(OAuthError::invalid_request("code_challenge is malformed"))
+        (Some(_), method) if method != Some(pkce::S256) => {
+            Err(OAuthError::invalid_request("code_challenge_method must be S256 (plain is not allowed)"))
         }
+        (Some(c), _) if !pkce::is_well_formed(c) => Err(OAuthError::invalid_request("code_challenge is malformed")),
         (Some(c), _) => Ok(Some(c.to_string())),
     }
 }
@@ -204,9 +167,7 @@ pub fn max_age(params: &Params) -> Result<Option<i64>, OAuthError> {
 /// Check 11: Free-form values within a sane length.
 pub fn bounded(params: &Params, name: &str) -> Result<Option<String>, OAuthError> {
     match params.get(name) {
-        Some(value) if value.len() > MAX_VALUE_LEN => {
-            Err(OAuthError::invalid_request(format!("{name} is too long")))
-        }
+        Some(value) if value.len() > MAX_VALUE_LEN => Err(OAuthError::invalid_request(format!("{name} is too long"))),
         value => Ok(value.map(str::to_string)),
     }
 }
@@ -238,12 +199,7 @@ mod tests {
     }
 
     fn params(pairs: &[(&str, &str)]) -> Params {
-        Params::new(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        )
+        Params::new(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
     }
 
     #[test]
@@ -263,10 +219,7 @@ mod tests {
     #[test]
     fn repeated_redirect_uri_is_not_redirectable() {
         let c = client(ClientKind::Confidential);
-        let p = params(&[
-            ("redirect_uri", "https://rp.example/cb"),
-            ("redirect_uri", "https://evil.example/"),
-        ]);
+        let p = params(&[("redirect_uri", "https://rp.example/cb"), ("redirect_uri", "https://evil.example/")]);
         assert_eq!(redirect_uri(&p, &c), Err(PageError::MissingRedirectUri));
     }
 
@@ -278,10 +231,7 @@ mod tests {
     #[test]
     fn plain_pkce_is_refused() {
         let p = params(&[
-            (
-                "code_challenge",
-                "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
-            ),
+            ("code_challenge", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             ("code_challenge_method", "plain"),
         ]);
         assert!(pkce(&p, &client(ClientKind::Confidential)).is_err());
@@ -289,20 +239,13 @@ mod tests {
 
     #[test]
     fn missing_pkce_method_defaults_to_plain_and_is_refused() {
-        let p = params(&[(
-            "code_challenge",
-            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
-        )]);
+        let p = params(&[("code_challenge", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")]);
         assert!(pkce(&p, &client(ClientKind::Confidential)).is_err());
     }
 
     #[test]
     fn scope_without_openid_is_invalid_scope() {
-        let error = scope(
-            &params(&[("scope", "profile")]),
-            &client(ClientKind::Confidential),
-        )
-        .unwrap_err();
+        let error = scope(&params(&[("scope", "profile")]), &client(ClientKind::Confidential)).unwrap_err();
         assert_eq!(error.code, ErrorCode::InvalidScope);
     }
 

@@ -56,21 +56,11 @@ pub async fn start(
     let mode = match checks::response_mode(&params) {
         Ok(mode) => mode,
         Err((mode, error)) => {
-            let redirect = Redirect {
-                redirect_uri,
-                mode,
-                state: params.get("state"),
-                issuer,
-            };
+            let redirect = Redirect { redirect_uri, mode, state: params.get("state"), issuer };
             return Ok(Outcome::Respond(ClientResponse::error(&redirect, &error)));
         }
     };
-    let redirect = Redirect {
-        redirect_uri,
-        mode,
-        state: params.get("state"),
-        issuer,
-    };
+    let redirect = Redirect { redirect_uri, mode, state: params.get("state"), issuer };
     let request = match validate(state, &params, &client, redirect_uri, mode) {
         Ok(request) => request,
         Err(error) => return Ok(Outcome::Respond(ClientResponse::error(&redirect, &error))),
@@ -80,23 +70,12 @@ pub async fn start(
 }
 
 /// Continues a parked request after sign-in or consent.
-pub async fn resume(
-    state: &AppState,
-    handle: &str,
-    session_cookie: Option<&str>,
-) -> Result<Outcome, Internal> {
+pub async fn resume(state: &AppState, handle: &str, session_cookie: Option<&str>) -> Result<Outcome, Internal> {
     let Some((id, request, client)) = load_parked(state, handle).await? else {
         return Ok(Outcome::ErrorPage(PageError::RequestExpired));
     };
     let session = super::session::current(state, session_cookie).await?;
-    decide(
-        state,
-        &client,
-        request,
-        Some((id, handle.to_string())),
-        session,
-    )
-    .await
+    decide(state, &client, request, Some((id, handle.to_string())), session).await
 }
 
 /// Records the user's answer on the consent page, then continues the request.
@@ -110,14 +89,7 @@ pub async fn answer_consent(
         return Ok(Outcome::ErrorPage(PageError::RequestExpired));
     };
     let Some((_, user)) = super::session::current(state, session_cookie).await? else {
-        return decide(
-            state,
-            &client,
-            request,
-            Some((id, handle.to_string())),
-            None,
-        )
-        .await;
+        return decide(state, &client, request, Some((id, handle.to_string())), None).await;
     };
     let now = state.clock.now();
     let redirect = redirect_of(state, &request);
@@ -137,14 +109,7 @@ pub async fn answer_consent(
     store::authorization_requests::update_parameters(tx.conn(), id, &to_json(&request)).await?;
     tx.commit().await?;
     let session = super::session::current(state, session_cookie).await?;
-    decide(
-        state,
-        &client,
-        request,
-        Some((id, handle.to_string())),
-        session,
-    )
-    .await
+    decide(state, &client, request, Some((id, handle.to_string())), session).await
 }
 
 /// What the consent page shows for a parked request.
@@ -159,20 +124,16 @@ pub struct ConsentView {
 
 /// The consent page's content, if the request is still waiting.
 pub async fn consent_view(state: &AppState, handle: &str) -> Result<Option<ConsentView>, Internal> {
-    Ok(load_parked(state, handle)
-        .await?
-        .map(|(_, request, client)| ConsentView {
-            client_name: client.name,
-            scopes: scope::parse(&request.scope),
-            ui_locales: request.ui_locales,
-        }))
+    Ok(load_parked(state, handle).await?.map(|(_, request, client)| ConsentView {
+        client_name: client.name,
+        scopes: scope::parse(&request.scope),
+        ui_locales: request.ui_locales,
+    }))
 }
 
 /// The parked request's preferred languages and login hint, for the sign-in page.
 pub async fn sign_in_view(state: &AppState, handle: &str) -> Result<Option<AuthRequest>, Internal> {
-    Ok(load_parked(state, handle)
-        .await?
-        .map(|(_, request, _)| request))
+    Ok(load_parked(state, handle).await?.map(|(_, request, _)| request))
 }
 
 fn validate(
@@ -193,11 +154,7 @@ fn validate(
         None => None,
         Some(hint) => Some(
             id_token::verify_hint(&state.keys(), &state.settings.issuer, hint)
-                .map_err(|_| {
-                    OAuthError::invalid_request(
-                        "id_token_hint is not a valid ID token of this issuer",
-                    )
-                })?
+                .map_err(|_| OAuthError::invalid_request("id_token_hint is not a valid ID token of this issuer"))?
                 .sub,
         ),
     };
@@ -239,13 +196,8 @@ async fn decide(
             // prompt=login, max_age and a hint naming another account.
             let authenticated_for_this_request =
                 parked.is_some() && unix_ms(session.auth_time) >= request.created_at_ms;
-            let too_old = request
-                .max_age
-                .is_some_and(|max| (now - session.auth_time).whole_seconds() > max);
-            let other_user = request
-                .hint_subject
-                .as_deref()
-                .is_some_and(|sub| sub != user.subject());
+            let too_old = request.max_age.is_some_and(|max| (now - session.auth_time).whole_seconds() > max);
+            let other_user = request.hint_subject.as_deref().is_some_and(|sub| sub != user.subject());
             !authenticated_for_this_request && (prompt.login || too_old || other_user)
         }
     };
@@ -266,15 +218,11 @@ async fn decide(
     };
     if !client.first_party && !request.consented {
         let consented = store::consents::find(state.store.conn(), user.id, &client.id).await?;
-        let covered = consented.is_some_and(|granted| {
-            scope::parse(&request.scope)
-                .iter()
-                .all(|s| scope::contains(&granted, s))
-        });
+        let covered =
+            consented.is_some_and(|granted| scope::parse(&request.scope).iter().all(|s| scope::contains(&granted, s)));
         if prompt.consent || !covered {
             if prompt.none {
-                let error =
-                    OAuthError::new(ErrorCode::ConsentRequired, "the user has not consented");
+                let error = OAuthError::new(ErrorCode::ConsentRequired, "the user has not consented");
                 return finish_with_error(state, parked, &redirect, error).await;
             }
             let handle = park(state, &request, parked).await?;
@@ -363,17 +311,12 @@ async fn park(
     Ok(handle)
 }
 
-async fn load_parked(
-    state: &AppState,
-    handle: &str,
-) -> Result<Option<(uuid::Uuid, AuthRequest, Client)>, Internal> {
+async fn load_parked(state: &AppState, handle: &str) -> Result<Option<(uuid::Uuid, AuthRequest, Client)>, Internal> {
     if handle.len() != 43 {
         return Ok(None);
     }
     let conn = state.store.conn();
-    let Some(stored) =
-        store::authorization_requests::find_by_handle_hash(conn, &opaque::hash(handle)).await?
-    else {
+    let Some(stored) = store::authorization_requests::find_by_handle_hash(conn, &opaque::hash(handle)).await? else {
         return Ok(None);
     };
     if stored.completed_at.is_some() || stored.expires_at <= state.clock.now() {

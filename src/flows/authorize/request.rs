@@ -117,22 +117,14 @@ impl ClientResponse {
             ("error_description".to_string(), error.description.clone()),
         ];
         push_common(&mut params, request);
-        Self {
-            redirect_uri: request.redirect_uri.to_string(),
-            mode: request.mode,
-            params,
-        }
+        Self { redirect_uri: request.redirect_uri.to_string(), mode: request.mode, params }
     }
 
     /// A successful code response.
     pub fn code(request: &Redirect<'_>, code: String) -> Self {
         let mut params = vec![("code".to_string(), code)];
         push_common(&mut params, request);
-        Self {
-            redirect_uri: request.redirect_uri.to_string(),
-            mode: request.mode,
-            params,
-        }
+        Self { redirect_uri: request.redirect_uri.to_string(), mode: request.mode, params }
     }
 }
 

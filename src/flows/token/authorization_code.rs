@@ -22,8 +22,7 @@ pub(super) async fn exchange(
     verifier: Option<&str>,
 ) -> Result<TokenResponse, TokenError> {
     let code = code.ok_or_else(|| OAuthError::invalid_request("code is required"))?;
-    let redirect_uri =
-        redirect_uri.ok_or_else(|| OAuthError::invalid_request("redirect_uri is required"))?;
+    let redirect_uri = redirect_uri.ok_or_else(|| OAuthError::invalid_request("redirect_uri is required"))?;
     let now = state.clock.now();
     let tx = state.store.begin().await?;
     let row = match store::authorization_codes::redeem(tx.conn(), &opaque::hash(code), now).await? {
@@ -33,11 +32,8 @@ pub(super) async fn exchange(
         Redemption::Replayed(row) => {
             if let Some(grant) = row.grant_id {
                 store::grants::revoke(tx.conn(), grant, now).await?;
-                let mut event = AuditEvent::new(
-                    format!("client:{}", client.id),
-                    "code.replayed",
-                    Some(grant.to_string()),
-                );
+                let mut event =
+                    AuditEvent::new(format!("client:{}", client.id), "code.replayed", Some(grant.to_string()));
                 event.subject_user_id = Some(row.user_id);
                 store::audit::record(tx.conn(), &event, now).await?;
             }
@@ -50,9 +46,8 @@ pub(super) async fn exchange(
         Redemption::Redeemed(row) => row,
     };
     // Every check below fails with the code spent: a code is good for one try only.
-    let fail = |description: &str| -> Result<TokenResponse, TokenError> {
-        Err(OAuthError::invalid_grant(description).into())
-    };
+    let fail =
+        |description: &str| -> Result<TokenResponse, TokenError> { Err(OAuthError::invalid_grant(description).into()) };
     if row.client_id != client.id {
         tx.commit().await?;
         return fail("authorization code was issued to another client");
@@ -78,10 +73,7 @@ pub(super) async fn exchange(
         }
         (None, None) => {}
     }
-    let Some(user) = store::users::find(tx.conn(), row.user_id)
-        .await?
-        .filter(User::can_sign_in)
-    else {
+    let Some(user) = store::users::find(tx.conn(), row.user_id).await?.filter(User::can_sign_in) else {
         tx.commit().await?;
         return fail("the account can no longer sign in");
     };
@@ -107,14 +99,7 @@ pub(super) async fn exchange(
 
     let subject = user.subject();
     let auth_time = row.auth_time.unix_timestamp();
-    let (access, expires_in) = access_token(
-        state,
-        client,
-        &subject,
-        &row.scope,
-        Some(auth_time),
-        Some(grant),
-    )?;
+    let (access, expires_in) = access_token(state, client, &subject, &row.scope, Some(auth_time), Some(grant))?;
     let amr: Vec<String> = serde_json::from_str(&row.amr).unwrap_or_default();
     let sid = row.session_id.map(|s| s.to_string());
     let id_token = id_token::issue(
@@ -157,8 +142,7 @@ pub(super) async fn issue_refresh(
         return Ok(None);
     }
     let token = opaque::random_token();
-    let ttl = time::Duration::try_from(state.settings.refresh_token_ttl)
-        .unwrap_or(time::Duration::days(30));
+    let ttl = time::Duration::try_from(state.settings.refresh_token_ttl).unwrap_or(time::Duration::days(30));
     store::refresh_tokens::insert(tx.conn(), grant, &opaque::hash(&token), now, now + ttl).await?;
     Ok(Some(token))
 }

@@ -13,11 +13,9 @@ pub(super) async fn exchange(
     requested: Option<&str>,
 ) -> Result<TokenResponse, TokenError> {
     if client.kind == ClientKind::Public {
-        return Err(OAuthError::new(
-            ErrorCode::UnauthorizedClient,
-            "public clients cannot use client_credentials",
-        )
-        .into());
+        return Err(
+            OAuthError::new(ErrorCode::UnauthorizedClient, "public clients cannot use client_credentials").into()
+        );
     }
     let granted = match requested {
         None => client.scopes.clone(),
@@ -36,12 +34,5 @@ pub(super) async fn exchange(
     };
     let scope = scope::join(&granted);
     let (access_token, expires_in) = access_token(state, client, &client.id, &scope, None, None)?;
-    Ok(TokenResponse {
-        access_token,
-        token_type: "Bearer",
-        expires_in,
-        scope,
-        id_token: None,
-        refresh_token: None,
-    })
+    Ok(TokenResponse { access_token, token_type: "Bearer", expires_in, scope, id_token: None, refresh_token: None })
 }

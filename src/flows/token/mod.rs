@@ -63,20 +63,14 @@ impl From<crate::store::StoreError> for TokenError {
 
 impl From<OAuthError> for TokenError {
     fn from(error: OAuthError) -> Self {
-        TokenError::OAuth {
-            error,
-            basic: false,
-        }
+        TokenError::OAuth { error, basic: false }
     }
 }
 
 impl From<JwtError> for TokenError {
     fn from(error: JwtError) -> Self {
         tracing::error!(%error, "cannot sign a token");
-        TokenError::OAuth {
-            error: OAuthError::server_error(),
-            basic: false,
-        }
+        TokenError::OAuth { error: OAuthError::server_error(), basic: false }
     }
 }
 
@@ -92,24 +86,12 @@ pub async fn exchange(
         Ok(client) => client,
         Err(AuthFailure { error, basic }) => return Err(TokenError::OAuth { error, basic }),
     };
-    let grant_type =
-        grant_type.ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
-    if !matches!(
-        grant_type,
-        "authorization_code" | "refresh_token" | "client_credentials"
-    ) {
-        return Err(OAuthError::new(
-            ErrorCode::UnsupportedGrantType,
-            "grant_type is not supported",
-        )
-        .into());
+    let grant_type = grant_type.ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
+    if !matches!(grant_type, "authorization_code" | "refresh_token" | "client_credentials") {
+        return Err(OAuthError::new(ErrorCode::UnsupportedGrantType, "grant_type is not supported").into());
     }
     if !client.grant_types.iter().any(|g| g == grant_type) {
-        return Err(OAuthError::new(
-            ErrorCode::UnauthorizedClient,
-            "client may not use this grant type",
-        )
-        .into());
+        return Err(OAuthError::new(ErrorCode::UnauthorizedClient, "client may not use this grant type").into());
     }
     match grant_type {
         "authorization_code" => {
@@ -122,19 +104,14 @@ pub async fn exchange(
             )
             .await
         }
-        "refresh_token" => {
-            refresh_token::exchange(state, &client, field("refresh_token")?, field("scope")?).await
-        }
+        "refresh_token" => refresh_token::exchange(state, &client, field("refresh_token")?, field("scope")?).await,
         _ => client_credentials::exchange(state, &client, field("scope")?).await,
     }
 }
 
 /// A form field that must not be repeated (RFC 6749 §3.2).
 fn single<'a>(form: &'a [(String, String)], name: &str) -> Result<Option<&'a str>, TokenError> {
-    let mut values = form
-        .iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str());
+    let mut values = form.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let first = values.next();
     if values.next().is_some() {
         return Err(OAuthError::invalid_request(format!("parameter '{name}' is repeated")).into());

@@ -37,9 +37,7 @@ pub(super) async fn exchange(
                 store::audit::record(tx.conn(), &event, now).await?;
                 tx.commit().await?;
             }
-            return Err(
-                OAuthError::invalid_grant("refresh token was already used or revoked").into(),
-            );
+            return Err(OAuthError::invalid_grant("refresh token was already used or revoked").into());
         }
         Rotation::Used(row) => row,
     };
@@ -50,9 +48,8 @@ pub(super) async fn exchange(
         // Not this client's token: leave it untouched (the transaction rolls back).
         return Err(OAuthError::invalid_grant("refresh token was issued to another client").into());
     }
-    let fail = |description: &str| -> Result<TokenResponse, TokenError> {
-        Err(OAuthError::invalid_grant(description).into())
-    };
+    let fail =
+        |description: &str| -> Result<TokenResponse, TokenError> { Err(OAuthError::invalid_grant(description).into()) };
     if grant.revoked_at.is_some() {
         return fail("the grant was revoked");
     }
@@ -62,10 +59,7 @@ pub(super) async fn exchange(
     let Some(user) = grant.user_id else {
         return fail("not a user grant");
     };
-    let Some(user) = store::users::find(tx.conn(), user)
-        .await?
-        .filter(User::can_sign_in)
-    else {
+    let Some(user) = store::users::find(tx.conn(), user).await?.filter(User::can_sign_in) else {
         return fail("the account can no longer sign in");
     };
     if !grant.offline
@@ -75,9 +69,7 @@ pub(super) async fn exchange(
             .await?
             .is_some_and(|s| s.is_valid(now, state.settings.session_idle));
         if !alive {
-            return fail(
-                "the browser session has ended (ask for offline_access to refresh without one)",
-            );
+            return fail("the browser session has ended (ask for offline_access to refresh without one)");
         }
     }
     let scope = match requested {
@@ -99,14 +91,9 @@ pub(super) async fn exchange(
 
     let subject = user.subject();
     let auth_time = grant.auth_time.map(|t| t.unix_timestamp());
-    let (access, expires_in) =
-        access_token(state, client, &subject, &scope, auth_time, Some(grant.id))?;
+    let (access, expires_in) = access_token(state, client, &subject, &scope, auth_time, Some(grant.id))?;
     let id_token = if scope::contains(&scope, "openid") {
-        let amr: Vec<String> = grant
-            .amr
-            .as_deref()
-            .and_then(|a| serde_json::from_str(a).ok())
-            .unwrap_or_default();
+        let amr: Vec<String> = grant.amr.as_deref().and_then(|a| serde_json::from_str(a).ok()).unwrap_or_default();
         let sid = grant.session_id.map(|s| s.to_string());
         Some(id_token::issue(
             &state.keys(),
@@ -129,12 +116,5 @@ pub(super) async fn exchange(
     } else {
         None
     };
-    Ok(TokenResponse {
-        access_token: access,
-        token_type: "Bearer",
-        expires_in,
-        scope,
-        id_token,
-        refresh_token,
-    })
+    Ok(TokenResponse { access_token: access, token_type: "Bearer", expires_in, scope, id_token, refresh_token })
 }

@@ -23,12 +23,7 @@ use crate::http::{cookies, form};
 use crate::state::AppState;
 
 /// `GET /authorize`.
-pub async fn get(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    page: PageContext,
-    uri: Uri,
-) -> Response {
+pub async fn get(State(state): State<AppState>, jar: CookieJar, page: PageContext, uri: Uri) -> Response {
     let pairs = form::query(uri.query());
     let outcome = authorize::start(&state, pairs, cookies::session(&jar).as_deref()).await;
     respond(page, outcome)
@@ -42,15 +37,9 @@ pub async fn post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let pairs = if form::is_form(&headers) {
-        form::parse(&body)
-    } else {
-        None
-    };
+    let pairs = if form::is_form(&headers) { form::parse(&body) } else { None };
     let Some(pairs) = pairs else {
-        return page
-            .error(StatusCode::BAD_REQUEST, "error_unknown_client")
-            .into_response();
+        return page.error(StatusCode::BAD_REQUEST, "error_unknown_client").into_response();
     };
     let outcome = authorize::start(&state, pairs, cookies::session(&jar).as_deref()).await;
     respond(page, outcome)
@@ -81,68 +70,49 @@ pub fn respond(page: PageContext, outcome: Result<Outcome, crate::flows::Interna
         Ok(outcome) => outcome,
         Err(error) => {
             tracing::error!(%error, "authorization request failed");
-            return page
-                .error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal")
-                .into_response();
+            return page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response();
         }
     };
     match outcome {
         Outcome::ErrorPage(error) => {
             let key = match error {
                 PageError::MissingClientId | PageError::UnknownClient => "error_unknown_client",
-                PageError::MissingRedirectUri | PageError::UnregisteredRedirectUri => {
-                    "error_bad_redirect"
-                }
+                PageError::MissingRedirectUri | PageError::UnregisteredRedirectUri => "error_bad_redirect",
                 PageError::RequestExpired => "error_expired_request",
                 PageError::Internal => "error_internal",
             };
             page.error(StatusCode::BAD_REQUEST, key).into_response()
         }
         Outcome::Respond(response) => to_client(&page, response),
-        Outcome::SignIn { handle, .. } => {
-            see_other(&format!("{}?request={handle}", endpoints::SIGN_IN))
-        }
-        Outcome::Consent { handle } => {
-            see_other(&format!("{}?request={handle}", endpoints::CONSENT))
-        }
+        Outcome::SignIn { handle, .. } => see_other(&format!("{}?request={handle}", endpoints::SIGN_IN)),
+        Outcome::Consent { handle } => see_other(&format!("{}?request={handle}", endpoints::CONSENT)),
     }
 }
 
 fn see_other(location: &str) -> Response {
     let mut response = Redirect::to(location).into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
+    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     response
 }
 
 /// The inline script of the form_post page, and the CSP hash that allows exactly it.
 const AUTO_SUBMIT: &str = "document.forms[0].submit();";
 static AUTO_SUBMIT_CSP: LazyLock<String> = LazyLock::new(|| {
-    let hash =
-        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(AUTO_SUBMIT.as_bytes()));
-    format!(
-        "default-src 'none'; script-src 'sha256-{hash}'; frame-ancestors 'none'; base-uri 'none'"
-    )
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(AUTO_SUBMIT.as_bytes()));
+    format!("default-src 'none'; script-src 'sha256-{hash}'; frame-ancestors 'none'; base-uri 'none'")
 });
 
 fn to_client(page: &PageContext, response: ClientResponse) -> Response {
     match response.mode {
         ResponseMode::Query => {
             let Ok(mut url) = url::Url::parse(&response.redirect_uri) else {
-                return page
-                    .error(StatusCode::BAD_REQUEST, "error_bad_redirect")
-                    .into_response();
+                return page.error(StatusCode::BAD_REQUEST, "error_bad_redirect").into_response();
             };
             url.query_pairs_mut().extend_pairs(response.params.iter());
             see_other(url.as_str())
         }
         ResponseMode::FormPost => page
-            .page(
-                "pages/form_post.html",
-                context! { action => response.redirect_uri, params => response.params },
-            )
+            .page("pages/form_post.html", context! { action => response.redirect_uri, params => response.params })
             .with_csp(AUTO_SUBMIT_CSP.clone())
             .into_response(),
     }

@@ -10,10 +10,7 @@ use crate::flows::client_auth::Presented;
 pub struct MalformedAuthorization;
 
 /// Reads Basic credentials and the form's client fields.
-pub fn presented(
-    headers: &HeaderMap,
-    fields: &[(String, String)],
-) -> Result<Presented, MalformedAuthorization> {
+pub fn presented(headers: &HeaderMap, fields: &[(String, String)]) -> Result<Presented, MalformedAuthorization> {
     let basic = match headers.get(header::AUTHORIZATION) {
         None => None,
         Some(value) => {
@@ -24,32 +21,18 @@ pub fn presented(
             if !scheme.eq_ignore_ascii_case("basic") {
                 return Err(MalformedAuthorization);
             }
-            let decoded = base64::engine::general_purpose::STANDARD
-                .decode(encoded.trim())
-                .map_err(|_| MalformedAuthorization)?;
+            let decoded =
+                base64::engine::general_purpose::STANDARD.decode(encoded.trim()).map_err(|_| MalformedAuthorization)?;
             let decoded = String::from_utf8(decoded).map_err(|_| MalformedAuthorization)?;
             let (id, secret) = decoded.split_once(':').ok_or(MalformedAuthorization)?;
             // §2.3.1: both parts are form-urlencoded before being joined.
             Some((form_decode(id), form_decode(secret)))
         }
     };
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .filter(|v| !v.is_empty())
-    };
-    Ok(Presented {
-        basic,
-        form_id: field("client_id"),
-        form_secret: field("client_secret"),
-    })
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
+    Ok(Presented { basic, form_id: field("client_id"), form_secret: field("client_secret") })
 }
 
 fn form_decode(text: &str) -> String {
-    url::form_urlencoded::parse(format!("x={text}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
+    url::form_urlencoded::parse(format!("x={text}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
 }

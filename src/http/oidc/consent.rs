@@ -24,24 +24,17 @@ pub async fn get(
     let view = match authorize::consent_view(&state, &handle).await {
         Ok(Some(view)) => view,
         Ok(None) => {
-            return page
-                .error(StatusCode::BAD_REQUEST, "error_expired_request")
-                .into_response();
+            return page.error(StatusCode::BAD_REQUEST, "error_expired_request").into_response();
         }
         Err(error) => {
             tracing::error!(%error, "consent page failed");
-            return page
-                .error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal")
-                .into_response();
+            return page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response();
         }
     };
     page.prefer(view.ui_locales.as_deref());
     let (csrf, set_cookie) = cookies::csrf_token(&jar, state.settings.is_https());
     let mut response = page
-        .page(
-            "pages/consent.html",
-            context! { client_name => view.client_name, scopes => view.scopes, csrf, handle },
-        )
+        .page("pages/consent.html", context! { client_name => view.client_name, scopes => view.scopes, csrf, handle })
         .into_response();
     if let Some(cookie) = set_cookie {
         response.headers_mut().append(header::SET_COOKIE, cookie);
@@ -57,22 +50,14 @@ pub async fn post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(fields) = form::is_form(&headers)
-        .then(|| form::parse(&body))
-        .flatten()
-    else {
-        return page
-            .error(StatusCode::BAD_REQUEST, "error_expired_request")
-            .into_response();
+    let Some(fields) = form::is_form(&headers).then(|| form::parse(&body)).flatten() else {
+        return page.error(StatusCode::BAD_REQUEST, "error_expired_request").into_response();
     };
     if !cookies::csrf_ok(&jar, form::first(&fields, "csrf")) {
-        return page
-            .error(StatusCode::FORBIDDEN, "error_csrf")
-            .into_response();
+        return page.error(StatusCode::FORBIDDEN, "error_csrf").into_response();
     }
     let handle = form::first(&fields, "request").unwrap_or_default();
     let allow = form::first(&fields, "decision") == Some("allow");
-    let outcome =
-        authorize::answer_consent(&state, handle, allow, cookies::session(&jar).as_deref()).await;
+    let outcome = authorize::answer_consent(&state, handle, allow, cookies::session(&jar).as_deref()).await;
     respond(page, outcome)
 }

@@ -11,8 +11,5 @@ use crate::state::AppState;
 /// The provider metadata, cacheable for a few minutes.
 pub async fn get(State(state): State<AppState>) -> impl IntoResponse {
     let metadata = discovery::metadata(&state.settings.issuer, &state.keys());
-    (
-        [(header::CACHE_CONTROL, "public, max-age=300")],
-        Json(metadata),
-    )
+    ([(header::CACHE_CONTROL, "public, max-age=300")], Json(metadata))
 }

@@ -15,11 +15,7 @@ use crate::http::form;
 use crate::state::AppState;
 
 /// `POST /introspect`.
-pub async fn introspect(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let (client, token) = match authenticated(&state, &headers, &body).await {
         Ok(pair) => pair,
         Err(response) => return response,
@@ -27,9 +23,7 @@ pub async fn introspect(
     match flows::introspect::introspect(&state, &client, &token).await {
         Ok(answer) => {
             let mut response = Json(answer).into_response();
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
         Err(error) => oauth_error::internal(&error),
@@ -48,11 +42,7 @@ pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Byt
     }
 }
 
-async fn authenticated(
-    state: &AppState,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<(Client, String), Response> {
+async fn authenticated(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(Client, String), Response> {
     if !form::is_form(headers) {
         return Err(oauth_error::response(
             &OAuthError::invalid_request("the body must be application/x-www-form-urlencoded"),
@@ -60,10 +50,7 @@ async fn authenticated(
         ));
     }
     let Some(fields) = form::parse(body) else {
-        return Err(oauth_error::response(
-            &OAuthError::invalid_request("the body is not valid UTF-8"),
-            false,
-        ));
+        return Err(oauth_error::response(&OAuthError::invalid_request("the body is not valid UTF-8"), false));
     };
     let Ok(presented) = client_auth::presented(headers, &fields) else {
         return Err(oauth_error::response(
@@ -78,9 +65,6 @@ async fn authenticated(
     };
     match form::first(&fields, "token") {
         Some(token) => Ok((client, token.to_string())),
-        None => Err(oauth_error::response(
-            &OAuthError::invalid_request("token is required"),
-            false,
-        )),
+        None => Err(oauth_error::response(&OAuthError::invalid_request("token is required"), false)),
     }
 }

@@ -9,8 +9,5 @@ use crate::state::AppState;
 
 /// The JWK set; short cache so that a rotation is seen quickly.
 pub async fn get(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CACHE_CONTROL, "public, max-age=300")],
-        Json(state.keys().jwks()),
-    )
+    ([(header::CACHE_CONTROL, "public, max-age=300")], Json(state.keys().jwks()))
 }

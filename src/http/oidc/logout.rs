@@ -23,15 +23,10 @@ pub async fn end_session(
     body: Bytes,
 ) -> Response {
     let pairs = if method == Method::POST {
-        match form::is_form(&headers)
-            .then(|| form::parse(&body))
-            .flatten()
-        {
+        match form::is_form(&headers).then(|| form::parse(&body)).flatten() {
             Some(pairs) => pairs,
             None => {
-                return page
-                    .error(StatusCode::BAD_REQUEST, "error_logout_invalid")
-                    .into_response();
+                return page.error(StatusCode::BAD_REQUEST, "error_logout_invalid").into_response();
             }
         }
     } else {
@@ -51,26 +46,13 @@ pub async fn confirm(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(pairs) = form::is_form(&headers)
-        .then(|| form::parse(&body))
-        .flatten()
-    else {
-        return page
-            .error(StatusCode::BAD_REQUEST, "error_logout_invalid")
-            .into_response();
+    let Some(pairs) = form::is_form(&headers).then(|| form::parse(&body)).flatten() else {
+        return page.error(StatusCode::BAD_REQUEST, "error_logout_invalid").into_response();
     };
     if !cookies::csrf_ok(&jar, form::first(&pairs, "csrf")) {
-        return page
-            .error(StatusCode::FORBIDDEN, "error_csrf")
-            .into_response();
+        return page.error(StatusCode::FORBIDDEN, "error_csrf").into_response();
     }
-    let outcome = logout::logout(
-        &state,
-        params_of(&pairs),
-        cookies::session(&jar).as_deref(),
-        true,
-    )
-    .await;
+    let outcome = logout::logout(&state, params_of(&pairs), cookies::session(&jar).as_deref(), true).await;
     respond(&state, &jar, page, outcome)
 }
 
@@ -96,20 +78,14 @@ fn respond(
         Ok(outcome) => outcome,
         Err(error) => {
             tracing::error!(%error, "logout failed");
-            return page
-                .error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal")
-                .into_response();
+            return page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response();
         }
     };
     let mut response = match outcome {
         LogoutOutcome::Redirect(uri) => Redirect::to(&uri).into_response(),
-        LogoutOutcome::SignedOut => page
-            .page("pages/logged_out.html", context! {})
-            .into_response(),
+        LogoutOutcome::SignedOut => page.page("pages/logged_out.html", context! {}).into_response(),
         LogoutOutcome::Invalid(_) => {
-            return page
-                .error(StatusCode::BAD_REQUEST, "error_logout_invalid")
-                .into_response();
+            return page.error(StatusCode::BAD_REQUEST, "error_logout_invalid").into_response();
         }
         LogoutOutcome::Confirm(params) => {
             let (csrf, set_cookie) = cookies::csrf_token(jar, secure);
@@ -130,12 +106,7 @@ fn respond(
             return response;
         }
     };
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, cookies::clear(cookies::SESSION, secure));
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
+    response.headers_mut().append(header::SET_COOKIE, cookies::clear(cookies::SESSION, secure));
+    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     response
 }

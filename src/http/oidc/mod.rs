@@ -22,19 +22,13 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(endpoints::DISCOVERY, get(discovery::get))
         .route(endpoints::JWKS, get(jwks::get))
-        .route(
-            endpoints::AUTHORIZE,
-            get(authorize::get).post(authorize::post),
-        )
+        .route(endpoints::AUTHORIZE, get(authorize::get).post(authorize::post))
         .route(endpoints::AUTHORIZE_RESUME, get(authorize::resume))
         .route(endpoints::CONSENT, get(consent::get).post(consent::post))
         .route(endpoints::TOKEN, post(token::post))
         .route(endpoints::USERINFO, get(userinfo::get).post(userinfo::post))
         .route(endpoints::INTROSPECT, post(introspect::introspect))
         .route(endpoints::REVOKE, post(introspect::revoke))
-        .route(
-            endpoints::END_SESSION,
-            get(logout::end_session).post(logout::end_session),
-        )
+        .route(endpoints::END_SESSION, get(logout::end_session).post(logout::end_session))
         .route(endpoints::END_SESSION_CONFIRM, post(logout::confirm))
 }

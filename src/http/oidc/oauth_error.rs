@@ -24,10 +24,7 @@ pub fn response(error: &OAuthError, basic: bool) -> Response {
     // credentials in the form still learns that Basic is accepted.
     if status == StatusCode::UNAUTHORIZED {
         let _ = basic;
-        headers.insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Basic realm=\"kuke-id\""),
-        );
+        headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"kuke-id\""));
     }
     response
 }

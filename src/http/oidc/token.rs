@@ -21,10 +21,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         );
     }
     let Some(fields) = form::parse(&body) else {
-        return oauth_error::response(
-            &OAuthError::invalid_request("the body is not valid UTF-8"),
-            false,
-        );
+        return oauth_error::response(&OAuthError::invalid_request("the body is not valid UTF-8"), false);
     };
     let Ok(presented) = client_auth::presented(&headers, &fields) else {
         return oauth_error::response(

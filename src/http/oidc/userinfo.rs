@@ -22,10 +22,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         .flatten()
         .and_then(|fields| form::first(&fields, "access_token").map(str::to_string));
     match (bearer(&headers), from_body) {
-        (Some(_), Some(_)) => challenge(
-            StatusCode::BAD_REQUEST,
-            Some(("invalid_request", "send the token once")),
-        ),
+        (Some(_), Some(_)) => challenge(StatusCode::BAD_REQUEST, Some(("invalid_request", "send the token once"))),
         (Some(token), None) => answer(&state, Some(token)).await,
         (None, Some(token)) => answer(&state, Some(Ok(token))).await,
         (None, None) => answer(&state, None).await,
@@ -48,39 +45,26 @@ async fn answer(state: &AppState, token: Option<Result<String, ()>>) -> Response
     let token = match token {
         None => return challenge(StatusCode::UNAUTHORIZED, None),
         Some(Err(())) => {
-            return challenge(
-                StatusCode::BAD_REQUEST,
-                Some(("invalid_request", "use the Bearer scheme")),
-            );
+            return challenge(StatusCode::BAD_REQUEST, Some(("invalid_request", "use the Bearer scheme")));
         }
         Some(Ok(token)) => token,
     };
     match userinfo::claims(state, &token).await {
         Ok(claims) => {
             let mut response = Json(claims).into_response();
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
-        Err(UserinfoError::InvalidToken) => challenge(
-            StatusCode::UNAUTHORIZED,
-            Some(("invalid_token", "the access token is invalid or expired")),
-        ),
+        Err(UserinfoError::InvalidToken) => {
+            challenge(StatusCode::UNAUTHORIZED, Some(("invalid_token", "the access token is invalid or expired")))
+        }
         Err(UserinfoError::InsufficientScope) => challenge(
             StatusCode::FORBIDDEN,
-            Some((
-                "insufficient_scope",
-                "the token was not issued for the openid scope",
-            )),
+            Some(("insufficient_scope", "the token was not issued for the openid scope")),
         ),
         Err(UserinfoError::Internal(error)) => {
             tracing::error!(%error, "userinfo failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Json(serde_json::json!({"error": "server_error"})),
-            )
-                .into_response()
+            (StatusCode::INTERNAL_SERVER_ERROR, Json(serde_json::json!({"error": "server_error"}))).into_response()
         }
     }
 }
@@ -89,9 +73,9 @@ async fn answer(state: &AppState, token: Option<Result<String, ()>>) -> Response
 fn challenge(status: StatusCode, error: Option<(&str, &str)>) -> Response {
     let value = match error {
         None => "Bearer realm=\"kuke-id\"".to_string(),
-        Some((code, description)) => format!(
-            "Bearer realm=\"kuke-id\", error=\"{code}\", error_description=\"{description}\""
-        ),
+        Some((code, description)) => {
+            format!("Bearer realm=\"kuke-id\", error=\"{code}\", error_description=\"{description}\"")
+        }
     };
     let body = match error {
         None => {
@@ -103,12 +87,8 @@ fn challenge(status: StatusCode, error: Option<(&str, &str)>) -> Response {
     };
     let mut response = (status, Json(body)).into_response();
     if let Ok(value) = HeaderValue::from_str(&value) {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, value);
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
     }
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

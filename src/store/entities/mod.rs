@@ -7,6 +7,7 @@ pub mod backchannel_deliveries;
 pub mod clients;
 pub mod consents;
 pub mod grants;
+pub mod mail_outbox;
 pub mod organizations;
 pub mod refresh_tokens;
 pub mod revoked_access_tokens;

@@ -25,11 +25,7 @@ pub fn run(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
     for (key, value) in env {
         command.env(key, value);
     }
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().expect("run kuke-id");
+    let Output { status, stdout, stderr } = command.output().expect("run kuke-id");
     Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),

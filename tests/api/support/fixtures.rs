@@ -71,16 +71,12 @@ impl TestApp {
     pub async fn active_user(&self) -> TestUser {
         let conn = self.state.store.conn();
         let now = self.clock.now();
-        let org =
-            store::organizations::upsert_by_external_id(conn, "ACME-1", "ACME Sp. z o.o.", now)
-                .await
-                .expect("organization");
+        let org = store::organizations::upsert_by_external_id(conn, "ACME-1", "ACME Sp. z o.o.", now)
+            .await
+            .expect("organization");
         let login = loop {
             let candidate = kuke_id::domain::login_number::random();
-            if !store::users::login_exists(conn, &candidate)
-                .await
-                .expect("lookup")
-            {
+            if !store::users::login_exists(conn, &candidate).await.expect("lookup") {
                 break candidate;
             }
         };
@@ -94,9 +90,7 @@ impl TestApp {
             role: "administrator".into(),
         };
         let id = store::users::insert(conn, &user, now).await.expect("user");
-        store::users::set_status(conn, id, "active", now)
-            .await
-            .expect("activate");
+        store::users::set_status(conn, id, "active", now).await.expect("activate");
         TestUser { id, login }
     }
 
@@ -129,12 +123,7 @@ impl TestApp {
         )
         .await
         .expect("client");
-        TestClient {
-            id: registered.client.id,
-            secret: registered.secret,
-            redirect_uri,
-            post_logout_redirect_uri,
-        }
+        TestClient { id: registered.client.id, secret: registered.secret, redirect_uri, post_logout_redirect_uri }
     }
 
     /// A first-party confidential client.
@@ -155,15 +144,9 @@ impl TestApp {
     }
 
     /// GET /authorize with `client`'s redirect URI and the given parameters.
-    pub async fn authorize(
-        &self,
-        client: &TestClient,
-        params: &[(&str, &str)],
-    ) -> reqwest::Response {
+    pub async fn authorize(&self, client: &TestClient, params: &[(&str, &str)]) -> reqwest::Response {
         let mut url = Url::parse(&self.url("/authorize")).expect("url");
-        url.query_pairs_mut()
-            .append_pair("client_id", &client.id)
-            .append_pair("redirect_uri", &client.redirect_uri);
+        url.query_pairs_mut().append_pair("client_id", &client.id).append_pair("redirect_uri", &client.redirect_uri);
         url.query_pairs_mut().extend_pairs(params);
         self.http.get(url).send().await.expect("authorize")
     }
@@ -178,10 +161,8 @@ impl TestApp {
             ("code_challenge", CHALLENGE),
             ("code_challenge_method", "S256"),
         ];
-        let mut params: Vec<(&str, &str)> = defaults
-            .into_iter()
-            .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
-            .collect();
+        let mut params: Vec<(&str, &str)> =
+            defaults.into_iter().filter(|(k, _)| !extra.iter().any(|(e, _)| e == k)).collect();
         params.extend_from_slice(extra);
         let response = self.authorize(client, &params).await;
         let location = redirect_location(&response);
@@ -217,11 +198,7 @@ impl TestApp {
 
 /// The Location of a redirect response, parsed.
 pub fn redirect_location(response: &reqwest::Response) -> Url {
-    assert!(
-        response.status().is_redirection(),
-        "expected a redirect, got {}",
-        response.status()
-    );
+    assert!(response.status().is_redirection(), "expected a redirect, got {}", response.status());
     let location = response.headers()["location"].to_str().expect("ascii");
     Url::parse(location)
         .or_else(|_| Url::parse("http://relative.invalid").and_then(|b| b.join(location)))
@@ -230,7 +207,5 @@ pub fn redirect_location(response: &reqwest::Response) -> Url {
 
 /// A query parameter of a URL.
 pub fn query_param(url: &Url, name: &str) -> Option<String> {
-    url.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
+    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }

@@ -33,10 +33,7 @@ pub enum Backend {
 impl Backend {
     /// The PostgreSQL backend, when the environment names a server.
     pub fn postgres() -> Option<Backend> {
-        std::env::var(POSTGRES_ENV)
-            .ok()
-            .filter(|url| !url.is_empty())
-            .map(Backend::Postgres)
+        std::env::var(POSTGRES_ENV).ok().filter(|url| !url.is_empty()).map(Backend::Postgres)
     }
 }
 
@@ -111,42 +108,28 @@ impl TestApp {
         install_tls_provider();
         let dir = tempfile::tempdir().expect("temporary folder");
         let (database_url, postgres) = match backend {
-            Backend::Sqlite => (
-                format!("sqlite://{}/kuke-id.db?mode=rwc", dir.path().display()),
-                None,
-            ),
+            Backend::Sqlite => (format!("sqlite://{}/kuke-id.db?mode=rwc", dir.path().display()), None),
             Backend::Postgres(admin_url) => {
                 let db = PgDatabase::create(&admin_url).await;
                 (db.url.clone(), Some(db))
             }
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("address");
         let base = format!("http://{addr}");
         // A test may name its own issuer (e.g. https) while still talking plain HTTP to the port.
-        let issuer_line = if extra_toml.contains("issuer") {
-            String::new()
-        } else {
-            format!("issuer = \"{base}\"\n")
-        };
+        let issuer_line = if extra_toml.contains("issuer") { String::new() } else { format!("issuer = \"{base}\"\n") };
         let toml = format!(
             "{issuer_line}listen = \"{addr}\"\ndatabase_url = \"{database_url}\"\nkeys_dir = \"{}\"\ndatabase_max_connections = 8\n{extra_toml}",
             dir.path().join("keys").display()
         );
         let settings = Settings::from_toml(&toml).expect("test settings");
         let clock = Clock::default();
-        let mut app = App::build_on(settings, clock.clone(), listener)
-            .await
-            .expect("app starts");
+        let mut app = App::build_on(settings, clock.clone(), listener).await.expect("app starts");
         if demo {
-            let setup = kuke_id::flows::demo::ensure(&app.state().store, &clock, &base)
-                .await
-                .expect("demo setup");
+            let setup = kuke_id::flows::demo::ensure(&app.state().store, &clock, &base).await.expect("demo setup");
             app.enable_demo(
-                kuke_id::demo::DemoRp::new(&base, &setup.client_id, &setup.client_secret)
-                    .expect("demo RP"),
+                kuke_id::demo::DemoRp::new(&base, &setup.client_id, &setup.client_secret).expect("demo RP"),
             );
         }
         let state = app.state().clone();
@@ -159,17 +142,7 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("http client");
-        Self {
-            base,
-            addr,
-            state,
-            clock,
-            http,
-            dir,
-            shutdown: Some(tx),
-            server: Some(server),
-            _postgres: postgres,
-        }
+        Self { base, addr, state, clock, http, dir, shutdown: Some(tx), server: Some(server), _postgres: postgres }
     }
 
     /// Another browser: its own cookie jar, redirects not followed.

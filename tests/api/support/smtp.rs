@@ -32,9 +32,7 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Starts listening on `127.0.0.1:0`.
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind SMTP sink");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind SMTP sink");
         let addr = listener.local_addr().expect("sink address");
         let mails = Arc::new(Mutex::new(Vec::new()));
         let arrived = Arc::new(Notify::new());
@@ -47,12 +45,7 @@ impl SmtpSink {
                 }
             }
         });
-        Self {
-            addr,
-            mails,
-            arrived,
-            task,
-        }
+        Self { addr, mails, arrived, task }
     }
 
     /// `smtp://127.0.0.1:<port>`, for `KUKE_ID_SMTP_URL`.
@@ -90,11 +83,7 @@ impl Drop for SmtpSink {
 async fn session(stream: TcpStream, mails: Arc<Mutex<Vec<ReceivedMail>>>, arrived: Arc<Notify>) {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
-    if write
-        .write_all(b"220 sink.test ESMTP ready\r\n")
-        .await
-        .is_err()
-    {
+    if write.write_all(b"220 sink.test ESMTP ready\r\n").await.is_err() {
         return;
     }
     let mut mail_from = String::new();
@@ -120,11 +109,7 @@ async fn session(stream: TcpStream, mails: Arc<Mutex<Vec<ReceivedMail>>>, arrive
             rcpt_to.push(address(&command["RCPT TO:".len()..]));
             b"250 OK\r\n"
         } else if upper == "DATA" {
-            if write
-                .write_all(b"354 end with <CRLF>.<CRLF>\r\n")
-                .await
-                .is_err()
-            {
+            if write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await.is_err() {
                 return;
             }
             let mut data = String::new();
@@ -139,11 +124,7 @@ async fn session(stream: TcpStream, mails: Arc<Mutex<Vec<ReceivedMail>>>, arrive
                 }
                 data.push_str(line.strip_prefix('.').unwrap_or(&line));
             }
-            mails.lock().await.push(ReceivedMail {
-                mail_from: mail_from.clone(),
-                rcpt_to: rcpt_to.clone(),
-                data,
-            });
+            mails.lock().await.push(ReceivedMail { mail_from: mail_from.clone(), rcpt_to: rcpt_to.clone(), data });
             arrived.notify_waiters();
             b"250 OK queued\r\n"
         } else if upper == "QUIT" {
@@ -163,7 +144,5 @@ async fn session(stream: TcpStream, mails: Arc<Mutex<Vec<ReceivedMail>>>, arrive
 fn address(text: &str) -> String {
     let text = text.trim();
     let text = text.split_whitespace().next().unwrap_or(text);
-    text.trim_start_matches('<')
-        .trim_end_matches('>')
-        .to_string()
+    text.trim_start_matches('<').trim_end_matches('>').to_string()
 }

@@ -1,0 +1,128 @@
+//! The delivery worker: claims due mails from the outbox (on any node), sends them
+//! through SMTP, and marks each sent once. Failures are retried with exponential
+//! back-off up to a cap; an SMTP outage delays mail, it never drops it. Without SMTP
+//! (the embedded default) mails go to the development mailbox (`/dev/mail`).
+
+use std::time::Duration;
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+
+use crate::flows::Internal;
+use crate::state::AppState;
+use crate::store::mail_outbox::{self, MailRow};
+
+/// Attempts before a mail is given up (about a day of back-off).
+pub const MAX_ATTEMPTS: i32 = 12;
+/// How long a claimed mail is reserved for the claiming worker.
+const LEASE: time::Duration = time::Duration::minutes(2);
+
+/// Where mail goes.
+#[derive(Clone)]
+pub enum Transport {
+    /// A real SMTP relay.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// Kept in the database for `/dev/mail`.
+    DevMailbox,
+}
+
+impl Transport {
+    /// The transport the settings ask for.
+    pub fn from_url(smtp_url: Option<&str>) -> Result<Self, String> {
+        match smtp_url {
+            None => Ok(Transport::DevMailbox),
+            Some(url) => {
+                let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| format!("KUKE_ID_SMTP_URL: {e}"))?;
+                Ok(Transport::Smtp(builder.timeout(Some(Duration::from_secs(20))).build()))
+            }
+        }
+    }
+}
+
+/// Delivers the mails that are due; returns how many were sent.
+pub async fn deliver_due(state: &AppState, transport: &Transport, from: &Mailbox) -> Result<usize, Internal> {
+    let now = state.clock.now();
+    let due = mail_outbox::claim_due(state.store.conn(), now, 50, LEASE).await?;
+    let mut sent = 0;
+    for row in due {
+        match send(transport, from, &row).await {
+            Ok(()) => {
+                let keep_body = matches!(transport, Transport::DevMailbox);
+                if mail_outbox::mark_sent(state.store.conn(), row.id, state.clock.now(), keep_body).await? {
+                    sent += 1;
+                }
+            }
+            Err(Failure { message, permanent }) => {
+                let now = state.clock.now();
+                let retry = (!permanent && row.attempts + 1 < MAX_ATTEMPTS).then(|| now + backoff(row.attempts));
+                tracing::warn!(mail = %row.id, kind = %row.kind, attempts = row.attempts + 1, permanent, error = %message, "mail delivery failed");
+                mail_outbox::attempt_failed(state.store.conn(), &row, &message, retry, now).await?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+struct Failure {
+    message: String,
+    permanent: bool,
+}
+
+async fn send(transport: &Transport, from: &Mailbox, row: &MailRow) -> Result<(), Failure> {
+    let Transport::Smtp(smtp) = transport else { return Ok(()) };
+    let to: Mailbox = row.recipient.parse().map_err(|e| Failure { message: format!("bad recipient: {e}"), permanent: true })?;
+    let message = lettre::Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(row.subject.clone())
+        .multipart(MultiPart::alternative_plain_html(row.body_text.clone(), row.body_html.clone()))
+        .map_err(|e| Failure { message: format!("cannot build the message: {e}"), permanent: true })?;
+    smtp.send(message).await.map(|_| ()).map_err(|e| Failure { permanent: e.is_permanent(), message: e.to_string() })
+}
+
+/// 30 s, 1 min, 2 min … capped at 2 h.
+pub fn backoff(attempts: i32) -> time::Duration {
+    let exponent = u32::try_from(attempts.clamp(0, 16)).unwrap_or(16);
+    time::Duration::seconds(30i64.saturating_mul(2i64.saturating_pow(exponent)).min(2 * 3600))
+}
+
+/// The worker loop: every second, or at once when a flow queued a mail.
+pub async fn run(state: AppState) {
+    let transport = match Transport::from_url(state.settings.smtp_url.as_deref()) {
+        Ok(transport) => transport,
+        Err(error) => {
+            tracing::error!(%error, "mail delivery disabled");
+            return;
+        }
+    };
+    let from: Mailbox = match state.settings.mail_from.parse() {
+        Ok(from) => from,
+        Err(error) => {
+            tracing::error!(%error, "KUKE_ID_MAIL_FROM is not a mailbox; mail delivery disabled");
+            return;
+        }
+    };
+    loop {
+        match deliver_due(&state, &transport, &from).await {
+            Ok(sent) if sent > 0 => continue,
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "mail delivery round failed"),
+        }
+        tokio::select! {
+            () = state.mail_queued.notified() => {}
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(0), time::Duration::seconds(30));
+        assert_eq!(backoff(1), time::Duration::seconds(60));
+        assert_eq!(backoff(20), time::Duration::hours(2));
+    }
+}

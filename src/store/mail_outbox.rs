@@ -1,0 +1,127 @@
+//! The transactional outbox: rows are inserted in the caller's transaction and
+//! claimed by delivery workers on any node.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::StoreError;
+use super::entities::mail_outbox as outbox;
+
+pub use outbox::Model as MailRow;
+
+/// A rendered mail to queue.
+pub struct NewMail<'a> {
+    /// Message kind (`activation`, `login_number`, …).
+    pub kind: &'a str,
+    /// The account it concerns.
+    pub user_id: Option<Uuid>,
+    /// Recipient address.
+    pub recipient: &'a str,
+    /// Subject line.
+    pub subject: &'a str,
+    /// Plain-text part.
+    pub body_text: &'a str,
+    /// HTML part.
+    pub body_html: &'a str,
+}
+
+/// Queues a mail, due now.
+pub async fn insert(conn: &impl ConnectionTrait, mail: NewMail<'_>, now: OffsetDateTime) -> Result<Uuid, StoreError> {
+    let id = Uuid::now_v7();
+    outbox::ActiveModel {
+        id: Set(id),
+        kind: Set(mail.kind.to_string()),
+        user_id: Set(mail.user_id),
+        recipient: Set(mail.recipient.to_string()),
+        subject: Set(mail.subject.to_string()),
+        body_text: Set(mail.body_text.to_string()),
+        body_html: Set(mail.body_html.to_string()),
+        created_at: Set(now),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        claimed_until: Set(None),
+        sent_at: Set(None),
+        failed_at: Set(None),
+        last_error: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Claims up to `limit` due mails for `lease`: a crashed worker's claim expires
+/// and another worker takes the mail over.
+pub async fn claim_due(
+    conn: &impl ConnectionTrait,
+    now: OffsetDateTime,
+    limit: u64,
+    lease: time::Duration,
+) -> Result<Vec<MailRow>, StoreError> {
+    let due = outbox::Entity::find()
+        .filter(outbox::Column::SentAt.is_null())
+        .filter(outbox::Column::FailedAt.is_null())
+        .filter(outbox::Column::NextAttemptAt.lte(now))
+        .filter(outbox::Column::ClaimedUntil.is_null().or(outbox::Column::ClaimedUntil.lt(now)))
+        .order_by_asc(outbox::Column::NextAttemptAt)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    let mut claimed = Vec::new();
+    for row in due {
+        // Conditional on the claim we read, so two workers cannot both win it.
+        let mut update = outbox::Entity::update_many()
+            .col_expr(outbox::Column::ClaimedUntil, Expr::value(now + lease))
+            .filter(outbox::Column::Id.eq(row.id))
+            .filter(outbox::Column::SentAt.is_null());
+        update = match row.claimed_until {
+            Some(until) => update.filter(outbox::Column::ClaimedUntil.eq(until)),
+            None => update.filter(outbox::Column::ClaimedUntil.is_null()),
+        };
+        if update.exec(conn).await?.rows_affected == 1 {
+            claimed.push(row);
+        }
+    }
+    Ok(claimed)
+}
+
+/// Marks a mail sent. `keep_body` is false for real SMTP delivery: a sent mail's
+/// links and codes are then erased, so no secret stays readable at rest.
+pub async fn mark_sent(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime, keep_body: bool) -> Result<bool, StoreError> {
+    let mut update = outbox::Entity::update_many()
+        .col_expr(outbox::Column::SentAt, Expr::value(now))
+        .col_expr(outbox::Column::ClaimedUntil, Expr::value(Option::<OffsetDateTime>::None));
+    if !keep_body {
+        update = update
+            .col_expr(outbox::Column::BodyText, Expr::value(""))
+            .col_expr(outbox::Column::BodyHtml, Expr::value(""));
+    }
+    let result = update.filter(outbox::Column::Id.eq(id)).filter(outbox::Column::SentAt.is_null()).exec(conn).await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Records a failed attempt: retried at `retry_at`, or given up when `None`.
+pub async fn attempt_failed(
+    conn: &impl ConnectionTrait,
+    row: &MailRow,
+    error: &str,
+    retry_at: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let mut update = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Attempts, Expr::value(row.attempts + 1))
+        .col_expr(outbox::Column::ClaimedUntil, Expr::value(Option::<OffsetDateTime>::None))
+        .col_expr(outbox::Column::LastError, Expr::value(error.chars().take(500).collect::<String>()));
+    update = match retry_at {
+        Some(at) => update.col_expr(outbox::Column::NextAttemptAt, Expr::value(at)),
+        None => update.col_expr(outbox::Column::FailedAt, Expr::value(now)),
+    };
+    update.filter(outbox::Column::Id.eq(row.id)).exec(conn).await?;
+    Ok(())
+}
+
+/// The newest mails (the development mailbox page).
+pub async fn recent(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<MailRow>, StoreError> {
+    Ok(outbox::Entity::find().order_by_desc(outbox::Column::CreatedAt).limit(limit).all(conn).await?)
+}
