@@ -57,4 +57,3 @@ impl Lang {
         CATALOGS.get(&self).and_then(|c| c.get(key)).and_then(|v| v.as_str()).unwrap_or(key).to_string()
     }
 }
-

@@ -3,6 +3,7 @@
 mod clients;
 mod keys;
 mod serve;
+mod terms;
 
 use std::path::PathBuf;
 
@@ -37,6 +38,9 @@ enum Command {
     /// Register and manage relying parties (OIDC clients).
     #[command(subcommand)]
     Clients(clients::ClientsCommand),
+    /// Publish and list versions of the terms of service.
+    #[command(subcommand)]
+    Terms(terms::TermsCommand),
 }
 
 /// How the process ends: exit code 2 for configuration errors, 1 for the rest.
@@ -69,6 +73,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Migrate => serve::migrate(settings).await?,
         Command::Keys(command) => keys::run(settings, command).await?,
         Command::Clients(command) => clients::run(settings, command).await?,
+        Command::Terms(command) => terms::run(settings, command).await?,
     }
     Ok(())
 }

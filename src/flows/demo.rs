@@ -83,5 +83,15 @@ pub async fn ensure(store: &Store, clock: &Clock, issuer: &str) -> Result<DemoSe
         }
     };
     tx.commit().await?;
+    if store::terms::current(store.conn(), now).await?.is_none() {
+        let body = "To jest przykładowy regulamin trybu demonstracyjnego kuke-id.\n\nKorzystając z Portalu Klienta, akceptujesz zasady przetwarzania danych opisane przez KUKE.";
+        let terms = store::terms::NewTerms {
+            version: "demo-1",
+            title: "Regulamin Portalu Klienta (demo)",
+            body,
+            effective_at: now,
+        };
+        store::terms::publish(store.conn(), terms, now).await?;
+    }
     Ok(DemoSetup { client_id: DEMO_CLIENT_ID.into(), client_secret: secret, redirect_uri, login, email })
 }

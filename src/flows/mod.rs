@@ -10,9 +10,11 @@ pub mod demo;
 pub mod discovery;
 pub mod hasher;
 pub mod introspect;
+pub mod journey;
 pub mod logout;
 pub mod revoke;
 pub mod session;
+pub mod terms;
 pub mod token;
 pub mod userinfo;
 

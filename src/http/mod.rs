@@ -40,7 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route(endpoints::HEALTHZ, get(health::healthz))
         .route(endpoints::READYZ, get(health::readyz))
         .route(endpoints::ASSETS, get(assets::get))
-        .route(endpoints::SIGN_IN, get(journey::sign_in::get))
+        .merge(journey::router())
         .merge(oidc::router())
         .merge(crate::demo::router());
     #[cfg(feature = "test-support")]

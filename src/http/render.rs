@@ -36,6 +36,16 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "pages/logged_out.html",
         "pages/sign_in.html",
         "pages/demo.html",
+        "pages/set_password.html",
+        "pages/password_set.html",
+        "pages/activation_invalid.html",
+        "pages/request_link_form.html",
+        "pages/request_link.html",
+        "pages/link_requested.html",
+        "pages/one_time_code.html",
+        "pages/terms.html",
+        "pages/welcome.html",
+        "pages/dev_mail.html",
     );
     env
 });

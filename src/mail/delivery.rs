@@ -32,7 +32,8 @@ impl Transport {
         match smtp_url {
             None => Ok(Transport::DevMailbox),
             Some(url) => {
-                let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| format!("KUKE_ID_SMTP_URL: {e}"))?;
+                let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| format!("KUKE_ID_SMTP_URL: {e}"))?;
                 Ok(Transport::Smtp(builder.timeout(Some(Duration::from_secs(20))).build()))
             }
         }
@@ -70,7 +71,8 @@ struct Failure {
 
 async fn send(transport: &Transport, from: &Mailbox, row: &MailRow) -> Result<(), Failure> {
     let Transport::Smtp(smtp) = transport else { return Ok(()) };
-    let to: Mailbox = row.recipient.parse().map_err(|e| Failure { message: format!("bad recipient: {e}"), permanent: true })?;
+    let to: Mailbox =
+        row.recipient.parse().map_err(|e| Failure { message: format!("bad recipient: {e}"), permanent: true })?;
     let message = lettre::Message::builder()
         .from(from.clone())
         .to(to)

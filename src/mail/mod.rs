@@ -81,9 +81,9 @@ impl Message {
     /// The button of the HTML part: (URL, catalogue key of its label).
     fn action(&self) -> Option<&str> {
         match self {
-            Message::Activation { link, .. } | Message::ActivationReminder { link, .. } | Message::PasswordReset { link, .. } => {
-                Some(link)
-            }
+            Message::Activation { link, .. }
+            | Message::ActivationReminder { link, .. }
+            | Message::PasswordReset { link, .. } => Some(link),
             Message::LoginNumber { sign_in_url, .. } => Some(sign_in_url),
             Message::OneTimeCode { .. } | Message::AccountLocked { .. } => None,
         }
@@ -103,9 +103,10 @@ pub struct Rendered {
 
 static LAYOUTS: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
-    for (name, source) in
-        [("layout.txt", include_str!("../../templates/mail/layout.txt")), ("layout.html", include_str!("../../templates/mail/layout.html"))]
-    {
+    for (name, source) in [
+        ("layout.txt", include_str!("../../templates/mail/layout.txt")),
+        ("layout.html", include_str!("../../templates/mail/layout.html")),
+    ] {
         if let Err(error) = env.add_template(name, source) {
             tracing::error!(%error, name, "mail template does not parse");
         }
@@ -203,7 +204,12 @@ mod tests {
 
     #[test]
     fn the_login_mail_carries_the_login_and_says_it_is_new() {
-        let mail = render(&Message::LoginNumber { login: "482913".into(), sign_in_url: "https://x/login".into() }, Lang::Pl, "A", "f");
+        let mail = render(
+            &Message::LoginNumber { login: "482913".into(), sign_in_url: "https://x/login".into() },
+            Lang::Pl,
+            "A",
+            "f",
+        );
         assert!(mail.text.contains("482913"));
         assert!(mail.text.contains("Ekstranet"));
     }

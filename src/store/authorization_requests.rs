@@ -70,10 +70,33 @@ pub async fn find_by_handle_hash(
     }))
 }
 
+/// Finds a request by id.
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<StoredRequest>, StoreError> {
+    let row = authorization_requests::Entity::find_by_id(id).one(conn).await?;
+    Ok(row.map(|r| StoredRequest {
+        id: r.id,
+        client_id: r.client_id,
+        parameters: r.parameters,
+        created_at: r.created_at,
+        expires_at: r.expires_at,
+        completed_at: r.completed_at,
+    }))
+}
+
 /// Replaces the parameters (e.g. to record that consent was given).
 pub async fn update_parameters(conn: &impl ConnectionTrait, id: Uuid, parameters: &str) -> Result<(), StoreError> {
     authorization_requests::Entity::update_many()
         .col_expr(authorization_requests::Column::Parameters, Expr::value(parameters))
+        .filter(authorization_requests::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Gives the request a new handle (only its hash is stored).
+pub async fn set_handle_hash(conn: &impl ConnectionTrait, id: Uuid, handle_hash: &str) -> Result<(), StoreError> {
+    authorization_requests::Entity::update_many()
+        .col_expr(authorization_requests::Column::HandleHash, Expr::value(handle_hash))
         .filter(authorization_requests::Column::Id.eq(id))
         .exec(conn)
         .await?;

@@ -2,7 +2,9 @@
 //! claimed by delivery workers on any node.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -88,7 +90,12 @@ pub async fn claim_due(
 
 /// Marks a mail sent. `keep_body` is false for real SMTP delivery: a sent mail's
 /// links and codes are then erased, so no secret stays readable at rest.
-pub async fn mark_sent(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime, keep_body: bool) -> Result<bool, StoreError> {
+pub async fn mark_sent(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    now: OffsetDateTime,
+    keep_body: bool,
+) -> Result<bool, StoreError> {
     let mut update = outbox::Entity::update_many()
         .col_expr(outbox::Column::SentAt, Expr::value(now))
         .col_expr(outbox::Column::ClaimedUntil, Expr::value(Option::<OffsetDateTime>::None));

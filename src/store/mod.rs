@@ -1,6 +1,7 @@
 //! Persistence: the only module that knows sea-orm. Functions take any
 //! connection (the pool or a transaction), so a flow decides the transaction.
 
+pub mod activation_tokens;
 pub mod audit;
 pub mod authorization_codes;
 pub mod authorization_requests;
@@ -9,11 +10,14 @@ pub mod clients;
 pub mod consents;
 pub mod entities;
 pub mod grants;
+pub mod login_transactions;
 pub mod mail_outbox;
 pub mod organizations;
+pub mod rate_limits;
 pub mod refresh_tokens;
 pub mod revoked_access_tokens;
 pub mod sessions;
+pub mod terms;
 pub mod users;
 
 use std::time::Duration;

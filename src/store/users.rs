@@ -131,3 +131,128 @@ async fn to_domain(conn: &impl ConnectionTrait, row: users::Model) -> Result<cra
         disabled: row.disabled,
     })
 }
+
+/// An account by e-mail address (case-insensitive), if exactly one has it.
+pub async fn find_by_email(
+    conn: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Option<crate::domain::user::User>, StoreError> {
+    let wanted = email.trim().to_lowercase();
+    let rows = users::Entity::find().filter(users::Column::Email.eq(wanted.as_str())).all(conn).await?;
+    match rows.len() {
+        1 => match rows.into_iter().next() {
+            Some(row) => Ok(Some(to_domain(conn, row).await?)),
+            None => Ok(None),
+        },
+        _ => Ok(None),
+    }
+}
+
+/// Security state of an account for sign-in.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// argon2id hash, once set.
+    pub password_hash: Option<String>,
+    /// Consecutive failures.
+    pub failed_attempts: i32,
+    /// Times locked so far (grows the lock time).
+    pub lockouts: i32,
+    /// Locked until then.
+    pub locked_until: Option<OffsetDateTime>,
+    /// Locked by an administrator.
+    pub admin_locked: bool,
+}
+
+/// The sign-in state of an account.
+pub async fn credentials(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Credentials>, StoreError> {
+    Ok(users::Entity::find_by_id(id).one(conn).await?.map(|r| Credentials {
+        password_hash: r.password_hash,
+        failed_attempts: r.failed_attempts,
+        lockouts: r.lockouts,
+        locked_until: r.locked_until,
+        admin_locked: r.admin_locked,
+    }))
+}
+
+/// Sets a new password: the account becomes active.
+pub async fn set_password(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    hash: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::Expr;
+    users::Entity::update_many()
+        .col_expr(users::Column::PasswordHash, Expr::value(hash))
+        .col_expr(users::Column::PasswordSetAt, Expr::value(now))
+        .col_expr(users::Column::Status, Expr::value("active"))
+        .col_expr(users::Column::FailedAttempts, Expr::value(0))
+        .col_expr(users::Column::LockedUntil, Expr::value(Option::<OffsetDateTime>::None))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks the account invited (activation mail queued).
+pub async fn mark_invited(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<(), StoreError> {
+    use sea_orm::sea_query::Expr;
+    users::Entity::update_many()
+        .col_expr(users::Column::InvitedAt, Expr::value(now))
+        .col_expr(users::Column::Status, Expr::value("invited"))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(id))
+        .filter(users::Column::Status.eq("imported"))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Counts a failed password or code; returns the new consecutive count.
+pub async fn count_failure(conn: &impl ConnectionTrait, id: Uuid) -> Result<i32, StoreError> {
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::Expr;
+    users::Entity::update_many()
+        .col_expr(users::Column::FailedAttempts, Expr::col(users::Column::FailedAttempts).add(1))
+        .filter(users::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(users::Entity::find_by_id(id).one(conn).await?.map(|r| r.failed_attempts).unwrap_or(0))
+}
+
+/// Locks the account until `until` and starts counting failures afresh.
+pub async fn lock(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    until: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::Expr;
+    users::Entity::update_many()
+        .col_expr(users::Column::LockedUntil, Expr::value(until))
+        .col_expr(users::Column::Lockouts, Expr::col(users::Column::Lockouts).add(1))
+        .col_expr(users::Column::FailedAttempts, Expr::value(0))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// A completed sign-in: failures forgotten, first/last sign-in recorded.
+pub async fn signed_in(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<(), StoreError> {
+    use sea_orm::sea_query::Expr;
+    let Some(row) = users::Entity::find_by_id(id).one(conn).await? else { return Err(StoreError::NotFound) };
+    let mut update = users::Entity::update_many()
+        .col_expr(users::Column::FailedAttempts, Expr::value(0))
+        .col_expr(users::Column::Lockouts, Expr::value(0))
+        .col_expr(users::Column::LockedUntil, Expr::value(Option::<OffsetDateTime>::None))
+        .col_expr(users::Column::LastSignInAt, Expr::value(now));
+    if row.first_sign_in_at.is_none() {
+        update = update.col_expr(users::Column::FirstSignInAt, Expr::value(now));
+    }
+    update.filter(users::Column::Id.eq(id)).exec(conn).await?;
+    Ok(())
+}

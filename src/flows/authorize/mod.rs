@@ -78,6 +78,39 @@ pub async fn resume(state: &AppState, handle: &str, session_cookie: Option<&str>
     decide(state, &client, request, Some((id, handle.to_string())), session).await
 }
 
+/// Continues the parked request `id` right after the journey signed the user in
+/// (the journey knows the request by id; the browser's handle is not needed).
+pub async fn resume_after_sign_in(state: &AppState, id: uuid::Uuid, session_cookie: &str) -> Result<Outcome, Internal> {
+    let Some((request, client)) = load_by_id(state, id).await? else {
+        return Ok(Outcome::ErrorPage(PageError::RequestExpired));
+    };
+    let session = super::session::current(state, Some(session_cookie)).await?;
+    // The handle is only used when the request must be parked again (consent).
+    let handle = String::new();
+    decide(state, &client, request, Some((id, handle)), session).await
+}
+
+/// Answers the parked request `id` with `access_denied` (the user declined the terms).
+pub async fn deny_after_sign_in(state: &AppState, id: uuid::Uuid, description: &str) -> Result<Outcome, Internal> {
+    let Some((request, _)) = load_by_id(state, id).await? else {
+        return Ok(Outcome::ErrorPage(PageError::RequestExpired));
+    };
+    let redirect = redirect_of(state, &request);
+    let error = OAuthError::new(ErrorCode::AccessDenied, description);
+    finish_with_error(state, Some((id, String::new())), &redirect, error).await
+}
+
+async fn load_by_id(state: &AppState, id: uuid::Uuid) -> Result<Option<(AuthRequest, Client)>, Internal> {
+    let conn = state.store.conn();
+    let Some(stored) = store::authorization_requests::find(conn, id).await? else { return Ok(None) };
+    if stored.completed_at.is_some() || stored.expires_at <= state.clock.now() {
+        return Ok(None);
+    }
+    let Ok(request) = serde_json::from_str::<AuthRequest>(&stored.parameters) else { return Ok(None) };
+    let Some(client) = store::clients::find(conn, &stored.client_id).await? else { return Ok(None) };
+    Ok(Some((request, client)))
+}
+
 /// Records the user's answer on the consent page, then continues the request.
 pub async fn answer_consent(
     state: &AppState,
@@ -292,8 +325,15 @@ async fn park(
     request: &AuthRequest,
     parked: Option<(uuid::Uuid, String)>,
 ) -> Result<String, Internal> {
-    if let Some((_, handle)) = parked {
-        return Ok(handle);
+    match parked {
+        Some((_, handle)) if !handle.is_empty() => return Ok(handle),
+        // Resumed by id after the journey: the browser needs a handle again (consent page).
+        Some((id, _)) => {
+            let handle = opaque::random_token();
+            store::authorization_requests::set_handle_hash(state.store.conn(), id, &opaque::hash(&handle)).await?;
+            return Ok(handle);
+        }
+        None => {}
     }
     let handle = opaque::random_token();
     let now = state.clock.now();

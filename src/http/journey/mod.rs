@@ -1,3 +1,132 @@
-//! The hosted sign-in pages.
+//! The hosted pages of the first-login journey, in journey order. Handlers only
+//! read the form, call one flow and render its outcome.
 
+pub mod activate;
+pub mod dev_mail;
+pub mod one_time_code;
+pub mod request_link;
 pub mod sign_in;
+pub mod terms;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use minijinja::Value;
+
+use crate::flows::authorize;
+use crate::flows::journey::Origin;
+use crate::flows::journey::finish::Finished;
+use crate::http::cookies;
+use crate::http::render::PageContext;
+use crate::state::AppState;
+
+/// Cookie naming the browser's sign-in in progress.
+pub const LOGIN_COOKIE: &str = "kuke_login";
+
+/// Routes of the journey pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/activate", get(activate::get).post(activate::post))
+        .route("/activate/resend", get(request_link::get).post(request_link::post))
+        .route("/password/forgot", get(request_link::get).post(request_link::post))
+        .route("/login", get(sign_in::get).post(sign_in::post))
+        .route("/login/code", get(one_time_code::get).post(one_time_code::post))
+        .route("/login/code/resend", post(one_time_code::resend))
+        .route("/terms", get(terms::get).post(terms::post))
+        .route("/dev/mail", get(dev_mail::get))
+}
+
+/// The client's address and user agent.
+pub struct ClientOrigin(pub Origin);
+
+impl FromRequestParts<AppState> for ClientOrigin {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let forwarded = state
+            .settings
+            .trust_forwarded_for
+            .then(|| parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+            .flatten()
+            .and_then(|v| v.split(',').next())
+            .map(|v| v.trim().to_string());
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+        let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
+        Ok(Self(Origin { ip: forwarded.or(peer), user_agent }))
+    }
+}
+
+/// A form page: the CSRF token is added to `values` and its cookie set if new.
+pub fn form_page(state: &AppState, jar: &CookieJar, page: &PageContext, template: &str, values: Value) -> Response {
+    form_page_with_status(state, jar, page, template, values, StatusCode::OK)
+}
+
+/// [`form_page`] with a status code (errors re-render the form with 400/429).
+pub fn form_page_with_status(
+    state: &AppState,
+    jar: &CookieJar,
+    page: &PageContext,
+    template: &str,
+    values: Value,
+    status: StatusCode,
+) -> Response {
+    let (csrf, set_cookie) = cookies::csrf_token(jar, state.settings.is_https());
+    let values = minijinja::context! { csrf, ..values };
+    let mut response = page.page(template, values).with_status(status).into_response();
+    if let Some(cookie) = set_cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// Parses a form body and checks its CSRF token; `Err` is the response to send.
+pub fn checked_form(
+    jar: &CookieJar,
+    page: &PageContext,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Vec<(String, String)>, Response> {
+    let Some(fields) = super::form::is_form(headers).then(|| super::form::parse(body)).flatten() else {
+        return Err(page.error(StatusCode::BAD_REQUEST, "error_csrf").into_response());
+    };
+    if !cookies::csrf_ok(jar, super::form::first(&fields, "csrf")) {
+        return Err(page.error(StatusCode::FORBIDDEN, "error_csrf").into_response());
+    }
+    Ok(fields)
+}
+
+/// After the last step: set the session cookie, forget the sign-in cookie, and go
+/// back to the relying party — or show "Gotowe! Witamy w Portalu Klienta."
+pub async fn finished(state: &AppState, page: PageContext, finished: Finished) -> Response {
+    let secure = state.settings.is_https();
+    let mut response = match finished.authorization_request_id {
+        Some(id) => {
+            let outcome = authorize::resume_after_sign_in(state, id, &finished.cookie).await;
+            super::oidc::authorize::respond(page, outcome)
+        }
+        None => {
+            let portal = state
+                .settings
+                .portal_url
+                .clone()
+                .or_else(|| state.demo.as_ref().map(|_| format!("{}/demo", state.settings.issuer)));
+            page.page("pages/welcome.html", minijinja::context! { portal_url => portal }).into_response()
+        }
+    };
+    let headers = response.headers_mut();
+    headers.append(header::SET_COOKIE, cookies::set(cookies::SESSION, &finished.cookie, secure));
+    headers.append(header::SET_COOKIE, cookies::clear(LOGIN_COOKIE, secure));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The sign-in cookie's value.
+pub fn login_handle(jar: &CookieJar) -> Option<String> {
+    jar.get(LOGIN_COOKIE).map(|c| c.value().to_string())
+}

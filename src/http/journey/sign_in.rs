@@ -1,26 +1,91 @@
-//! `GET /login?request=…`: the sign-in page.
+//! `GET|POST /login`: "Login" + "Hasło" → "WYŚLIJ KOD".
 
+use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
 use minijinja::context;
 
+use super::{ClientOrigin, LOGIN_COOKIE, checked_form, form_page, form_page_with_status};
 use crate::flows::authorize;
-use crate::http::oidc::authorize::ResumeQuery;
+use crate::flows::journey::sign_in::{self, SignIn};
 use crate::http::render::PageContext;
+use crate::http::{cookies, form};
 use crate::state::AppState;
 
-/// Shows the sign-in form for a parked authorization request.
-pub async fn get(State(state): State<AppState>, mut page: PageContext, Query(query): Query<ResumeQuery>) -> Response {
-    let handle = query.request.unwrap_or_default();
-    match authorize::sign_in_view(&state, &handle).await {
-        Ok(Some(request)) => {
-            page.prefer(request.ui_locales.as_deref());
-            page.page("pages/sign_in.html", context! { handle, login_hint => request.login_hint }).into_response()
+/// Query of the sign-in page.
+#[derive(serde::Deserialize)]
+pub struct SignInQuery {
+    request: Option<String>,
+    notice: Option<String>,
+}
+
+/// The sign-in form; with `request`, for a parked authorization request (its
+/// `login_hint` prefills the login, its `ui_locales` choose the language).
+pub async fn get(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    mut page: PageContext,
+    Query(query): Query<SignInQuery>,
+) -> Response {
+    let mut login_hint = None;
+    let handle = query.request.filter(|h| !h.is_empty());
+    if let Some(handle) = &handle {
+        match authorize::sign_in_view(&state, handle).await {
+            Ok(Some(request)) => {
+                page.prefer(request.ui_locales.as_deref());
+                login_hint = request.login_hint.filter(|h| crate::domain::login_number::is_well_formed(h));
+            }
+            Ok(None) => return page.error(StatusCode::BAD_REQUEST, "error_expired_request").into_response(),
+            Err(error) => {
+                tracing::error!(%error, "sign-in page failed");
+                return page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response();
+            }
         }
-        Ok(None) => page.error(StatusCode::BAD_REQUEST, "error_expired_request").into_response(),
+    }
+    let notice = query.notice.filter(|n| n == "sign_in_restart");
+    form_page(&state, &jar, &page, "pages/sign_in.html", context! { handle, login_hint, notice, error => None::<&str> })
+}
+
+/// Checks the credentials and mails the code.
+pub async fn post(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    page: PageContext,
+    ClientOrigin(origin): ClientOrigin,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = match checked_form(&jar, &page, &headers, &body) {
+        Ok(fields) => fields,
+        Err(response) => return response,
+    };
+    let login = form::first(&fields, "login").unwrap_or_default();
+    let password = form::first(&fields, "password").unwrap_or_default();
+    let handle = form::first(&fields, "request").map(str::to_string);
+    let again = |error: &str, status| {
+        form_page_with_status(
+            &state,
+            &jar,
+            &page,
+            "pages/sign_in.html",
+            context! { handle => handle.clone(), login_hint => login, error, notice => None::<&str> },
+            status,
+        )
+    };
+    match sign_in::submit(&state, login, password, handle.as_deref(), &origin, page.lang).await {
+        Ok(SignIn::CodeSent { handle }) => {
+            let mut response = Redirect::to("/login/code").into_response();
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, cookies::set(LOGIN_COOKIE, &handle, state.settings.is_https()));
+            response
+        }
+        Ok(SignIn::Refused) => again("sign_in_failed", StatusCode::UNAUTHORIZED),
+        Ok(SignIn::TooMany) => again("too_many", StatusCode::TOO_MANY_REQUESTS),
         Err(error) => {
-            tracing::error!(%error, "sign-in page failed");
+            tracing::error!(%error, "sign-in failed");
             page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response()
         }
     }

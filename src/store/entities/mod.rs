@@ -1,5 +1,6 @@
 //! sea-orm entities, one per table (see the migrations crate for the schema).
 
+pub mod activation_tokens;
 pub mod audit_events;
 pub mod authorization_codes;
 pub mod authorization_requests;
@@ -7,9 +8,13 @@ pub mod backchannel_deliveries;
 pub mod clients;
 pub mod consents;
 pub mod grants;
+pub mod login_transactions;
 pub mod mail_outbox;
 pub mod organizations;
+pub mod rate_limits;
 pub mod refresh_tokens;
 pub mod revoked_access_tokens;
 pub mod sessions;
+pub mod terms_acceptances;
+pub mod terms_versions;
 pub mod users;

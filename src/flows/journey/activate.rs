@@ -1,0 +1,105 @@
+//! Step 2 of the seed: "Ustawienie hasła". The link's token is checked, the
+//! password rules applied, and on success — in one transaction — the password
+//! hash is stored, the token spent, the account activated and the login mail queued.
+
+use crate::domain::audit::AuditEvent;
+use crate::domain::password::{self, Rule};
+use crate::domain::user::User;
+use crate::flows::Internal;
+use crate::i18n::Lang;
+use crate::mail::{self, Message};
+use crate::state::AppState;
+use crate::store::{self, activation_tokens::TokenRow};
+use crate::tokens::opaque;
+
+/// Why a link cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkProblem {
+    /// No such link.
+    Unknown,
+    /// Older than its lifetime.
+    Expired,
+    /// Already used, or replaced by a newer link.
+    Used,
+}
+
+/// A usable link and its account.
+pub struct ValidLink {
+    token: TokenRow,
+    /// The account.
+    pub user: User,
+}
+
+/// Checks a link from the mail.
+pub async fn check(state: &AppState, token: &str) -> Result<Result<ValidLink, LinkProblem>, Internal> {
+    if token.len() != 43 {
+        return Ok(Err(LinkProblem::Unknown));
+    }
+    let conn = state.store.conn();
+    let Some(row) = store::activation_tokens::find(conn, &opaque::hash(token)).await? else {
+        return Ok(Err(LinkProblem::Unknown));
+    };
+    if row.used_at.is_some() || row.voided_at.is_some() {
+        return Ok(Err(LinkProblem::Used));
+    }
+    if row.expires_at <= state.clock.now() {
+        return Ok(Err(LinkProblem::Expired));
+    }
+    match store::users::find(conn, row.user_id).await? {
+        Some(user) if !user.disabled => Ok(Ok(ValidLink { token: row, user })),
+        _ => Ok(Err(LinkProblem::Unknown)),
+    }
+}
+
+/// The outcome of submitting a new password.
+pub enum SetPassword {
+    /// The link cannot be used.
+    Link(LinkProblem),
+    /// Rules broken; nothing stored.
+    Refused(Vec<Rule>),
+    /// Password set, login mail queued.
+    Done {
+        /// The account's language-independent greeting name.
+        name: String,
+    },
+}
+
+/// Sets the password through a link.
+pub async fn set_password(
+    state: &AppState,
+    token: &str,
+    new: &str,
+    repeated: &str,
+    lang: Lang,
+) -> Result<SetPassword, Internal> {
+    let link = match check(state, token).await? {
+        Ok(link) => link,
+        Err(problem) => return Ok(SetPassword::Link(problem)),
+    };
+    let user = &link.user;
+    let broken = password::check(new, repeated, &password::Context { login: &user.login, email: &user.email });
+    if !broken.is_empty() {
+        return Ok(SetPassword::Refused(broken));
+    }
+    let Ok(hash) = state.hasher.hash(new.to_string()).await else {
+        return Err(Internal(store::StoreError::Corrupt("password hashing failed".into())));
+    };
+    let now = state.clock.now();
+    let tx = state.store.begin().await?;
+    if !store::activation_tokens::consume(tx.conn(), link.token.id, now).await? {
+        // Spent by a concurrent submission, or voided by a newer link in between.
+        return Ok(SetPassword::Link(LinkProblem::Used));
+    }
+    store::users::set_password(tx.conn(), user.id, &hash, now).await?;
+    let sign_in_url = format!("{}/login", state.settings.issuer);
+    let message = Message::LoginNumber { login: user.login.clone(), sign_in_url };
+    let name = super::name_of(user);
+    mail::queue(tx.conn(), Some(user.id), &user.email, &message, lang, &name, &state.settings.mail_from, now).await?;
+    let mut event = AuditEvent::new(format!("user:{}", user.id), "user.password_set", None);
+    event.subject_user_id = Some(user.id);
+    event.details = serde_json::json!({"purpose": link.token.purpose});
+    store::audit::record(tx.conn(), &event, now).await?;
+    tx.commit().await?;
+    state.mail_queued.notify_one();
+    Ok(SetPassword::Done { name })
+}

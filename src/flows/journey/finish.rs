@@ -1,0 +1,39 @@
+//! The end of the journey: "user U is authenticated in browser S at time T with
+//! methods pwd + otp" — a session, then back to the relying party or "Gotowe!".
+
+use super::Origin;
+use crate::domain::session::ACR_TWO_FACTOR;
+use crate::flows::Internal;
+use crate::flows::session::{self, ClientInfo};
+use crate::state::AppState;
+use crate::store::{self, login_transactions::LoginRow};
+
+/// A completed sign-in.
+#[derive(Debug)]
+pub struct Finished {
+    /// The session cookie value to set.
+    pub cookie: String,
+    /// The authorization request to continue, if the user came from a relying party.
+    pub authorization_request_id: Option<uuid::Uuid>,
+}
+
+/// Ends the login transaction (once: a replayed final step gets `None`) and
+/// starts the session.
+pub async fn complete(
+    state: &AppState,
+    row: &LoginRow,
+    _step: &str,
+    origin: &Origin,
+) -> Result<Option<Finished>, Internal> {
+    let now = state.clock.now();
+    let tx = state.store.begin().await?;
+    if !store::login_transactions::end(tx.conn(), row.id, now).await? {
+        return Ok(None);
+    }
+    store::users::signed_in(tx.conn(), row.user_id, now).await?;
+    tx.commit().await?;
+    let amr = vec!["pwd".to_string(), "otp".to_string()];
+    let client = ClientInfo { ip: origin.ip.clone(), user_agent: origin.user_agent.clone() };
+    let established = session::establish(state, row.user_id, &amr, Some(ACR_TWO_FACTOR), None, client).await?;
+    Ok(Some(Finished { cookie: established.cookie, authorization_request_id: row.authorization_request_id }))
+}

@@ -1,0 +1,52 @@
+//! The first-login journey of `shared/seed/first-login-en.md`, as a state machine:
+//!
+//! ```text
+//! imported ──invite──▶ invited ──activate (set password)──▶ active ──▶ login mail
+//!
+//! sign-in:  /login (login + password) ──▶ code mailed ──▶ /login/code
+//!              │ wrong ×5 (any mix) ──▶ account locked for a while, mail sent
+//!              ▼
+//!           code right ──terms newer than the user's acceptance?──▶ /terms ──▶ finish
+//!              │ no                                                  │ declined: signed out,
+//!              ▼                                                     ▼ client gets access_denied
+//!           finish: session (amr pwd+otp) ──▶ back to the relying party, or "Gotowe!"
+//! ```
+//!
+//! Every step persists its state (login transactions, tokens, terms acceptances)
+//! in the database, so any node can serve the next request.
+
+pub mod activate;
+pub mod finish;
+pub mod invite;
+pub mod one_time_code;
+pub mod request_link;
+pub mod sign_in;
+pub mod terms;
+
+use crate::state::AppState;
+use crate::store;
+
+/// Where the request comes from (rate limits, audit, terms acceptance).
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// Client address.
+    pub ip: Option<String>,
+    /// User agent.
+    pub user_agent: Option<String>,
+}
+
+/// Counts a hit on a rate-limit bucket; true while within the limit.
+pub(crate) async fn within_limit(
+    state: &AppState,
+    bucket: &str,
+    window_secs: i64,
+    limit: i32,
+) -> Result<bool, super::Internal> {
+    let now = state.clock.now();
+    Ok(store::rate_limits::hit(state.store.conn(), bucket, time::Duration::seconds(window_secs), limit, now).await?)
+}
+
+/// The display name mails greet.
+pub(crate) fn name_of(user: &crate::domain::user::User) -> String {
+    format!("{} {}", user.given_name, user.family_name).trim().to_string()
+}

@@ -1,0 +1,94 @@
+//! `GET|POST /activate`: "Ustawienie hasła" from the activation (or reset) link.
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use minijinja::context;
+
+use super::{checked_form, form_page, form_page_with_status};
+use crate::domain::password::Rule;
+use crate::flows::journey::activate::{self, LinkProblem, SetPassword};
+use crate::http::form;
+use crate::http::render::PageContext;
+use crate::state::AppState;
+
+/// Query of the link.
+#[derive(serde::Deserialize)]
+pub struct LinkQuery {
+    token: Option<String>,
+}
+
+fn checklist() -> Vec<&'static str> {
+    Rule::CHECKLIST.iter().map(|r| r.key()).collect()
+}
+
+fn invalid(state: &AppState, jar: &CookieJar, page: &PageContext, problem: LinkProblem) -> Response {
+    let reason = match problem {
+        LinkProblem::Unknown => "link_unknown",
+        LinkProblem::Expired => "link_expired",
+        LinkProblem::Used => "link_used",
+    };
+    form_page_with_status(state, jar, page, "pages/activation_invalid.html", context! { reason }, StatusCode::GONE)
+}
+
+/// Shows the password form for a valid link, or explains why the link is dead.
+pub async fn get(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    page: PageContext,
+    Query(query): Query<LinkQuery>,
+) -> Response {
+    let token = query.token.unwrap_or_default();
+    match activate::check(&state, &token).await {
+        Ok(Ok(_)) => form_page(
+            &state,
+            &jar,
+            &page,
+            "pages/set_password.html",
+            context! { token, checklist => checklist(), errors => Vec::<&str>::new() },
+        ),
+        Ok(Err(problem)) => invalid(&state, &jar, &page, problem),
+        Err(error) => {
+            tracing::error!(%error, "activation page failed");
+            page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response()
+        }
+    }
+}
+
+/// Sets the password.
+pub async fn post(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    page: PageContext,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = match checked_form(&jar, &page, &headers, &body) {
+        Ok(fields) => fields,
+        Err(response) => return response,
+    };
+    let token = form::first(&fields, "token").unwrap_or_default().to_string();
+    let password = form::first(&fields, "password").unwrap_or_default();
+    let repeated = form::first(&fields, "password_repeat").unwrap_or_default();
+    match activate::set_password(&state, &token, password, repeated, page.lang).await {
+        Ok(SetPassword::Done { .. }) => page.page("pages/password_set.html", context! {}).into_response(),
+        Ok(SetPassword::Refused(broken)) => {
+            let errors: Vec<&str> = broken.iter().map(|r| r.key()).collect();
+            form_page_with_status(
+                &state,
+                &jar,
+                &page,
+                "pages/set_password.html",
+                context! { token, checklist => checklist(), errors },
+                StatusCode::BAD_REQUEST,
+            )
+        }
+        Ok(SetPassword::Link(problem)) => invalid(&state, &jar, &page, problem),
+        Err(error) => {
+            tracing::error!(%error, "setting a password failed");
+            page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response()
+        }
+    }
+}

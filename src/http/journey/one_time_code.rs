@@ -1,0 +1,107 @@
+//! `GET|POST /login/code` ("Kod autoryzacyjny" → "ZALOGUJ SIĘ") and
+//! `POST /login/code/resend`.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use minijinja::context;
+
+use super::{ClientOrigin, checked_form, finished, form_page, form_page_with_status, login_handle};
+use crate::flows::journey::one_time_code::{self, CodeCheck, Resend};
+use crate::http::form;
+use crate::http::render::PageContext;
+use crate::state::AppState;
+
+fn restart() -> Response {
+    Redirect::to("/login?notice=sign_in_restart").into_response()
+}
+
+/// The code form, while a sign-in waits for its code.
+pub async fn get(State(state): State<AppState>, jar: CookieJar, page: PageContext) -> Response {
+    match one_time_code::current(&state, login_handle(&jar).as_deref(), "code").await {
+        Ok(Some(_)) => form_page(
+            &state,
+            &jar,
+            &page,
+            "pages/one_time_code.html",
+            context! { error => None::<String>, notice => None::<String> },
+        ),
+        Ok(None) => restart(),
+        Err(error) => {
+            tracing::error!(%error, "code page failed");
+            page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response()
+        }
+    }
+}
+
+/// Checks the code.
+pub async fn post(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    page: PageContext,
+    ClientOrigin(origin): ClientOrigin,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = match checked_form(&jar, &page, &headers, &body) {
+        Ok(fields) => fields,
+        Err(response) => return response,
+    };
+    let typed = form::first(&fields, "code").unwrap_or_default();
+    let again = |error: String, status| {
+        form_page_with_status(
+            &state,
+            &jar,
+            &page,
+            "pages/one_time_code.html",
+            context! { error, notice => None::<String> },
+            status,
+        )
+    };
+    match one_time_code::submit(&state, login_handle(&jar).as_deref(), typed, &origin, page.lang).await {
+        Ok(CodeCheck::Complete(done)) => finished(&state, page, done).await,
+        Ok(CodeCheck::Terms) => Redirect::to("/terms").into_response(),
+        Ok(CodeCheck::Wrong { left }) => {
+            again(page.lang.text("code_wrong").replace("{left}", &left.to_string()), StatusCode::BAD_REQUEST)
+        }
+        Ok(CodeCheck::Expired) => again(page.lang.text("code_expired"), StatusCode::BAD_REQUEST),
+        Ok(CodeCheck::TooMany) => again(page.lang.text("too_many"), StatusCode::TOO_MANY_REQUESTS),
+        Ok(CodeCheck::Ended | CodeCheck::NoTransaction) => restart(),
+        Err(error) => {
+            tracing::error!(%error, "code check failed");
+            page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response()
+        }
+    }
+}
+
+/// Sends a new code.
+pub async fn resend(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    page: PageContext,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(response) = checked_form(&jar, &page, &headers, &body) {
+        return response;
+    }
+    let show = |notice: Option<String>, error: Option<String>, status| {
+        form_page_with_status(&state, &jar, &page, "pages/one_time_code.html", context! { error, notice }, status)
+    };
+    match one_time_code::resend(&state, login_handle(&jar).as_deref(), page.lang).await {
+        Ok(Resend::Sent) => show(Some(page.lang.text("code_resent")), None, StatusCode::OK),
+        Ok(Resend::TooSoon(seconds)) => show(
+            None,
+            Some(page.lang.text("code_too_soon").replace("{seconds}", &seconds.to_string())),
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
+        Ok(Resend::LimitReached) => show(None, Some(page.lang.text("code_limit")), StatusCode::TOO_MANY_REQUESTS),
+        Ok(Resend::NoTransaction) => restart(),
+        Err(error) => {
+            tracing::error!(%error, "code resend failed");
+            page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response()
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! `GET|POST /terms`: the "regulamin", the "oświadczenie" checkbox and "ZAPISZ".
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use minijinja::context;
+
+use super::{ClientOrigin, LOGIN_COOKIE, checked_form, finished, form_page_with_status, login_handle};
+use crate::flows::authorize;
+use crate::flows::journey::terms::{self, TermsAnswer};
+use crate::http::render::PageContext;
+use crate::http::{cookies, form};
+use crate::state::AppState;
+
+async fn show(state: &AppState, jar: &CookieJar, page: &PageContext, error: bool) -> Response {
+    match terms::pending(state, login_handle(jar).as_deref()).await {
+        Ok(Some(terms)) => {
+            let paragraphs: Vec<String> =
+                terms.body.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect();
+            let status = if error { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+            form_page_with_status(
+                state,
+                jar,
+                page,
+                "pages/terms.html",
+                context! { terms_title => terms.title, paragraphs, error },
+                status,
+            )
+        }
+        Ok(None) => Redirect::to("/login?notice=sign_in_restart").into_response(),
+        Err(error) => {
+            tracing::error!(%error, "terms page failed");
+            page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response()
+        }
+    }
+}
+
+/// The terms to accept.
+pub async fn get(State(state): State<AppState>, jar: CookieJar, page: PageContext) -> Response {
+    show(&state, &jar, &page, false).await
+}
+
+/// Accept (with the statement ticked) or decline.
+pub async fn post(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    page: PageContext,
+    ClientOrigin(origin): ClientOrigin,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = match checked_form(&jar, &page, &headers, &body) {
+        Ok(fields) => fields,
+        Err(response) => return response,
+    };
+    let accept = form::first(&fields, "decision") == Some("accept");
+    let ticked = form::first(&fields, "statement") == Some("yes");
+    match terms::answer(&state, login_handle(&jar).as_deref(), accept, ticked, &origin).await {
+        Ok(TermsAnswer::Complete(done)) => finished(&state, page, done).await,
+        Ok(TermsAnswer::NotTicked) => show(&state, &jar, &page, true).await,
+        Ok(TermsAnswer::Declined(request)) => {
+            let mut response = match request {
+                Some(id) => {
+                    let outcome =
+                        authorize::deny_after_sign_in(&state, id, "the user declined the terms of service").await;
+                    super::super::oidc::authorize::respond(page, outcome)
+                }
+                None => page.page("pages/logged_out.html", context! {}).into_response(),
+            };
+            response.headers_mut().append(header::SET_COOKIE, cookies::clear(LOGIN_COOKIE, state.settings.is_https()));
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Ok(TermsAnswer::NoTransaction) => Redirect::to("/login?notice=sign_in_restart").into_response(),
+        Err(error) => {
+            tracing::error!(%error, "terms answer failed");
+            page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response()
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Activation and password-reset links: only the SHA-256 of the token is stored;
+//! a newer link voids the older ones; a link is spent once.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::StoreError;
+use super::entities::activation_tokens as tokens;
+
+pub use tokens::Model as TokenRow;
+
+/// Stores a new link for `user_id`, voiding every earlier unused one.
+pub async fn issue(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    token_hash: &str,
+    purpose: &str,
+    now: OffsetDateTime,
+    expires_at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    tokens::Entity::update_many()
+        .col_expr(tokens::Column::VoidedAt, Expr::value(now))
+        .filter(tokens::Column::UserId.eq(user_id))
+        .filter(tokens::Column::UsedAt.is_null())
+        .filter(tokens::Column::VoidedAt.is_null())
+        .exec(conn)
+        .await?;
+    tokens::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        token_hash: Set(token_hash.to_string()),
+        purpose: Set(purpose.to_string()),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+        voided_at: Set(None),
+        reminder_sent_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// The link with this hash, whatever its state.
+pub async fn find(conn: &impl ConnectionTrait, token_hash: &str) -> Result<Option<TokenRow>, StoreError> {
+    Ok(tokens::Entity::find().filter(tokens::Column::TokenHash.eq(token_hash)).one(conn).await?)
+}
+
+/// Spends a link atomically; false when it was used, voided or expired meanwhile.
+pub async fn consume(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<bool, StoreError> {
+    let result = tokens::Entity::update_many()
+        .col_expr(tokens::Column::UsedAt, Expr::value(now))
+        .filter(tokens::Column::Id.eq(id))
+        .filter(tokens::Column::UsedAt.is_null())
+        .filter(tokens::Column::VoidedAt.is_null())
+        .filter(tokens::Column::ExpiresAt.gt(now))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}

@@ -1,0 +1,118 @@
+//! Sign-ins in progress: the password was right, the e-mailed code is awaited
+//! (then, on a first sign-in, the terms).
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, Set};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::StoreError;
+use super::entities::login_transactions as tx;
+
+pub use tx::Model as LoginRow;
+
+/// A transaction to create, with its first code.
+pub struct NewLogin<'a> {
+    /// SHA-256 of the browser's handle (cookie).
+    pub handle_hash: &'a str,
+    /// The account.
+    pub user_id: Uuid,
+    /// The parked authorization request, if the user came from a relying party.
+    pub authorization_request_id: Option<Uuid>,
+    /// SHA-256 of the e-mailed code.
+    pub code_hash: &'a str,
+    /// Code expiry.
+    pub code_expires_at: OffsetDateTime,
+    /// Transaction expiry.
+    pub expires_at: OffsetDateTime,
+    /// Client address.
+    pub ip: Option<String>,
+    /// Client user agent.
+    pub user_agent: Option<String>,
+}
+
+/// Creates a transaction at step `code`.
+pub async fn insert(conn: &impl ConnectionTrait, new: NewLogin<'_>, now: OffsetDateTime) -> Result<Uuid, StoreError> {
+    let id = Uuid::now_v7();
+    tx::ActiveModel {
+        id: Set(id),
+        handle_hash: Set(new.handle_hash.to_string()),
+        user_id: Set(new.user_id),
+        authorization_request_id: Set(new.authorization_request_id),
+        step: Set("code".into()),
+        code_hash: Set(Some(new.code_hash.to_string())),
+        code_expires_at: Set(Some(new.code_expires_at)),
+        code_attempts: Set(0),
+        codes_sent: Set(1),
+        code_sent_at: Set(Some(now)),
+        ip: Set(new.ip),
+        user_agent: Set(new.user_agent.map(|ua| ua.chars().take(512).collect())),
+        created_at: Set(now),
+        expires_at: Set(new.expires_at),
+        ended_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(id)
+}
+
+/// The transaction named by a handle hash.
+pub async fn find(conn: &impl ConnectionTrait, handle_hash: &str) -> Result<Option<LoginRow>, StoreError> {
+    Ok(tx::Entity::find().filter(tx::Column::HandleHash.eq(handle_hash)).one(conn).await?)
+}
+
+/// Counts a wrong code atomically; returns false when the transaction had already
+/// ended (a concurrent request finished it).
+pub async fn count_wrong_code(conn: &impl ConnectionTrait, row: &LoginRow) -> Result<bool, StoreError> {
+    let result = tx::Entity::update_many()
+        .col_expr(tx::Column::CodeAttempts, Expr::col(tx::Column::CodeAttempts).add(1))
+        .filter(tx::Column::Id.eq(row.id))
+        .filter(tx::Column::EndedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Replaces the code (resend); the attempt counter stays.
+pub async fn replace_code(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    code_hash: &str,
+    code_expires_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    tx::Entity::update_many()
+        .col_expr(tx::Column::CodeHash, Expr::value(code_hash))
+        .col_expr(tx::Column::CodeExpiresAt, Expr::value(code_expires_at))
+        .col_expr(tx::Column::CodesSent, Expr::col(tx::Column::CodesSent).add(1))
+        .col_expr(tx::Column::CodeSentAt, Expr::value(now))
+        .filter(tx::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Moves to `step` (`terms`), forgetting the code; false if already moved or ended.
+pub async fn advance(conn: &impl ConnectionTrait, id: Uuid, from: &str, to: &str) -> Result<bool, StoreError> {
+    let result = tx::Entity::update_many()
+        .col_expr(tx::Column::Step, Expr::value(to))
+        .col_expr(tx::Column::CodeHash, Expr::value(Option::<String>::None))
+        .filter(tx::Column::Id.eq(id))
+        .filter(tx::Column::Step.eq(from))
+        .filter(tx::Column::EndedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Ends the transaction; false when it had ended already.
+pub async fn end(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<bool, StoreError> {
+    let result = tx::Entity::update_many()
+        .col_expr(tx::Column::EndedAt, Expr::value(now))
+        .col_expr(tx::Column::CodeHash, Expr::value(Option::<String>::None))
+        .filter(tx::Column::Id.eq(id))
+        .filter(tx::Column::EndedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
