@@ -15,6 +15,7 @@ use std::sync::LazyLock;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::domain::user::User;
 use crate::i18n::Lang;
 use crate::store::mail_outbox::{self, NewMail};
 use crate::store::{Connection, StoreError};
@@ -150,24 +151,23 @@ pub fn render(message: &Message, lang: Lang, name: &str, from: &str) -> Rendered
     Rendered { subject, text: render("layout.txt"), html: render("layout.html") }
 }
 
-/// Queues a mail in the caller's transaction.
+/// Queues a mail to `user` in the caller's transaction.
 pub async fn queue(
     conn: &impl Connection,
-    user_id: Option<Uuid>,
-    to: &str,
+    user: &User,
     message: &Message,
     lang: Lang,
-    name: &str,
     from: &str,
     now: OffsetDateTime,
 ) -> Result<Uuid, StoreError> {
-    let rendered = render(message, lang, name, from);
+    let name = format!("{} {}", user.given_name, user.family_name);
+    let rendered = render(message, lang, name.trim(), from);
     mail_outbox::insert(
         conn,
         NewMail {
             kind: message.kind(),
-            user_id,
-            recipient: to,
+            user_id: Some(user.id),
+            recipient: &user.email,
             subject: &rendered.subject,
             body_text: &rendered.text,
             body_html: &rendered.html,

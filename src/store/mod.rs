@@ -24,7 +24,8 @@ use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 
 use crate::config::Settings;
@@ -119,9 +120,16 @@ impl Store {
         Ok(self.db.ping().await?)
     }
 
-    /// Opens a transaction.
+    /// Opens a transaction. On SQLite it is `BEGIN IMMEDIATE`: it takes the write
+    /// lock at once (waiting up to the busy timeout), because a deferred transaction
+    /// that reads and then writes fails outright with SQLITE_BUSY_SNAPSHOT when
+    /// another connection wrote in between. PostgreSQL ignores the option.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(Tx(self.db.begin().await?))
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        Ok(Tx(self.db.begin_with_options(options).await?))
     }
 
     /// The pool, for single statements outside a transaction.

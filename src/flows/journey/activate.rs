@@ -58,10 +58,7 @@ pub enum SetPassword {
     /// Rules broken; nothing stored.
     Refused(Vec<Rule>),
     /// Password set, login mail queued.
-    Done {
-        /// The account's language-independent greeting name.
-        name: String,
-    },
+    Done,
 }
 
 /// Sets the password through a link.
@@ -93,13 +90,12 @@ pub async fn set_password(
     store::users::set_password(tx.conn(), user.id, &hash, now).await?;
     let sign_in_url = format!("{}/login", state.settings.issuer);
     let message = Message::LoginNumber { login: user.login.clone(), sign_in_url };
-    let name = super::name_of(user);
-    mail::queue(tx.conn(), Some(user.id), &user.email, &message, lang, &name, &state.settings.mail_from, now).await?;
+    mail::queue(tx.conn(), user, &message, lang, &state.settings.mail_from, now).await?;
     let mut event = AuditEvent::new(format!("user:{}", user.id), "user.password_set", None);
     event.subject_user_id = Some(user.id);
     event.details = serde_json::json!({"purpose": link.token.purpose});
     store::audit::record(tx.conn(), &event, now).await?;
     tx.commit().await?;
     state.mail_queued.notify_one();
-    Ok(SetPassword::Done { name })
+    Ok(SetPassword::Done)
 }

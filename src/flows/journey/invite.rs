@@ -44,17 +44,7 @@ pub async fn issue_link(
         Purpose::Activation => Message::Activation { link, hours },
         Purpose::Reset => Message::PasswordReset { link, hours },
     };
-    mail::queue(
-        tx.conn(),
-        Some(user.id),
-        &user.email,
-        &message,
-        lang,
-        &super::name_of(user),
-        &state.settings.mail_from,
-        now,
-    )
-    .await?;
+    mail::queue(tx.conn(), user, &message, lang, &state.settings.mail_from, now).await?;
     store::users::mark_invited(tx.conn(), user.id, now).await?;
     let mut event = AuditEvent::new(
         actor,

@@ -45,8 +45,3 @@ pub(crate) async fn within_limit(
     let now = state.clock.now();
     Ok(store::rate_limits::hit(state.store.conn(), bucket, time::Duration::seconds(window_secs), limit, now).await?)
 }
-
-/// The display name mails greet.
-pub(crate) fn name_of(user: &crate::domain::user::User) -> String {
-    format!("{} {}", user.given_name, user.family_name).trim().to_string()
-}

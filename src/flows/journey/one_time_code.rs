@@ -139,17 +139,7 @@ pub async fn resend(state: &AppState, handle: Option<&str>, lang: Lang) -> Resul
     let tx = state.store.begin().await?;
     store::login_transactions::replace_code(tx.conn(), row.id, &opaque::hash(&code), now + ttl, now).await?;
     let message = Message::OneTimeCode { code, minutes: u64::try_from(ttl.whole_minutes()).unwrap_or(10) };
-    mail::queue(
-        tx.conn(),
-        Some(user.id),
-        &user.email,
-        &message,
-        lang,
-        &super::name_of(&user),
-        &state.settings.mail_from,
-        now,
-    )
-    .await?;
+    mail::queue(tx.conn(), &user, &message, lang, &state.settings.mail_from, now).await?;
     tx.commit().await?;
     state.mail_queued.notify_one();
     Ok(Resend::Sent)

@@ -86,17 +86,7 @@ pub async fn submit(
     .await?;
     let minutes = u64::try_from(code_ttl.whole_minutes()).unwrap_or(10);
     let message = Message::OneTimeCode { code, minutes };
-    mail::queue(
-        tx.conn(),
-        Some(user.id),
-        &user.email,
-        &message,
-        lang,
-        &super::name_of(&user),
-        &state.settings.mail_from,
-        now,
-    )
-    .await?;
+    mail::queue(tx.conn(), &user, &message, lang, &state.settings.mail_from, now).await?;
     tx.commit().await?;
     state.mail_queued.notify_one();
     Ok(SignIn::CodeSent { handle })
@@ -119,17 +109,7 @@ pub(crate) async fn count_failure(
         store::users::lock(tx.conn(), user.id, now + length, now).await?;
         let minutes = u64::try_from(length.whole_minutes()).unwrap_or(5);
         let message = Message::AccountLocked { minutes };
-        mail::queue(
-            tx.conn(),
-            Some(user.id),
-            &user.email,
-            &message,
-            lang,
-            &super::name_of(user),
-            &state.settings.mail_from,
-            now,
-        )
-        .await?;
+        mail::queue(tx.conn(), user, &message, lang, &state.settings.mail_from, now).await?;
         let mut event = AuditEvent::new("system", "user.locked", None);
         event.subject_user_id = Some(user.id);
         event.details = serde_json::json!({"minutes": minutes});

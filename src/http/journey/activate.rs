@@ -67,13 +67,13 @@ pub async fn post(
 ) -> Response {
     let fields = match checked_form(&jar, &page, &headers, &body) {
         Ok(fields) => fields,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let token = form::first(&fields, "token").unwrap_or_default().to_string();
     let password = form::first(&fields, "password").unwrap_or_default();
     let repeated = form::first(&fields, "password_repeat").unwrap_or_default();
     match activate::set_password(&state, &token, password, repeated, page.lang).await {
-        Ok(SetPassword::Done { .. }) => page.page("pages/password_set.html", context! {}).into_response(),
+        Ok(SetPassword::Done) => page.page("pages/password_set.html", context! {}).into_response(),
         Ok(SetPassword::Refused(broken)) => {
             let errors: Vec<&str> = broken.iter().map(|r| r.key()).collect();
             form_page_with_status(

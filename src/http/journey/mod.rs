@@ -91,12 +91,12 @@ pub fn checked_form(
     page: &PageContext,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<Vec<(String, String)>, Response> {
+) -> Result<Vec<(String, String)>, Box<Response>> {
     let Some(fields) = super::form::is_form(headers).then(|| super::form::parse(body)).flatten() else {
-        return Err(page.error(StatusCode::BAD_REQUEST, "error_csrf").into_response());
+        return Err(Box::new(page.error(StatusCode::BAD_REQUEST, "error_csrf").into_response()));
     };
     if !cookies::csrf_ok(jar, super::form::first(&fields, "csrf")) {
-        return Err(page.error(StatusCode::FORBIDDEN, "error_csrf").into_response());
+        return Err(Box::new(page.error(StatusCode::FORBIDDEN, "error_csrf").into_response()));
     }
     Ok(fields)
 }

@@ -47,7 +47,7 @@ pub async fn post(
 ) -> Response {
     let fields = match checked_form(&jar, &page, &headers, &body) {
         Ok(fields) => fields,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let typed = form::first(&fields, "code").unwrap_or_default();
     let again = |error: String, status| {
@@ -85,7 +85,7 @@ pub async fn resend(
     body: Bytes,
 ) -> Response {
     if let Err(response) = checked_form(&jar, &page, &headers, &body) {
-        return response;
+        return *response;
     }
     let show = |notice: Option<String>, error: Option<String>, status| {
         form_page_with_status(&state, &jar, &page, "pages/one_time_code.html", context! { error, notice }, status)

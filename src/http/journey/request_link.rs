@@ -30,7 +30,7 @@ pub async fn post(
 ) -> Response {
     let fields = match checked_form(&jar, &page, &headers, &body) {
         Ok(fields) => fields,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let email = form::first(&fields, "email").unwrap_or_default();
     match request_link::request(&state, email, &origin, page.lang).await {

@@ -59,7 +59,7 @@ pub async fn post(
 ) -> Response {
     let fields = match checked_form(&jar, &page, &headers, &body) {
         Ok(fields) => fields,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let login = form::first(&fields, "login").unwrap_or_default();
     let password = form::first(&fields, "password").unwrap_or_default();

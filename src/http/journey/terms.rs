@@ -53,7 +53,7 @@ pub async fn post(
 ) -> Response {
     let fields = match checked_form(&jar, &page, &headers, &body) {
         Ok(fields) => fields,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let accept = form::first(&fields, "decision") == Some("accept");
     let ticked = form::first(&fields, "statement") == Some("yes");

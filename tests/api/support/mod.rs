@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod fixtures;
+pub mod journey;
 pub mod postgres;
 pub mod rp;
 pub mod smtp;
@@ -78,6 +79,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// Temporary folder with the keys (and the SQLite file).
     pub dir: TempDir,
+    /// The SMTP server kuke-id delivers to.
+    pub mailbox: smtp::SmtpSink,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
     _postgres: Option<PgDatabase>,
@@ -114,14 +117,16 @@ impl TestApp {
                 (db.url.clone(), Some(db))
             }
         };
+        let mailbox = smtp::SmtpSink::start().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("address");
         let base = format!("http://{addr}");
         // A test may name its own issuer (e.g. https) while still talking plain HTTP to the port.
         let issuer_line = if extra_toml.contains("issuer") { String::new() } else { format!("issuer = \"{base}\"\n") };
         let toml = format!(
-            "{issuer_line}listen = \"{addr}\"\ndatabase_url = \"{database_url}\"\nkeys_dir = \"{}\"\ndatabase_max_connections = 8\n{extra_toml}",
-            dir.path().join("keys").display()
+            "{issuer_line}listen = \"{addr}\"\ndatabase_url = \"{database_url}\"\nkeys_dir = \"{}\"\ndatabase_max_connections = 8\nsmtp_url = \"{}\"\nargon2_memory_kib = 8192\nargon2_iterations = 1\n{extra_toml}",
+            dir.path().join("keys").display(),
+            mailbox.url()
         );
         let settings = Settings::from_toml(&toml).expect("test settings");
         let clock = Clock::default();
@@ -142,7 +147,18 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("http client");
-        Self { base, addr, state, clock, http, dir, shutdown: Some(tx), server: Some(server), _postgres: postgres }
+        Self {
+            base,
+            addr,
+            state,
+            clock,
+            http,
+            dir,
+            mailbox,
+            shutdown: Some(tx),
+            server: Some(server),
+            _postgres: postgres,
+        }
     }
 
     /// Another browser: its own cookie jar, redirects not followed.

@@ -58,6 +58,21 @@ impl SmtpSink {
         self.mails.lock().await.clone()
     }
 
+    /// Waits (at most 10 s) until `pick` finds something among the received mails.
+    pub async fn wait_until<T>(&self, pick: impl Fn(&[ReceivedMail]) -> Option<T>) -> T {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let notified = self.arrived.notified();
+            if let Some(found) = pick(&self.mails().await) {
+                return found;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                let subjects: Vec<_> = self.mails().await.iter().filter_map(|m| m.header("Subject")).collect();
+                panic!("the expected mail did not arrive; got {subjects:?}");
+            }
+        }
+    }
+
     /// Waits until at least `count` messages arrived (panics after 10 s).
     pub async fn wait_for(&self, count: usize) -> Vec<ReceivedMail> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -145,4 +160,98 @@ fn address(text: &str) -> String {
     let text = text.trim();
     let text = text.split_whitespace().next().unwrap_or(text);
     text.trim_start_matches('<').trim_end_matches('>').to_string()
+}
+
+impl ReceivedMail {
+    /// A header's value (first occurrence, unfolded).
+    pub fn header(&self, name: &str) -> Option<String> {
+        let head = self.data.split("\r\n\r\n").next().unwrap_or_default().replace("\r\n ", " ").replace("\r\n\t", " ");
+        head.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim().eq_ignore_ascii_case(name).then(|| value.trim().to_string())
+        })
+    }
+
+    /// The decoded `text/plain` part.
+    pub fn text(&self) -> String {
+        self.part("text/plain")
+    }
+
+    /// The decoded `text/html` part.
+    pub fn html(&self) -> String {
+        self.part("text/html")
+    }
+
+    fn part(&self, content_type: &str) -> String {
+        let boundary = self
+            .header("Content-Type")
+            .and_then(|ct| ct.split("boundary=").nth(1).map(|b| b.trim_matches('"').to_string()))
+            .unwrap_or_default();
+        let delimiter = format!("\r\n--{boundary}");
+        for part in self.data.split(&delimiter) {
+            let Some((head, body)) = part.split_once("\r\n\r\n") else { continue };
+            let head_lower = head.to_ascii_lowercase();
+            if !head_lower.contains(&format!("content-type: {content_type}")) {
+                continue;
+            }
+            let body = body.trim_end_matches("\r\n");
+            if head_lower.contains("content-transfer-encoding: base64") {
+                use base64::Engine;
+                let joined: String = body.split_whitespace().collect();
+                let bytes = base64::engine::general_purpose::STANDARD.decode(joined).unwrap_or_default();
+                return String::from_utf8_lossy(&bytes).into_owned();
+            }
+            if head_lower.contains("content-transfer-encoding: quoted-printable") {
+                return decode_quoted_printable(body);
+            }
+            return body.to_string();
+        }
+        String::new()
+    }
+
+    /// The first URL in the text part that contains `needle`.
+    pub fn link_containing(&self, needle: &str) -> Option<String> {
+        self.text().split_whitespace().find(|w| w.starts_with("http") && w.contains(needle)).map(str::to_string)
+    }
+
+    /// The first run of exactly six digits in the text part (a login number or a code).
+    pub fn six_digits(&self) -> Option<String> {
+        let text = self.text();
+        let chars: Vec<char> = text.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i].is_ascii_digit() {
+                let start = i;
+                while i < chars.len() && chars[i].is_ascii_digit() {
+                    i += 1;
+                }
+                if i - start == 6 {
+                    return Some(chars[start..i].iter().collect());
+                }
+            } else {
+                i += 1;
+            }
+        }
+        None
+    }
+}
+
+fn decode_quoted_printable(body: &str) -> String {
+    let joined = body.replace("=\r\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'='
+            && i + 2 < bytes.len()
+            && let Ok(byte) = u8::from_str_radix(&joined[i + 1..i + 3], 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

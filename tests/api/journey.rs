@@ -1,0 +1,269 @@
+//! The first-login journey end to end over real HTTP, with every link, login and
+//! code read from mail delivered over SMTP.
+
+use crate::support::TestApp;
+use crate::support::fixtures::{CHALLENGE, VERIFIER, query_param, redirect_location};
+use crate::support::journey::{GOOD_PASSWORD, hidden};
+
+/// Starts an authorization request for a fresh first-party client; returns the
+/// client and the handle of the parked request.
+async fn parked_request(app: &TestApp) -> (crate::support::fixtures::TestClient, String) {
+    let client = app.client().await;
+    let params = [
+        ("response_type", "code"),
+        ("scope", "openid profile email"),
+        ("state", "j1"),
+        ("nonce", "n"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ];
+    let response = app.authorize(&client, &params).await;
+    let location = response.headers()["location"].to_str().expect("ascii").to_string();
+    (client, location.trim_start_matches("/login?request=").to_string())
+}
+
+backend_tests! {
+    async fn import_activation_password_login_code_terms_and_tokens(app) {
+        app.publish_terms("2026-11").await;
+        let user = app.imported_user().await;
+        let link = app.activation_link(&user, 0).await;
+        let activation = app.mail_to(&user, "Aktywuj", 0).await;
+        assert!(activation.text().contains("portalklienta@kuke.com.pl"), "the genuine sender is named");
+        assert!(activation.data.contains("multipart/alternative"));
+        assert!(activation.html().replace("&#x2f;", "/").contains("/activate?token="));
+
+        let set = app.set_password(&link, GOOD_PASSWORD, GOOD_PASSWORD).await;
+        assert_eq!(set.status(), 200);
+        assert!(set.text().await.expect("html").contains("/login"), "a button to the sign-in page");
+        let login = app.mail_to(&user, "login", 0).await.six_digits().expect("login number");
+        assert_eq!(login, user.login);
+
+        let (client, handle) = parked_request(&app).await;
+        let signed = app.sign_in_form(&login, GOOD_PASSWORD, Some(&handle)).await;
+        assert_eq!(signed.headers()["location"], "/login/code");
+        let code = app.code_of(&user, 0).await;
+        let after_code = app.submit_code(&code).await;
+        assert_eq!(after_code.headers()["location"], "/terms");
+        let (status, html, csrf) = app.page("/terms").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("ZAPISZ") && html.contains("Oświadczam"));
+        let accepted = app.submit("/terms", &csrf, &[("statement", "yes"), ("decision", "accept")]).await;
+        let back = redirect_location(&accepted);
+        assert!(back.as_str().starts_with(&client.redirect_uri));
+        assert_eq!(query_param(&back, "state").as_deref(), Some("j1"));
+        let code = query_param(&back, "code").expect("authorization code");
+        let tokens = app.redeem(&client, &code).await;
+        assert!(tokens["id_token"].is_string() && tokens["access_token"].is_string());
+    }
+
+    async fn without_a_pending_request_the_journey_ends_on_the_welcome_page(app) {
+        let user = app.activated_user().await;
+        app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
+        let code = app.code_of(&user, 0).await;
+        let done = app.submit_code(&code).await;
+        assert_eq!(done.status(), 200);
+        let cookies: Vec<String> = done.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap_or_default().to_string()).collect();
+        assert!(cookies.iter().any(|c| c.starts_with("kuke_session=") && c.contains("HttpOnly") && c.contains("SameSite=Lax")));
+        assert!(done.text().await.expect("html").contains("Gotowe! Witamy w Portalu Klienta."));
+    }
+
+    async fn expired_link_offers_a_new_one(app) {
+        let user = app.imported_user().await;
+        let link = app.activation_link(&user, 0).await;
+        app.clock.advance(std::time::Duration::from_secs(73 * 3600));
+        let (status, html, _) = app.page(&link).await;
+        assert_eq!(status, 410);
+        assert!(html.contains("wygasł"), "{html}");
+        assert!(html.contains("action=\"&#x2f;activate&#x2f;resend\"") || html.contains("action=\"/activate/resend\""));
+    }
+
+    async fn a_used_link_cannot_be_used_again(app) {
+        let user = app.imported_user().await;
+        let link = app.activation_link(&user, 0).await;
+        assert_eq!(app.set_password(&link, GOOD_PASSWORD, GOOD_PASSWORD).await.status(), 200);
+        let (status, html, _) = app.page(&link).await;
+        assert_eq!(status, 410);
+        assert!(html.contains("został już użyty"));
+    }
+
+    async fn a_newer_link_voids_the_older_one(app) {
+        let user = app.imported_user().await;
+        let first = app.activation_link(&user, 0).await;
+        let second = app.activation_link(&user, 1).await;
+        assert_eq!(app.page(&first).await.0, 410);
+        assert_eq!(app.page(&second).await.0, 200);
+    }
+
+    async fn unknown_link_is_refused(app) {
+        assert_eq!(app.page("/activate?token=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa").await.0, 410);
+    }
+
+    async fn a_new_link_request_answers_the_same_for_known_and_unknown_addresses(app) {
+        let user = app.imported_user().await;
+        let (_, _, csrf) = app.page("/activate/resend").await;
+        let known = app.submit("/activate/resend", &csrf, &[("email", &TestApp::email_of(&user))]).await;
+        let known_status = known.status();
+        let known_html = strip_tokens(&known.text().await.expect("html"));
+        let unknown = app.submit("/activate/resend", &csrf, &[("email", "nobody@example.com")]).await;
+        assert_eq!(unknown.status(), known_status);
+        assert_eq!(strip_tokens(&unknown.text().await.expect("html")), known_html);
+        app.mail_to(&user, "Aktywuj", 0).await;
+    }
+
+    async fn wrong_password_and_unknown_login_get_the_same_answer(app) {
+        let user = app.activated_user().await;
+        let wrong = app.sign_in_form(&user.login, "Wrong#Pass1", None).await;
+        let unknown = app.sign_in_form("999999", "Wrong#Pass1", None).await;
+        assert_eq!(wrong.status(), unknown.status());
+        let (wrong, unknown) = (wrong.text().await.expect("html"), unknown.text().await.expect("html"));
+        assert!(wrong.contains("Nieprawidłowy login lub hasło."));
+        let typed = |html: &str, login: &str| strip_tokens(html).replace(&format!("value=\"{login}\""), "value=\"…\"");
+        assert_eq!(typed(&wrong, &user.login), typed(&unknown, "999999"));
+    }
+
+    async fn five_wrong_codes_end_the_sign_in(app) {
+        let user = app.activated_user().await;
+        app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
+        let code = app.code_of(&user, 0).await;
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        for left in (1..5).rev() {
+            let response = app.submit_code(wrong).await;
+            assert_eq!(response.status(), 400);
+            assert!(response.text().await.expect("html").contains(&format!("Pozostałe próby: {left}")));
+        }
+        let (_, _, csrf) = app.page("/login/code").await;
+        let last = app.submit("/login/code", &csrf, &[("code", wrong)]).await;
+        assert!(last.headers()["location"].to_str().expect("ascii").starts_with("/login"));
+        let late = app.submit("/login/code", &csrf, &[("code", code.as_str())]).await;
+        assert!(late.headers()["location"].to_str().expect("ascii").starts_with("/login"), "the right code no longer helps");
+    }
+
+    async fn an_expired_code_is_refused(app) {
+        let user = app.activated_user().await;
+        app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
+        let code = app.code_of(&user, 0).await;
+        app.clock.advance(std::time::Duration::from_secs(11 * 60));
+        let response = app.submit_code(&code).await;
+        assert_eq!(response.status(), 400);
+        assert!(response.text().await.expect("html").contains("Kod wygasł"));
+    }
+
+    async fn codes_can_be_resent_three_times_thirty_seconds_apart(app) {
+        let user = app.activated_user().await;
+        app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
+        let (_, _, csrf) = app.page("/login/code").await;
+        let too_soon = app.submit("/login/code/resend", &csrf, &[]).await;
+        assert_eq!(too_soon.status(), 429);
+        for nth in 1..=3 {
+            app.clock.advance(std::time::Duration::from_secs(31));
+            let sent = app.submit("/login/code/resend", &csrf, &[]).await;
+            assert_eq!(sent.status(), 200, "resend {nth}");
+            app.code_of(&user, nth).await;
+        }
+        app.clock.advance(std::time::Duration::from_secs(31));
+        let limit = app.submit("/login/code/resend", &csrf, &[]).await;
+        assert_eq!(limit.status(), 429);
+        let latest = app.code_of(&user, 3).await;
+        let done = app.submit_code(&latest).await;
+        assert_eq!(done.status(), 200, "the newest code works");
+    }
+
+    async fn five_failures_lock_the_account_for_a_while_and_tell_the_owner(app) {
+        let user = app.activated_user().await;
+        for _ in 0..5 {
+            app.sign_in_form(&user.login, "Wrong#Pass1", None).await;
+        }
+        let locked = app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
+        assert_eq!(locked.status(), 401, "even the right password is refused while locked");
+        app.mail_to(&user, "zablokowane", 0).await;
+        app.clock.advance(std::time::Duration::from_secs(6 * 60));
+        let after = app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
+        assert_eq!(after.headers()["location"], "/login/code", "the lock ends by itself");
+    }
+
+    async fn declining_the_terms_signs_out_and_tells_the_client_access_denied(app) {
+        app.publish_terms("2026-11").await;
+        let user = app.activated_user().await;
+        let (client, handle) = parked_request(&app).await;
+        app.sign_in_form(&user.login, GOOD_PASSWORD, Some(&handle)).await;
+        let code = app.code_of(&user, 0).await;
+        app.submit_code(&code).await;
+        let (_, _, csrf) = app.page("/terms").await;
+        let declined = app.submit("/terms", &csrf, &[("decision", "decline")]).await;
+        let back = redirect_location(&declined);
+        assert!(back.as_str().starts_with(&client.redirect_uri));
+        assert_eq!(query_param(&back, "error").as_deref(), Some("access_denied"));
+        let params = [("response_type", "code"), ("scope", "openid"), ("prompt", "none"), ("code_challenge", CHALLENGE), ("code_challenge_method", "S256")];
+        let silent = redirect_location(&app.authorize(&client, &params).await);
+        assert_eq!(query_param(&silent, "error").as_deref(), Some("login_required"), "no session was created");
+    }
+
+    async fn accepting_without_ticking_the_statement_is_refused(app) {
+        app.publish_terms("2026-11").await;
+        let user = app.activated_user().await;
+        app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
+        let code = app.code_of(&user, 0).await;
+        app.submit_code(&code).await;
+        let (_, _, csrf) = app.page("/terms").await;
+        let response = app.submit("/terms", &csrf, &[("decision", "accept")]).await;
+        assert_eq!(response.status(), 400);
+        assert!(response.text().await.expect("html").contains("Zaznacz oświadczenie"));
+    }
+
+    async fn a_new_terms_version_is_shown_again(app) {
+        app.publish_terms("v1").await;
+        let user = app.activated_user().await;
+        app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
+        app.submit_code(&app.code_of(&user, 0).await).await;
+        let (_, _, csrf) = app.page("/terms").await;
+        app.submit("/terms", &csrf, &[("statement", "yes"), ("decision", "accept")]).await;
+        app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
+        let second = app.submit_code(&app.code_of(&user, 1).await).await;
+        assert_eq!(second.status(), 200, "v1 accepted: no terms page");
+        app.clock.advance(std::time::Duration::from_secs(1));
+        app.publish_terms("v2").await;
+        app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
+        let third = app.submit_code(&app.code_of(&user, 2).await).await;
+        assert_eq!(third.headers()["location"], "/terms", "v2 must be accepted");
+    }
+
+    async fn forms_without_the_csrf_token_are_refused(app) {
+        let user = app.activated_user().await;
+        let response = app.http.post(app.url("/login")).form(&[("login", user.login.as_str()), ("password", GOOD_PASSWORD)]).send().await.expect("POST");
+        assert_eq!(response.status(), 403);
+    }
+
+    async fn the_login_hint_prefills_the_login_field(app) {
+        let client = app.client().await;
+        let params = [("response_type", "code"), ("scope", "openid"), ("login_hint", "482913"), ("code_challenge", CHALLENGE), ("code_challenge_method", "S256")];
+        let response = app.authorize(&client, &params).await;
+        let location = response.headers()["location"].to_str().expect("ascii").to_string();
+        let (_, html, _) = app.page(&location).await;
+        assert!(html.contains("value=\"482913\""));
+    }
+
+    async fn pages_speak_english_on_request(app) {
+        let (_, html, _) = app.page("/login?lang=en").await;
+        assert!(html.contains("lang=\"en\"") && html.contains("SEND CODE"));
+        let (_, html, _) = app.page("/login").await;
+        assert!(html.contains("SEND CODE"), "the choice is remembered in a cookie");
+        let (_, html, _) = app.page("/login?lang=pl").await;
+        assert!(html.contains("WYŚLIJ KOD") && html.contains("Hasło"));
+    }
+}
+
+/// A page without its per-request values (CSRF token, request id).
+fn strip_tokens(html: &str) -> String {
+    let mut out = html.to_string();
+    for name in ["csrf"] {
+        if let Some(value) = hidden(html, name) {
+            out = out.replace(&value, "");
+        }
+    }
+    out.lines().filter(|l| !l.contains("class=\"rid\"")).collect::<Vec<_>>().join("\n")
+}
+
+#[tokio::test]
+async fn verifier_constant_is_the_fixture_one() {
+    assert_eq!(VERIFIER.len(), 43);
+}
