@@ -267,3 +267,63 @@ fn strip_tokens(html: &str) -> String {
 async fn verifier_constant_is_the_fixture_one() {
     assert_eq!(VERIFIER.len(), 43);
 }
+
+backend_tests! {
+    async fn a_mail_refused_by_the_smtp_server_is_retried_until_delivered(app) {
+        app.mailbox.refuse_next(1);
+        let user = app.imported_user().await;
+        kuke_id::flows::journey::invite::send_activation(&app.state, user.id, "test").await.expect("invite");
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        assert!(app.mailbox.mails().await.is_empty(), "the first attempt was refused");
+        app.clock.advance(std::time::Duration::from_secs(31));
+        app.mail_to(&user, "Aktywuj", 0).await;
+        let mails = app.mailbox.mails().await;
+        assert_eq!(mails.len(), 1, "delivered exactly once");
+    }
+
+    async fn a_sent_mail_keeps_no_link_at_rest(app) {
+        let user = app.imported_user().await;
+        app.activation_link(&user, 0).await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let rows = kuke_id::store::mail_outbox::recent(app.state.store.conn(), 10).await.expect("outbox");
+        let sent = rows.iter().find(|r| r.kind == "activation").expect("activation row");
+        assert!(sent.sent_at.is_some());
+        assert!(sent.body_text.is_empty() && sent.body_html.is_empty(), "the link is erased once delivered");
+    }
+
+    async fn forgot_password_sends_a_reset_link_and_the_new_password_works(app) {
+        let user = app.activated_user().await;
+        let (_, _, csrf) = app.page("/password/forgot").await;
+        app.submit("/password/forgot", &csrf, &[("email", &TestApp::email_of(&user))]).await;
+        let mail = app.mail_to(&user, "nowe hasło", 0).await;
+        let link = mail.link_containing("/activate?token=").expect("reset link");
+        let response = app.set_password(link.trim_start_matches(&app.base), "Nowe#Haslo99", "Nowe#Haslo99").await;
+        assert_eq!(response.status(), 200);
+        let old = app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
+        assert_eq!(old.status(), 401);
+        let new = app.sign_in_form(&user.login, "Nowe#Haslo99", None).await;
+        assert_eq!(new.headers()["location"], "/login/code");
+    }
+
+    async fn too_many_sign_in_attempts_from_one_address_are_slowed_down(app) {
+        let mut last = 0;
+        for _ in 0..31 {
+            last = app.sign_in_form("123456", "Wrong#Pass1", None).await.status().as_u16();
+        }
+        assert_eq!(last, 429);
+    }
+
+    async fn the_code_page_without_a_sign_in_sends_the_browser_to_the_sign_in_page(app) {
+        let response = app.get("/login/code").await;
+        assert!(response.headers()["location"].to_str().expect("ascii").starts_with("/login"));
+    }
+}
+
+#[tokio::test]
+async fn the_development_mailbox_exists_only_in_demo_mode_without_smtp() {
+    use crate::support::Backend;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    assert_eq!(app.get("/dev/mail").await.status(), 404, "not outside demo mode");
+    let demo = TestApp::spawn_demo(Backend::Sqlite).await;
+    assert_eq!(demo.get("/dev/mail").await.status(), 404, "not when SMTP is configured");
+}

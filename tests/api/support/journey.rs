@@ -135,7 +135,14 @@ impl TestApp {
 pub fn decode_subject(subject: &str) -> String {
     use base64::Engine;
     let mut out = String::new();
+    let mut previous_encoded = false;
     for word in subject.split_whitespace() {
+        let encoded = word.starts_with("=?") && word.ends_with("?=");
+        // RFC 2047 §6.2: white space between two encoded words is not displayed.
+        if !out.is_empty() && !(encoded && previous_encoded) {
+            out.push(' ');
+        }
+        previous_encoded = encoded;
         if let Some(inner) = word.strip_prefix("=?").and_then(|w| w.strip_suffix("?=")) {
             let mut parts = inner.splitn(3, '?');
             let (_, encoding, text) =
@@ -147,9 +154,6 @@ pub fn decode_subject(subject: &str) -> String {
                 out.push_str(&text.replace('_', " "));
             }
         } else {
-            if !out.is_empty() {
-                out.push(' ');
-            }
             out.push_str(word);
         }
     }

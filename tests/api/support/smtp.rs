@@ -26,6 +26,7 @@ pub struct SmtpSink {
     pub addr: SocketAddr,
     mails: Arc<Mutex<Vec<ReceivedMail>>>,
     arrived: Arc<Notify>,
+    refuse: Arc<std::sync::atomic::AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -36,16 +37,24 @@ impl SmtpSink {
         let addr = listener.local_addr().expect("sink address");
         let mails = Arc::new(Mutex::new(Vec::new()));
         let arrived = Arc::new(Notify::new());
+        let refuse = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let task = tokio::spawn({
             let mails = mails.clone();
             let arrived = arrived.clone();
+            let refuse = refuse.clone();
             async move {
                 while let Ok((stream, _)) = listener.accept().await {
-                    tokio::spawn(session(stream, mails.clone(), arrived.clone()));
+                    tokio::spawn(session(stream, mails.clone(), arrived.clone(), refuse.clone()));
                 }
             }
         });
-        Self { addr, mails, arrived, task }
+        Self { addr, mails, arrived, refuse, task }
+    }
+
+    /// Answers the next `count` messages with a temporary failure (451), as a
+    /// mail server in trouble would.
+    pub fn refuse_next(&self, count: usize) {
+        self.refuse.store(count, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// `smtp://127.0.0.1:<port>`, for `KUKE_ID_SMTP_URL`.
@@ -95,7 +104,12 @@ impl Drop for SmtpSink {
     }
 }
 
-async fn session(stream: TcpStream, mails: Arc<Mutex<Vec<ReceivedMail>>>, arrived: Arc<Notify>) {
+async fn session(
+    stream: TcpStream,
+    mails: Arc<Mutex<Vec<ReceivedMail>>>,
+    arrived: Arc<Notify>,
+    refuse: Arc<std::sync::atomic::AtomicUsize>,
+) {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     if write.write_all(b"220 sink.test ESMTP ready\r\n").await.is_err() {
@@ -139,9 +153,18 @@ async fn session(stream: TcpStream, mails: Arc<Mutex<Vec<ReceivedMail>>>, arrive
                 }
                 data.push_str(line.strip_prefix('.').unwrap_or(&line));
             }
-            mails.lock().await.push(ReceivedMail { mail_from: mail_from.clone(), rcpt_to: rcpt_to.clone(), data });
-            arrived.notify_waiters();
-            b"250 OK queued\r\n"
+            let refused = refuse
+                .fetch_update(std::sync::atomic::Ordering::SeqCst, std::sync::atomic::Ordering::SeqCst, |n| {
+                    n.checked_sub(1)
+                })
+                .is_ok();
+            if refused {
+                b"451 temporary failure, try later\r\n"
+            } else {
+                mails.lock().await.push(ReceivedMail { mail_from: mail_from.clone(), rcpt_to: rcpt_to.clone(), data });
+                arrived.notify_waiters();
+                b"250 OK queued\r\n"
+            }
         } else if upper == "QUIT" {
             let _ = write.write_all(b"221 bye\r\n").await;
             return;
