@@ -34,3 +34,15 @@ pub async fn hit(
     let hits = limits::Entity::find_by_id(bucket.to_string()).one(conn).await?.map(|r| r.hits).unwrap_or(0);
     Ok(hits <= limit)
 }
+
+/// Whether `bucket` is over `limit` in its current window, without counting a hit.
+pub async fn exceeded(
+    conn: &impl ConnectionTrait,
+    bucket: &str,
+    window: time::Duration,
+    limit: i32,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let row = limits::Entity::find_by_id(bucket.to_string()).one(conn).await?;
+    Ok(row.is_some_and(|r| r.window_start > now - window && r.hits > limit))
+}

@@ -35,6 +35,26 @@ pub struct Origin {
     pub user_agent: Option<String>,
 }
 
+/// Failed sign-in or code attempts one client address may make per window. Only
+/// failures count: on launch day a whole customer office may sign in from one address.
+pub(crate) const FAILURES_PER_ADDRESS: i32 = 50;
+/// The window of [`FAILURES_PER_ADDRESS`], in seconds.
+pub(crate) const FAILURE_WINDOW_SECS: i64 = 300;
+
+/// Whether the client address is over its failure budget (nothing is counted).
+pub(crate) async fn address_blocked(state: &AppState, kind: &str, origin: &Origin) -> Result<bool, super::Internal> {
+    let bucket = format!("{kind}:ip:{}", origin.ip.as_deref().unwrap_or("unknown"));
+    let window = time::Duration::seconds(FAILURE_WINDOW_SECS);
+    Ok(store::rate_limits::exceeded(state.store.conn(), &bucket, window, FAILURES_PER_ADDRESS, state.clock.now())
+        .await?)
+}
+
+/// Counts a failure of the client address.
+pub(crate) async fn address_failed(state: &AppState, kind: &str, origin: &Origin) -> Result<(), super::Internal> {
+    let bucket = format!("{kind}:ip:{}", origin.ip.as_deref().unwrap_or("unknown"));
+    within_limit(state, &bucket, FAILURE_WINDOW_SECS, FAILURES_PER_ADDRESS).await.map(|_| ())
+}
+
 /// Counts a hit on a rate-limit bucket; true while within the limit.
 pub(crate) async fn within_limit(
     state: &AppState,

@@ -49,8 +49,7 @@ pub async fn submit(
     origin: &Origin,
     lang: Lang,
 ) -> Result<CodeCheck, Internal> {
-    let ip = origin.ip.as_deref().unwrap_or("unknown");
-    if !super::within_limit(state, &format!("code:ip:{ip}"), 300, 30).await? {
+    if super::address_blocked(state, "code", origin).await? {
         return Ok(CodeCheck::TooMany);
     }
     let Some(row) = current(state, handle, "code").await? else { return Ok(CodeCheck::NoTransaction) };
@@ -63,6 +62,7 @@ pub async fn submit(
         _ => false,
     };
     if !right {
+        super::address_failed(state, "code", origin).await?;
         return wrong(state, &row, lang).await;
     }
     let needs_terms = match store::terms::current(state.store.conn(), now).await? {

@@ -38,8 +38,7 @@ pub async fn submit(
     origin: &Origin,
     lang: Lang,
 ) -> Result<SignIn, Internal> {
-    let ip = origin.ip.as_deref().unwrap_or("unknown");
-    if !super::within_limit(state, &format!("signin:ip:{ip}"), 300, 30).await? {
+    if super::address_blocked(state, "signin", origin).await? {
         return Ok(SignIn::TooMany);
     }
     let login = login.trim();
@@ -52,12 +51,17 @@ pub async fn submit(
     // Always one argon2 verification, against a dummy hash when there is no account.
     let stored = credentials.as_ref().and_then(|c| c.password_hash.clone());
     let password_ok = state.hasher.verify(password.chars().take(1024).collect(), stored).await;
-    let (Some(user), Some(credentials)) = (user, credentials) else { return Ok(SignIn::Refused) };
     let now = state.clock.now();
+    let (Some(user), Some(credentials)) = (user, credentials) else {
+        super::address_failed(state, "signin", origin).await?;
+        return Ok(SignIn::Refused);
+    };
     if !user.can_sign_in() || credentials.admin_locked || credentials.locked_until.is_some_and(|until| until > now) {
+        super::address_failed(state, "signin", origin).await?;
         return Ok(SignIn::Refused);
     }
     if !password_ok {
+        super::address_failed(state, "signin", origin).await?;
         count_failure(state, &user, lang).await?;
         return Ok(SignIn::Refused);
     }
