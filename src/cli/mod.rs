@@ -1,6 +1,7 @@
 //! The `kuke-id` command line: argument definitions and dispatch.
 
 mod clients;
+mod import;
 mod keys;
 mod serve;
 mod terms;
@@ -38,6 +39,8 @@ enum Command {
     /// Register and manage relying parties (OIDC clients).
     #[command(subcommand)]
     Clients(clients::ClientsCommand),
+    /// Import Ekstranet accounts from a CSV or JSON file (idempotent by legacy id).
+    Import(import::ImportArgs),
     /// Publish and list versions of the terms of service.
     #[command(subcommand)]
     Terms(terms::TermsCommand),
@@ -74,6 +77,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Keys(command) => keys::run(settings, command).await?,
         Command::Clients(command) => clients::run(settings, command).await?,
         Command::Terms(command) => terms::run(settings, command).await?,
+        Command::Import(args) => import::run(settings, args).await?,
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod client;
 pub mod clock;
 pub mod endpoints;
+pub mod import;
 pub mod lockout;
 pub mod login_number;
 pub mod oauth;

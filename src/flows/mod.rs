@@ -9,6 +9,7 @@ pub mod clients;
 pub mod demo;
 pub mod discovery;
 pub mod hasher;
+pub mod import;
 pub mod introspect;
 pub mod journey;
 pub mod logout;

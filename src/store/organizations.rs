@@ -31,3 +31,11 @@ pub async fn upsert_by_external_id(
     .await?;
     Ok(id)
 }
+
+/// Every organisation's id by its Ekstranet id.
+pub async fn by_external_id(
+    conn: &impl ConnectionTrait,
+) -> Result<std::collections::HashMap<String, Uuid>, StoreError> {
+    let rows = organizations::Entity::find().all(conn).await?;
+    Ok(rows.into_iter().filter_map(|r| r.external_id.map(|e| (e, r.id))).collect())
+}

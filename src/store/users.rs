@@ -256,3 +256,116 @@ pub async fn signed_in(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTim
     update.filter(users::Column::Id.eq(id)).exec(conn).await?;
     Ok(())
 }
+
+/// What an import knows about an existing account.
+#[derive(Debug, Clone)]
+pub struct ImportedAccount {
+    /// Account id.
+    pub id: Uuid,
+    /// Ekstranet id.
+    pub legacy_id: Option<String>,
+    /// E-mail.
+    pub email: String,
+    /// First name.
+    pub given_name: String,
+    /// Last name.
+    pub family_name: String,
+    /// Role.
+    pub role: String,
+    /// Organisation.
+    pub organization_id: Option<Uuid>,
+    /// Journey state.
+    pub status: String,
+}
+
+fn imported(row: users::Model) -> ImportedAccount {
+    ImportedAccount {
+        id: row.id,
+        legacy_id: row.legacy_id,
+        email: row.email,
+        given_name: row.given_name,
+        family_name: row.family_name,
+        role: row.role,
+        organization_id: row.organization_id,
+        status: row.status,
+    }
+}
+
+/// Accounts with these Ekstranet ids.
+pub async fn by_legacy_ids(conn: &impl ConnectionTrait, ids: &[String]) -> Result<Vec<ImportedAccount>, StoreError> {
+    let rows = users::Entity::find().filter(users::Column::LegacyId.is_in(ids.iter().cloned())).all(conn).await?;
+    Ok(rows.into_iter().map(imported).collect())
+}
+
+/// Accounts with these e-mail addresses.
+pub async fn by_emails(conn: &impl ConnectionTrait, emails: &[String]) -> Result<Vec<ImportedAccount>, StoreError> {
+    let rows = users::Entity::find().filter(users::Column::Email.is_in(emails.iter().cloned())).all(conn).await?;
+    Ok(rows.into_iter().map(imported).collect())
+}
+
+/// Every login number in use.
+pub async fn all_logins(conn: &impl ConnectionTrait) -> Result<std::collections::HashSet<String>, StoreError> {
+    use sea_orm::QuerySelect;
+    let logins: Vec<String> =
+        users::Entity::find().select_only().column(users::Column::Login).into_tuple().all(conn).await?;
+    Ok(logins.into_iter().collect())
+}
+
+/// Inserts many imported accounts in one statement.
+pub async fn insert_many(
+    conn: &impl ConnectionTrait,
+    accounts: &[NewUser],
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    if accounts.is_empty() {
+        return Ok(());
+    }
+    let models = accounts.iter().map(|user| users::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        legacy_id: Set(user.legacy_id.clone()),
+        login: Set(user.login.clone()),
+        email: Set(user.email.clone()),
+        given_name: Set(user.given_name.clone()),
+        family_name: Set(user.family_name.clone()),
+        organization_id: Set(user.organization_id),
+        role: Set(user.role.clone()),
+        idp_admin: Set(false),
+        status: Set("imported".into()),
+        password_hash: Set(None),
+        password_set_at: Set(None),
+        invited_at: Set(None),
+        first_sign_in_at: Set(None),
+        last_sign_in_at: Set(None),
+        failed_attempts: Set(0),
+        lockouts: Set(0),
+        locked_until: Set(None),
+        admin_locked: Set(false),
+        disabled: Set(false),
+        anonymized_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    });
+    users::Entity::insert_many(models).exec(conn).await?;
+    Ok(())
+}
+
+/// Updates an imported (not yet activated) account from a newer export.
+pub async fn update_from_import(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    user: &NewUser,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::Expr;
+    users::Entity::update_many()
+        .col_expr(users::Column::Email, Expr::value(user.email.clone()))
+        .col_expr(users::Column::GivenName, Expr::value(user.given_name.clone()))
+        .col_expr(users::Column::FamilyName, Expr::value(user.family_name.clone()))
+        .col_expr(users::Column::Role, Expr::value(user.role.clone()))
+        .col_expr(users::Column::OrganizationId, Expr::value(user.organization_id))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

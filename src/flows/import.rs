@@ -1,0 +1,312 @@
+//! Importing Ekstranet accounts (CSV with a header row, or a JSON array), by the
+//! rules of `domain::import`. Idempotent by legacy id: a second run creates
+//! nothing; a changed e-mail or name updates an account that has not activated
+//! yet. Rows are applied in batches, each in one transaction; a dry run applies
+//! every batch and rolls it back, so its report is exactly what a real run would do.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+
+use serde::Serialize;
+
+use crate::domain::audit::AuditEvent;
+use crate::domain::clock::Clock;
+use crate::domain::import::{self, COLUMNS, RawRow, RowError, SeenInFile, ValidRow};
+use crate::domain::login_number;
+use crate::store::{self, Store, StoreError, users::NewUser};
+
+/// Rows per transaction.
+const BATCH: usize = 500;
+
+/// File formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// UTF-8 CSV with a header row.
+    Csv,
+    /// A JSON array of objects.
+    Json,
+}
+
+/// What happened to one row.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case", tag = "outcome", content = "reason")]
+pub enum RowOutcome {
+    /// A new account.
+    Created,
+    /// An imported, not yet activated account changed.
+    Updated,
+    /// Nothing to do (or the account is active and keeps its own data).
+    Unchanged,
+    /// Refused, with the reason.
+    Rejected(String),
+}
+
+/// One row of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowReport {
+    /// Data row number (1 = first row after the CSV header / first array element).
+    pub row: usize,
+    /// Its legacy id, when it had one.
+    pub legacy_id: Option<String>,
+    /// What happened.
+    #[serde(flatten)]
+    pub outcome: RowOutcome,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// Nothing was written.
+    pub dry_run: bool,
+    /// New accounts.
+    pub created: usize,
+    /// Updated accounts.
+    pub updated: usize,
+    /// Untouched accounts.
+    pub unchanged: usize,
+    /// Refused rows.
+    pub rejected: usize,
+    /// Row by row.
+    pub rows: Vec<RowReport>,
+}
+
+/// A file that cannot be imported at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// Not UTF-8.
+    #[error("the file is not UTF-8 text")]
+    NotUtf8,
+    /// A column we do not know (a typo would otherwise drop data silently).
+    #[error("unknown column '{0}' (expected: {cols})", cols = COLUMNS.join(", "))]
+    UnknownColumn(String),
+    /// Required columns absent.
+    #[error("missing columns: {0}")]
+    MissingColumns(String),
+    /// Not CSV / not a JSON array.
+    #[error("malformed file: {0}")]
+    Malformed(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Reads `input` and applies it.
+pub async fn import(
+    store: &Store,
+    clock: &Clock,
+    actor: &str,
+    input: impl Read,
+    format: Format,
+    dry_run: bool,
+) -> Result<Report, ImportError> {
+    let rows = match format {
+        Format::Csv => read_csv(input)?,
+        Format::Json => read_json(input)?,
+    };
+    apply(store, clock, actor, rows, dry_run).await
+}
+
+fn read_csv(input: impl Read) -> Result<Vec<Result<RawRow, RowError>>, ImportError> {
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(input);
+    let headers = reader.headers().map_err(csv_error)?.clone();
+    for header in &headers {
+        if !COLUMNS.contains(&header) {
+            return Err(ImportError::UnknownColumn(header.chars().take(64).collect()));
+        }
+    }
+    let missing: Vec<&str> = COLUMNS.iter().copied().filter(|c| !headers.iter().any(|h| h == *c)).collect();
+    if !missing.is_empty() {
+        return Err(ImportError::MissingColumns(missing.join(", ")));
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let row = match record {
+            Ok(record) => record.deserialize::<RawRow>(Some(&headers)).map_err(|e| RowError::Unreadable(e.to_string())),
+            Err(error) if matches!(error.kind(), csv::ErrorKind::Utf8 { .. }) => return Err(ImportError::NotUtf8),
+            Err(error) if matches!(error.kind(), csv::ErrorKind::UnequalLengths { .. }) => {
+                Err(RowError::Unreadable("wrong number of fields".into()))
+            }
+            Err(error) => return Err(csv_error(error)),
+        };
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+fn csv_error(error: csv::Error) -> ImportError {
+    match error.kind() {
+        csv::ErrorKind::Utf8 { .. } => ImportError::NotUtf8,
+        _ => ImportError::Malformed(error.to_string()),
+    }
+}
+
+fn read_json(mut input: impl Read) -> Result<Vec<Result<RawRow, RowError>>, ImportError> {
+    let mut bytes = Vec::new();
+    input.read_to_end(&mut bytes).map_err(|e| ImportError::Malformed(e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|_| ImportError::NotUtf8)?;
+    let values: Vec<serde_json::Value> = serde_json::from_str(&text)
+        .map_err(|e| ImportError::Malformed(format!("expected a JSON array of objects: {e}")))?;
+    Ok(values
+        .into_iter()
+        .map(|v| serde_json::from_value::<RawRow>(v).map_err(|e| RowError::Unreadable(e.to_string())))
+        .collect())
+}
+
+async fn apply(
+    store: &Store,
+    clock: &Clock,
+    actor: &str,
+    rows: Vec<Result<RawRow, RowError>>,
+    dry_run: bool,
+) -> Result<Report, ImportError> {
+    let now = clock.now();
+    let mut report = Report { dry_run, ..Report::default() };
+    let mut seen = SeenInFile::default();
+    let mut logins = store::users::all_logins(store.conn()).await?;
+    let mut organizations = store::organizations::by_external_id(store.conn()).await?;
+    let mut pending: Vec<(usize, ValidRow)> = Vec::new();
+    let total = rows.len();
+    for (index, row) in rows.into_iter().enumerate() {
+        let number = index + 1;
+        let checked = row.and_then(|raw| {
+            let valid = import::validate(&raw)?;
+            seen.check(&valid)?;
+            Ok(valid)
+        });
+        match checked {
+            Ok(valid) => pending.push((number, valid)),
+            Err(error) => report.rows.push(RowReport {
+                row: number,
+                legacy_id: None,
+                outcome: RowOutcome::Rejected(error.to_string()),
+            }),
+        }
+        if pending.len() == BATCH || (number == total && !pending.is_empty()) {
+            let batch = std::mem::take(&mut pending);
+            apply_batch(store, batch, &mut logins, &mut organizations, &mut report, now, dry_run).await?;
+        }
+    }
+    report.rows.sort_by_key(|r| r.row);
+    for row in &report.rows {
+        match row.outcome {
+            RowOutcome::Created => report.created += 1,
+            RowOutcome::Updated => report.updated += 1,
+            RowOutcome::Unchanged => report.unchanged += 1,
+            RowOutcome::Rejected(_) => report.rejected += 1,
+        }
+    }
+    if !dry_run {
+        let details = serde_json::json!({"created": report.created, "updated": report.updated, "unchanged": report.unchanged, "rejected": report.rejected});
+        store::audit::record(store.conn(), &AuditEvent::new(actor, "import.applied", None).with_details(details), now)
+            .await?;
+    }
+    Ok(report)
+}
+
+async fn apply_batch(
+    store: &Store,
+    batch: Vec<(usize, ValidRow)>,
+    logins: &mut HashSet<String>,
+    organizations: &mut HashMap<String, uuid::Uuid>,
+    report: &mut Report,
+    now: time::OffsetDateTime,
+    dry_run: bool,
+) -> Result<(), ImportError> {
+    let tx = store.begin().await?;
+    let conn = tx.conn();
+    let legacy_ids: Vec<String> = batch.iter().map(|(_, r)| r.legacy_id.clone()).collect();
+    let emails: Vec<String> = batch.iter().map(|(_, r)| r.email.clone()).collect();
+    let existing: HashMap<String, store::users::ImportedAccount> = store::users::by_legacy_ids(conn, &legacy_ids)
+        .await?
+        .into_iter()
+        .filter_map(|a| a.legacy_id.clone().map(|l| (l, a)))
+        .collect();
+    let email_owners: HashMap<String, Option<String>> = store::users::by_emails(conn, &emails)
+        .await?
+        .into_iter()
+        .map(|a| (a.email.clone(), a.legacy_id.clone()))
+        .collect();
+    let mut creations = Vec::new();
+    let mut new_organizations = Vec::new();
+    for (number, row) in batch {
+        let owner = email_owners.get(&row.email);
+        if owner.is_some_and(|owner| owner.as_deref() != Some(row.legacy_id.as_str())) {
+            report.rows.push(rejected(number, &row, RowError::DuplicateEmailInDatabase));
+            continue;
+        }
+        let organization = match organizations.get(&row.organization_external_id) {
+            Some(id) => *id,
+            None => {
+                let id = store::organizations::upsert_by_external_id(
+                    conn,
+                    &row.organization_external_id,
+                    &row.organization_name,
+                    now,
+                )
+                .await?;
+                organizations.insert(row.organization_external_id.clone(), id);
+                new_organizations.push(row.organization_external_id.clone());
+                id
+            }
+        };
+        let mut account = NewUser {
+            legacy_id: Some(row.legacy_id.clone()),
+            login: String::new(),
+            email: row.email.clone(),
+            given_name: row.first_name.clone(),
+            family_name: row.last_name.clone(),
+            organization_id: Some(organization),
+            role: row.role.clone(),
+        };
+        let outcome = match existing.get(&row.legacy_id) {
+            None => {
+                account.login = fresh_login(logins);
+                creations.push(account);
+                RowOutcome::Created
+            }
+            Some(current) => {
+                let changed = current.email != account.email
+                    || current.given_name != account.given_name
+                    || current.family_name != account.family_name
+                    || current.role != account.role
+                    || current.organization_id != account.organization_id;
+                if changed && matches!(current.status.as_str(), "imported" | "invited") {
+                    store::users::update_from_import(conn, current.id, &account, now).await?;
+                    RowOutcome::Updated
+                } else {
+                    RowOutcome::Unchanged
+                }
+            }
+        };
+        report.rows.push(RowReport { row: number, legacy_id: Some(row.legacy_id), outcome });
+    }
+    store::users::insert_many(conn, &creations, now).await?;
+    if dry_run {
+        drop(tx);
+        // The logins drawn for this batch were not stored: they stay free.
+        for account in &creations {
+            logins.remove(&account.login);
+        }
+        // Organisations created in the rolled-back transaction do not exist either.
+        for external_id in &new_organizations {
+            organizations.remove(external_id);
+        }
+    } else {
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+fn rejected(number: usize, row: &ValidRow, error: RowError) -> RowReport {
+    RowReport { row: number, legacy_id: Some(row.legacy_id.clone()), outcome: RowOutcome::Rejected(error.to_string()) }
+}
+
+/// A random login number not yet in `taken` (and now reserved in it).
+fn fresh_login(taken: &mut HashSet<String>) -> String {
+    loop {
+        let candidate = login_number::random();
+        if taken.insert(candidate.clone()) {
+            return candidate;
+        }
+    }
+}
