@@ -9,6 +9,7 @@ mod support;
 
 mod authorize;
 mod backchannel_logout;
+mod browser;
 mod cli;
 mod concurrency;
 mod conformance;
@@ -17,6 +18,7 @@ mod demo;
 mod discovery;
 mod health;
 mod http_layer;
+mod import;
 mod introspect_revoke;
 mod journey;
 mod jwks;
