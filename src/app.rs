@@ -62,6 +62,9 @@ impl App {
     /// Like [`App::build`] on a listener bound by the caller (tests bind port 0
     /// first, because the issuer URL must name the port).
     pub async fn build_on(settings: Settings, clock: Clock, listener: TcpListener) -> Result<Self, StartError> {
+        // Outgoing HTTPS (back-channel logout) uses rustls with ring, like sqlx and lettre;
+        // reqwest is built without a provider of its own, so one must be installed first.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let store = open_store(&settings).await?;
         store.migrate().await.map_err(|source| StartError::Database { url: redact(&settings.database_url), source })?;
         let keys = load_keys(&settings)?;

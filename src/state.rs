@@ -18,6 +18,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Wakes the mail worker when a flow has queued mail.
     pub mail_queued: Arc<tokio::sync::Notify>,
+    /// Recently read client registrations (token endpoint).
+    pub clients: Arc<crate::flows::client_cache::ClientCache>,
     /// argon2id, bounded and off the runtime.
     pub hasher: crate::flows::hasher::Hasher,
     /// The built-in demo relying party (`serve --demo` only).
@@ -31,6 +33,7 @@ impl AppState {
         Self {
             hasher: crate::flows::hasher::Hasher::new(settings.argon2),
             mail_queued: Arc::new(tokio::sync::Notify::new()),
+            clients: Arc::default(),
             settings: Arc::new(settings),
             store,
             clock,

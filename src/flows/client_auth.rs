@@ -8,7 +8,6 @@ use super::Internal;
 use crate::domain::client::{Client, ClientKind};
 use crate::domain::oauth::error::{ErrorCode, OAuthError};
 use crate::state::AppState;
-use crate::store;
 use crate::tokens::opaque;
 
 /// Credentials as presented, before checking.
@@ -56,7 +55,7 @@ pub async fn authenticate(
             return fail(ErrorCode::InvalidClient, "client authentication is required");
         }
     };
-    let client = store::clients::find(state.store.conn(), client_id).await?;
+    let client = state.clients.get(&state.store, client_id).await?;
     // Hash even when the client is unknown, so timing does not reveal which ids exist.
     let presented_hash = secret.map(opaque::hash).unwrap_or_default();
     let Some(client) = client else {

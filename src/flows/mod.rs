@@ -5,6 +5,7 @@ pub mod access;
 pub mod authorize;
 pub mod backchannel;
 pub mod client_auth;
+pub mod client_cache;
 pub mod clients;
 pub mod demo;
 pub mod discovery;

@@ -320,4 +320,37 @@ fn serve_demo_on_an_empty_directory_answers_health_discovery_and_jwks() {
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let status = child.wait().expect("wait");
     assert!(status.success(), "{status:?}");
+    let mut stderr = String::new();
+    if let Some(mut err) = child.stderr.take() {
+        let _ = err.read_to_string(&mut stderr);
+    }
+    assert!(!stderr.contains("panicked"), "a background task panicked: {stderr}");
+}
+
+#[test]
+fn terms_can_be_published_from_a_file_and_listed() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    let file = dir.path().join("terms.txt");
+    fs::write(&file, "§1 Postanowienia ogólne.\n\n§2 Dane osobowe.\n").expect("write");
+    let published =
+        run(dir.path(), &env_refs(&env), &["terms", "publish", file.to_str().expect("utf-8"), "--version", "2026-12"]);
+    assert_eq!(published.code, 0, "{}", published.stderr);
+    let again =
+        run(dir.path(), &env_refs(&env), &["terms", "publish", file.to_str().expect("utf-8"), "--version", "2026-12"]);
+    assert_eq!(again.code, 1);
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+    let listed = run(dir.path(), &env_refs(&env), &["terms", "list"]);
+    assert!(listed.stdout.contains("2026-12"), "{}", listed.stdout);
+}
+
+#[test]
+fn publishing_terms_from_a_non_utf8_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    let file = dir.path().join("terms.txt");
+    fs::write(&file, b"Regulamin \xbf\n").expect("write");
+    let out = run(dir.path(), &env_refs(&env), &["terms", "publish", file.to_str().expect("utf-8"), "--version", "x"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("not UTF-8"), "{}", out.stderr);
 }
