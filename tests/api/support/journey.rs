@@ -139,7 +139,7 @@ pub fn decode_subject(subject: &str) -> String {
     for word in subject.split_whitespace() {
         let encoded = word.starts_with("=?") && word.ends_with("?=");
         // RFC 2047 §6.2: white space between two encoded words is not displayed.
-        if !out.is_empty() && !(encoded && previous_encoded) {
+        if !out.is_empty() && (!encoded || !previous_encoded) {
             out.push(' ');
         }
         previous_encoded = encoded;
