@@ -4,6 +4,7 @@ mod clients;
 mod import;
 mod keys;
 mod serve;
+mod stats;
 mod terms;
 
 use std::path::PathBuf;
@@ -41,6 +42,8 @@ enum Command {
     Clients(clients::ClientsCommand),
     /// Import Ekstranet accounts from a CSV or JSON file (idempotent by legacy id).
     Import(import::ImportArgs),
+    /// The migration funnel: how many accounts reached each step, per organisation.
+    Stats(stats::StatsArgs),
     /// Publish and list versions of the terms of service.
     #[command(subcommand)]
     Terms(terms::TermsCommand),
@@ -78,6 +81,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Clients(command) => clients::run(settings, command).await?,
         Command::Terms(command) => terms::run(settings, command).await?,
         Command::Import(args) => import::run(settings, args).await?,
+        Command::Stats(args) => stats::run(settings, args).await?,
     }
     Ok(())
 }

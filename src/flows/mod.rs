@@ -16,6 +16,7 @@ pub mod journey;
 pub mod logout;
 pub mod revoke;
 pub mod session;
+pub mod stats;
 pub mod terms;
 pub mod token;
 pub mod userinfo;

@@ -17,6 +17,7 @@ pub mod rate_limits;
 pub mod refresh_tokens;
 pub mod revoked_access_tokens;
 pub mod sessions;
+pub mod stats;
 pub mod terms;
 pub mod users;
 

@@ -26,5 +26,6 @@ mod logout;
 mod oidc_flow;
 mod password_rules;
 mod smtp_sink;
+mod stats;
 mod token;
 mod userinfo;
