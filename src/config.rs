@@ -146,10 +146,11 @@ impl Settings {
         }
         // KUKE_ID_CONFIG and KUKE_ID_LOG_FORMAT belong to the command line, and
         // KUKE_ID_TEST_* to the test suite; every other KUKE_ID_* must be a setting.
-        figment = figment.merge(
-            Env::prefixed(ENV_PREFIX)
-                .filter(|key| !matches!(key.as_str(), "config" | "log_format") && !key.as_str().starts_with("test_")),
-        );
+        figment = figment.merge(Env::prefixed(ENV_PREFIX).filter(|key| {
+            // Keys keep the variable's case here; compare without it.
+            let key = key.as_str().to_ascii_lowercase();
+            !matches!(key.as_str(), "config" | "log_format") && !key.starts_with("test_")
+        }));
         let raw: RawSettings = figment.extract().map_err(from_figment)?;
         raw.validate()
     }

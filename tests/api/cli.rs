@@ -59,6 +59,19 @@ fn config_file_values_are_used_and_environment_overrides_them() {
 }
 
 #[test]
+fn the_command_line_and_test_variables_are_not_settings() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("kuke-id.toml");
+    fs::write(&file, "").expect("write");
+    let env = sqlite_env(dir.path());
+    let mut env = env_refs(&env);
+    let file = file.display().to_string();
+    env.extend([("KUKE_ID_CONFIG", file.as_str()), ("KUKE_ID_LOG_FORMAT", "json"), ("KUKE_ID_TEST_ANYTHING", "1")]);
+    let out = run(dir.path(), &env, &["migrate"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
 fn missing_config_file_is_a_configuration_error() {
     let dir = tempfile::tempdir().expect("dir");
     let out = run(dir.path(), &[], &["--config", "/nonexistent/kuke-id.toml", "migrate"]);
@@ -296,7 +309,13 @@ fn serve_demo_on_an_empty_directory_answers_health_discovery_and_jwks() {
     let stdout = child.stdout.take().expect("stdout");
     let printed: Vec<String> =
         BufReader::new(stdout).lines().map_while(Result::ok).take_while(|l| !l.contains("demo account")).collect();
-    assert!(printed.iter().any(|l| l.contains("client_id=demo")), "{printed:?}");
+    if !printed.iter().any(|l| l.contains("client_id=demo")) {
+        let mut stderr = String::new();
+        if let Some(mut err) = child.stderr.take() {
+            let _ = err.read_to_string(&mut stderr);
+        }
+        panic!("serve --demo printed {printed:?}; stderr: {stderr}");
+    }
 
     let get = |path: &str| -> String {
         for _ in 0..50 {
