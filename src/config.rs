@@ -24,6 +24,7 @@ struct RawSettings {
     smtp_url: Option<String>,
     mail_from: String,
     body_limit_bytes: u64,
+    import_body_limit_bytes: u64,
     request_timeout_secs: u64,
     database_max_connections: u32,
     session_idle_minutes: u64,
@@ -50,6 +51,7 @@ impl Default for RawSettings {
             smtp_url: None,
             mail_from: "Portal Klienta <portalklienta@kuke.com.pl>".into(),
             body_limit_bytes: 64 * 1024,
+            import_body_limit_bytes: 64 * 1024 * 1024,
             request_timeout_secs: 30,
             database_max_connections: 16,
             session_idle_minutes: 60,
@@ -85,6 +87,8 @@ pub struct Settings {
     pub mail_from: String,
     /// Largest request body accepted, in bytes.
     pub body_limit_bytes: usize,
+    /// Largest body of an admin API import (`POST /admin/api/v1/imports`).
+    pub import_body_limit_bytes: usize,
     /// Time after which a request is answered with 408.
     pub request_timeout: Duration,
     /// Upper bound of the database connection pool.
@@ -245,6 +249,11 @@ impl RawSettings {
             smtp_url,
             mail_from: self.mail_from,
             body_limit_bytes: usize::try_from(body_limit).unwrap_or(usize::MAX),
+            import_body_limit_bytes: usize::try_from(positive(
+                "import_body_limit_bytes",
+                self.import_body_limit_bytes,
+            )?)
+            .unwrap_or(usize::MAX),
             request_timeout: Duration::from_secs(positive("request_timeout_secs", self.request_timeout_secs)?),
             database_max_connections: u32::try_from(max_connections).unwrap_or(u32::MAX),
             session_idle: minutes(positive("session_idle_minutes", self.session_idle_minutes)?),

@@ -44,6 +44,9 @@ pub enum ClientsCommand {
         /// Extra scope the client may request (repeat for several).
         #[arg(long = "scope", value_name = "SCOPE")]
         scopes: Vec<String>,
+        /// Bootstrap an admin API client: client_credentials with the `admin` scope (all admin rights).
+        #[arg(long)]
+        admin: bool,
         /// OIDC Back-Channel Logout endpoint of the client.
         #[arg(long, value_name = "URI")]
         backchannel_logout_uri: Option<String>,
@@ -82,9 +85,14 @@ pub async fn run(settings: Settings, command: ClientsCommand) -> anyhow::Result<
             require_pkce,
             id_token_alg,
             client_credentials,
-            scopes,
+            mut scopes,
             backchannel_logout_uri,
+            admin,
         } => {
+            let client_credentials = client_credentials || admin;
+            if admin && !scopes.iter().any(|s| s == "admin") {
+                scopes.push("admin".into());
+            }
             if public && client_credentials {
                 bail!("a public client cannot use client_credentials: it has no secret");
             }

@@ -1,5 +1,6 @@
 //! The HTTP layer: the only code that knows axum, headers and status codes.
 
+pub mod admin;
 pub mod assets;
 pub mod cookies;
 pub mod errors;
@@ -45,8 +46,14 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::demo::router());
     #[cfg(feature = "test-support")]
     let routes = routes.route(test_support::SIGN_IN, axum::routing::post(test_support::sign_in));
-    let routes =
-        routes.fallback(errors::not_found).method_not_allowed_fallback(errors::method_not_allowed).with_state(state);
+    let routes = routes
+        .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
+        .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
+        .merge(admin::router(settings.import_body_limit_bytes))
+        .fallback(errors::not_found)
+        .method_not_allowed_fallback(errors::method_not_allowed)
+        .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes.max(settings.import_body_limit_bytes)))
+        .with_state(state);
 
     let hsts = settings.is_https().then(|| HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
@@ -67,9 +74,11 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, hsts))
         .layer(middleware::from_fn(explain_oversized_body))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, settings.request_timeout))
-        .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
-        .layer(DefaultBodyLimit::max(settings.body_limit_bytes));
+        .layer(middleware::from_fn_with_state(
+            (settings.body_limit_bytes, settings.import_body_limit_bytes),
+            declared_length_limit,
+        ))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, settings.request_timeout));
     routes.layer(layers)
 }
 
@@ -88,6 +97,27 @@ async fn explain_oversized_body(request: Request<axum::body::Body>, next: Next) 
             .into_response();
     }
     response
+}
+
+/// Refuses a declared body larger than the limit of its route before routing:
+/// only the admin import accepts large bodies. (Bodies without a declared length
+/// are held to the same limits by the per-route layers.)
+async fn declared_length_limit(
+    axum::extract::State((small, large)): axum::extract::State<(usize, usize)>,
+    request: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
+    let limit = if request.uri().path() == format!("{}/imports", admin::PREFIX) { large } else { small };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return errors::JsonError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body is too large")
+            .into_response();
+    }
+    next.run(request).await
 }
 
 /// How long in-flight requests may take to finish after a shutdown signal.

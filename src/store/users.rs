@@ -369,3 +369,84 @@ pub async fn update_from_import(
         .await?;
     Ok(())
 }
+
+/// Filters of the admin user search.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Journey state.
+    pub status: Option<String>,
+    /// Organisation.
+    pub organization_id: Option<Uuid>,
+    /// Role.
+    pub role: Option<String>,
+    /// Exact login number.
+    pub login: Option<String>,
+    /// Exact e-mail (case-insensitive).
+    pub email: Option<String>,
+    /// Substring of name or e-mail.
+    pub text: Option<String>,
+}
+
+/// One page of accounts matching `filter`, and the total count.
+pub async fn search(
+    conn: &impl ConnectionTrait,
+    filter: &UserFilter,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<crate::domain::user::User>, u64), StoreError> {
+    use sea_orm::{Condition, PaginatorTrait, QueryOrder};
+    let mut condition = Condition::all().add(users::Column::AnonymizedAt.is_null());
+    if let Some(status) = &filter.status {
+        condition = condition.add(users::Column::Status.eq(status.as_str()));
+    }
+    if let Some(org) = filter.organization_id {
+        condition = condition.add(users::Column::OrganizationId.eq(org));
+    }
+    if let Some(role) = &filter.role {
+        condition = condition.add(users::Column::Role.eq(role.as_str()));
+    }
+    if let Some(login) = &filter.login {
+        condition = condition.add(users::Column::Login.eq(login.as_str()));
+    }
+    if let Some(email) = &filter.email {
+        condition = condition.add(users::Column::Email.eq(email.trim().to_lowercase()));
+    }
+    if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        condition = condition.add(
+            Condition::any()
+                .add(users::Column::Email.contains(text))
+                .add(users::Column::GivenName.contains(text))
+                .add(users::Column::FamilyName.contains(text)),
+        );
+    }
+    let paginator = users::Entity::find().filter(condition).order_by_asc(users::Column::Id).paginate(conn, per_page);
+    let total = paginator.num_items().await?;
+    let rows = paginator.fetch_page(page).await?;
+    let mut found = Vec::with_capacity(rows.len());
+    for row in rows {
+        found.push(to_domain(conn, row).await?);
+    }
+    Ok((found, total))
+}
+
+/// Ids of accounts never invited, optionally of one organisation or from a list.
+pub async fn not_invited(
+    conn: &impl ConnectionTrait,
+    organization_id: Option<Uuid>,
+    ids: Option<&[Uuid]>,
+) -> Result<Vec<Uuid>, StoreError> {
+    use sea_orm::QuerySelect;
+    let mut query = users::Entity::find()
+        .select_only()
+        .column(users::Column::Id)
+        .filter(users::Column::Status.eq("imported"))
+        .filter(users::Column::Disabled.eq(false))
+        .filter(users::Column::AnonymizedAt.is_null());
+    if let Some(org) = organization_id {
+        query = query.filter(users::Column::OrganizationId.eq(org));
+    }
+    if let Some(ids) = ids {
+        query = query.filter(users::Column::Id.is_in(ids.iter().copied()));
+    }
+    Ok(query.into_tuple().all(conn).await?)
+}

@@ -7,6 +7,7 @@
 #[macro_use]
 mod support;
 
+mod admin;
 mod authorize;
 mod backchannel_logout;
 mod browser;

@@ -16,6 +16,7 @@
 //! in the database, so any node can serve the next request.
 
 pub mod activate;
+pub mod campaign;
 pub mod finish;
 pub mod invite;
 pub mod one_time_code;

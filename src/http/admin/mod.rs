@@ -1,0 +1,78 @@
+//! The admin API under `/admin/api/v1`: JSON, errors as RFC 9457 problem details,
+//! every route behind a bearer access token issued by kuke-id itself with an
+//! admin scope (`admin` grants all). The route table below is the single source
+//! of both the router and the OpenAPI document.
+
+pub mod auth;
+pub mod imports;
+pub mod openapi;
+pub mod problem;
+pub mod users;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tower_http::limit::RequestBodyLimitLayer;
+
+use crate::state::AppState;
+
+/// Prefix of every admin route.
+pub const PREFIX: &str = "/admin/api/v1";
+
+/// One documented route.
+pub struct RouteDoc {
+    /// HTTP method, lower case.
+    pub method: &'static str,
+    /// Path below [`PREFIX`].
+    pub path: &'static str,
+    /// One-line summary.
+    pub summary: &'static str,
+    /// Scope required (besides `admin`), `None` for public.
+    pub scope: Option<&'static str>,
+}
+
+/// Every admin route.
+pub const ROUTES: &[RouteDoc] = &[
+    RouteDoc { method: "get", path: "/openapi.json", summary: "This OpenAPI 3.1 document", scope: None },
+    RouteDoc {
+        method: "get",
+        path: "/stats/migration",
+        summary: "Migration funnel, overall and per organisation",
+        scope: Some("admin:stats"),
+    },
+    RouteDoc {
+        method: "post",
+        path: "/imports",
+        summary: "Import Ekstranet accounts (CSV or JSON array; ?dry_run=true validates only)",
+        scope: Some("admin:users"),
+    },
+    RouteDoc {
+        method: "get",
+        path: "/users",
+        summary: "Search accounts (status, organization_id, role, login, email, q; page, per_page)",
+        scope: Some("admin:users"),
+    },
+    RouteDoc { method: "get", path: "/users/{id}", summary: "One account", scope: Some("admin:users") },
+    RouteDoc {
+        method: "post",
+        path: "/activations",
+        summary: "Send activation links to accounts never invited (all, one organisation, or a list)",
+        scope: Some("admin:users"),
+    },
+];
+
+/// The admin router (mounted by [`crate::http::router`]), with its own body
+/// limit: an import of 100 000 rows is far larger than any other request.
+pub fn router(import_limit: usize) -> Router<AppState> {
+    let imports = Router::new()
+        .route(&format!("{PREFIX}/imports"), post(imports::post))
+        .layer(RequestBodyLimitLayer::new(import_limit))
+        .layer(DefaultBodyLimit::max(import_limit));
+    Router::new()
+        .route(&format!("{PREFIX}/openapi.json"), get(openapi::get))
+        .route(&format!("{PREFIX}/stats/migration"), get(users::stats))
+        .route(&format!("{PREFIX}/users"), get(users::list))
+        .route(&format!("{PREFIX}/users/{{id}}"), get(users::get))
+        .route(&format!("{PREFIX}/activations"), post(users::activations))
+        .merge(imports)
+}

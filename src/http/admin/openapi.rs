@@ -1,0 +1,46 @@
+//! `GET /admin/api/v1/openapi.json`, generated from [`super::ROUTES`].
+
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Map, Value, json};
+
+use super::{PREFIX, ROUTES};
+use crate::state::AppState;
+
+/// The OpenAPI 3.1 document of the admin API.
+pub fn document(issuer: &str) -> Value {
+    let mut paths = Map::new();
+    for route in ROUTES {
+        let entry = paths.entry(format!("{PREFIX}{}", route.path)).or_insert_with(|| json!({}));
+        let mut operation = json!({
+            "summary": route.summary,
+            "responses": {
+                "200": {"description": "OK", "content": {"application/json": {}}},
+                "default": {"description": "Problem (RFC 9457)", "content": {"application/problem+json": {}}}
+            }
+        });
+        if let Some(scope) = route.scope {
+            operation["security"] = json!([{"bearer": [scope]}]);
+        }
+        if route.path.contains("{id}") {
+            operation["parameters"] =
+                json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}]);
+        }
+        entry[route.method] = operation;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "kuke-id admin API", "version": "1"},
+        "servers": [{"url": issuer}],
+        "components": {"securitySchemes": {"bearer": {"type": "oauth2", "flows": {"clientCredentials": {
+            "tokenUrl": format!("{issuer}/token"),
+            "scopes": {"admin": "everything", "admin:users": "accounts and imports", "admin:stats": "the migration funnel"}
+        }}}}},
+        "paths": paths,
+    })
+}
+
+/// Serves the document.
+pub async fn get(State(state): State<AppState>) -> Json<Value> {
+    Json(document(&state.settings.issuer))
+}

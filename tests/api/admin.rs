@@ -1,0 +1,135 @@
+//! The admin API: authorisation, problem details, imports, users, activations, funnel, OpenAPI.
+
+use crate::support::TestApp;
+use crate::support::fixtures::{ClientSpec, TestClient};
+
+async fn token_with(app: &TestApp, scope: &str) -> String {
+    let client: TestClient =
+        app.client_with(ClientSpec { machine_scopes: Some(vec![scope.to_string()]), ..Default::default() }).await;
+    let body: serde_json::Value =
+        app.token(&client, &[("grant_type", "client_credentials")]).await.json().await.expect("json");
+    body["access_token"].as_str().expect("token").to_string()
+}
+
+const CSV: &str = "legacy_id,email,first_name,last_name,organization_external_id,organization_name,role\n\
+E1,e1@example.com,Anna,Nowak,O1,ACME,administrator\nE2,e2@example.com,Jan,Kowalski,O1,ACME,user\nE3,e3@example.com,Ewa,Lis,O2,Beta,user\n";
+
+async fn import(app: &TestApp, token: &str, dry_run: bool) -> reqwest::Response {
+    app.http
+        .post(app.url(&format!("/admin/api/v1/imports?dry_run={dry_run}")))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(CSV)
+        .send()
+        .await
+        .expect("POST")
+}
+
+backend_tests! {
+    async fn no_token_is_401_as_problem_json(app) {
+        let response = app.get("/admin/api/v1/users").await;
+        assert_eq!(response.status(), 401);
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        assert!(response.headers().get("www-authenticate").is_some());
+        let body: serde_json::Value = response.json().await.expect("json");
+        assert_eq!(body["status"], 401);
+    }
+
+    async fn a_token_without_the_scope_is_403(app) {
+        let token = token_with(&app, "admin:stats").await;
+        let response = app.http.get(app.url("/admin/api/v1/users")).bearer_auth(&token).send().await.expect("GET");
+        assert_eq!(response.status(), 403);
+    }
+
+    async fn the_admin_scope_grants_everything(app) {
+        let token = token_with(&app, "admin").await;
+        let response = app.http.get(app.url("/admin/api/v1/stats/migration")).bearer_auth(&token).send().await.expect("GET");
+        assert_eq!(response.status(), 200);
+    }
+
+    async fn imports_report_per_row_and_dry_runs_write_nothing(app) {
+        let token = token_with(&app, "admin:users").await;
+        let dry: serde_json::Value = import(&app, &token, true).await.json().await.expect("json");
+        assert_eq!((dry["created"].as_u64(), dry["dry_run"].as_bool()), (Some(3), Some(true)));
+        let listed: serde_json::Value = app.http.get(app.url("/admin/api/v1/users")).bearer_auth(&token).send().await.expect("GET").json().await.expect("json");
+        assert_eq!(listed["total"], 0);
+        let real: serde_json::Value = import(&app, &token, false).await.json().await.expect("json");
+        assert_eq!(real["created"], 3);
+        assert_eq!(real["rows"][0]["outcome"], "created");
+    }
+
+    async fn an_import_with_another_content_type_is_415(app) {
+        let token = token_with(&app, "admin:users").await;
+        let response = app.http.post(app.url("/admin/api/v1/imports")).bearer_auth(&token).header("content-type", "text/plain").body(CSV).send().await.expect("POST");
+        assert_eq!(response.status(), 415);
+    }
+
+    async fn a_malformed_import_is_a_400_problem(app) {
+        let token = token_with(&app, "admin:users").await;
+        let response = app.http.post(app.url("/admin/api/v1/imports")).bearer_auth(&token).header("content-type", "text/csv").body("legacy_id,nickname\n1,2\n").send().await.expect("POST");
+        assert_eq!(response.status(), 400);
+        let body: serde_json::Value = response.json().await.expect("json");
+        assert!(body["detail"].as_str().unwrap_or_default().contains("nickname"));
+    }
+
+    async fn users_are_searched_with_filters_and_a_total(app) {
+        let token = token_with(&app, "admin").await;
+        import(&app, &token, false).await;
+        let page: serde_json::Value = app.http.get(app.url("/admin/api/v1/users?per_page=2&q=example.com")).bearer_auth(&token).send().await.expect("GET").json().await.expect("json");
+        assert_eq!(page["total"], 3);
+        assert_eq!(page["items"].as_array().map(Vec::len), Some(2));
+        let admins: serde_json::Value = app.http.get(app.url("/admin/api/v1/users?role=administrator")).bearer_auth(&token).send().await.expect("GET").json().await.expect("json");
+        assert_eq!(admins["total"], 1);
+        let id = admins["items"][0]["id"].as_str().expect("id").to_string();
+        let one = app.http.get(app.url(&format!("/admin/api/v1/users/{id}"))).bearer_auth(&token).send().await.expect("GET");
+        assert_eq!(one.status(), 200);
+        let missing = app.http.get(app.url(&format!("/admin/api/v1/users/{}", uuid::Uuid::new_v4()))).bearer_auth(&token).send().await.expect("GET");
+        assert_eq!(missing.status(), 404);
+        let bad = app.http.get(app.url("/admin/api/v1/users/not-a-uuid")).bearer_auth(&token).send().await.expect("GET");
+        assert_eq!(bad.status(), 400);
+    }
+
+    async fn the_activation_campaign_invites_each_account_once(app) {
+        let token = token_with(&app, "admin").await;
+        import(&app, &token, false).await;
+        let first: serde_json::Value = app.http.post(app.url("/admin/api/v1/activations")).bearer_auth(&token).send().await.expect("POST").json().await.expect("json");
+        assert_eq!(first["queued"], 3);
+        app.mailbox.wait_for(3).await;
+        let second: serde_json::Value = app.http.post(app.url("/admin/api/v1/activations")).bearer_auth(&token).send().await.expect("POST").json().await.expect("json");
+        assert_eq!(second["queued"], 0);
+        let stats: serde_json::Value = app.http.get(app.url("/admin/api/v1/stats/migration")).bearer_auth(&token).send().await.expect("GET").json().await.expect("json");
+        assert_eq!(stats["overall"]["invited"], 3);
+    }
+
+    async fn a_bad_activation_body_is_a_400(app) {
+        let token = token_with(&app, "admin").await;
+        let response = app.http.post(app.url("/admin/api/v1/activations")).bearer_auth(&token).body("{\"everyone\": true}").send().await.expect("POST");
+        assert_eq!(response.status(), 400);
+    }
+
+    async fn every_route_is_in_the_openapi_document_and_served(app) {
+        let document = app.get_json("/admin/api/v1/openapi.json").await;
+        assert_eq!(document["openapi"], "3.1.0");
+        for route in kuke_id::http::admin::ROUTES {
+            let path = format!("/admin/api/v1{}", route.path);
+            assert!(document["paths"][&path][route.method].is_object(), "{} {path} missing", route.method);
+            let concrete = path.replace("{id}", &uuid::Uuid::new_v4().to_string());
+            let response = match route.method {
+                "get" => app.http.get(app.url(&concrete)).send().await,
+                _ => app.http.post(app.url(&concrete)).send().await,
+            }
+            .expect("request");
+            assert_ne!(response.status(), 404, "{} {path} is not routed", route.method);
+            assert_ne!(response.status(), 405, "{} {path} is not routed", route.method);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_import_over_the_body_limit_is_413() {
+    use crate::support::Backend;
+    let app = TestApp::spawn_with(Backend::Sqlite, "import_body_limit_bytes = 100").await;
+    let token = token_with(&app, "admin:users").await;
+    let response = import(&app, &token, true).await;
+    assert_eq!(response.status(), 413);
+}
