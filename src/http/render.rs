@@ -126,6 +126,13 @@ impl PageContext {
         Page { html, status: StatusCode::OK, remember_lang: self.chosen.then_some(self.lang), csp: None }
     }
 
+    /// Logs an internal failure (with what was being done) and shows the opaque
+    /// error page with the request id.
+    pub fn internal(&self, error: &dyn std::fmt::Display, doing: &str) -> Response {
+        tracing::error!(%error, doing, "internal error");
+        self.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response()
+    }
+
     /// The error page with a catalogue message.
     pub fn error(&self, status: StatusCode, message_key: &str) -> Page {
         let page = self.page(

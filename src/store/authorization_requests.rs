@@ -60,27 +60,24 @@ pub async fn find_by_handle_hash(
         .filter(authorization_requests::Column::HandleHash.eq(handle_hash))
         .one(conn)
         .await?;
-    Ok(row.map(|r| StoredRequest {
-        id: r.id,
-        client_id: r.client_id,
-        parameters: r.parameters,
-        created_at: r.created_at,
-        expires_at: r.expires_at,
-        completed_at: r.completed_at,
-    }))
+    Ok(row.map(stored))
 }
 
 /// Finds a request by id.
 pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<StoredRequest>, StoreError> {
     let row = authorization_requests::Entity::find_by_id(id).one(conn).await?;
-    Ok(row.map(|r| StoredRequest {
+    Ok(row.map(stored))
+}
+
+fn stored(r: authorization_requests::Model) -> StoredRequest {
+    StoredRequest {
         id: r.id,
         client_id: r.client_id,
         parameters: r.parameters,
         created_at: r.created_at,
         expires_at: r.expires_at,
         completed_at: r.completed_at,
-    }))
+    }
 }
 
 /// Replaces the parameters (e.g. to record that consent was given).

@@ -29,6 +29,12 @@ pub struct NewUser {
 /// Inserts an account in state `imported`; a taken login or legacy id is a conflict.
 pub async fn insert(conn: &impl ConnectionTrait, user: &NewUser, now: OffsetDateTime) -> Result<Uuid, StoreError> {
     let id = Uuid::now_v7();
+    imported_model(id, user, now).insert(conn).await?;
+    Ok(id)
+}
+
+/// The row of a freshly imported account.
+fn imported_model(id: Uuid, user: &NewUser, now: OffsetDateTime) -> users::ActiveModel {
     users::ActiveModel {
         id: Set(id),
         legacy_id: Set(user.legacy_id.clone()),
@@ -54,9 +60,6 @@ pub async fn insert(conn: &impl ConnectionTrait, user: &NewUser, now: OffsetDate
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(conn)
-    .await?;
-    Ok(id)
 }
 
 /// Finds an account by its Ekstranet id.
@@ -320,31 +323,7 @@ pub async fn insert_many(
     if accounts.is_empty() {
         return Ok(());
     }
-    let models = accounts.iter().map(|user| users::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        legacy_id: Set(user.legacy_id.clone()),
-        login: Set(user.login.clone()),
-        email: Set(user.email.clone()),
-        given_name: Set(user.given_name.clone()),
-        family_name: Set(user.family_name.clone()),
-        organization_id: Set(user.organization_id),
-        role: Set(user.role.clone()),
-        idp_admin: Set(false),
-        status: Set("imported".into()),
-        password_hash: Set(None),
-        password_set_at: Set(None),
-        invited_at: Set(None),
-        first_sign_in_at: Set(None),
-        last_sign_in_at: Set(None),
-        failed_attempts: Set(0),
-        lockouts: Set(0),
-        locked_until: Set(None),
-        admin_locked: Set(false),
-        disabled: Set(false),
-        anonymized_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    });
+    let models = accounts.iter().map(|user| imported_model(Uuid::now_v7(), user, now));
     users::Entity::insert_many(models).exec(conn).await?;
     Ok(())
 }

@@ -50,10 +50,7 @@ pub async fn get(
             context! { token, checklist => checklist(), errors => Vec::<&str>::new() },
         ),
         Ok(Err(problem)) => invalid(&state, &jar, &page, problem),
-        Err(error) => {
-            tracing::error!(%error, "activation page failed");
-            page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response()
-        }
+        Err(error) => page.internal(&error, "activation page failed"),
     }
 }
 
@@ -86,9 +83,6 @@ pub async fn post(
             )
         }
         Ok(SetPassword::Link(problem)) => invalid(&state, &jar, &page, problem),
-        Err(error) => {
-            tracing::error!(%error, "setting a password failed");
-            page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response()
-        }
+        Err(error) => page.internal(&error, "setting a password failed"),
     }
 }

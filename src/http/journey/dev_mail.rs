@@ -2,7 +2,6 @@
 //! SMTP server is configured, so real mail never shows up on a web page.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
 
@@ -23,9 +22,6 @@ pub async fn get(State(state): State<AppState>, page: PageContext) -> Response {
                 .collect();
             page.page("pages/dev_mail.html", context! { mails }).into_response()
         }
-        Err(error) => {
-            tracing::error!(%error, "dev mailbox failed");
-            page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response()
-        }
+        Err(error) => page.internal(&error, "dev mailbox failed"),
     }
 }

@@ -29,10 +29,7 @@ pub async fn get(State(state): State<AppState>, jar: CookieJar, page: PageContex
             context! { error => None::<String>, notice => None::<String> },
         ),
         Ok(None) => restart(),
-        Err(error) => {
-            tracing::error!(%error, "code page failed");
-            page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response()
-        }
+        Err(error) => page.internal(&error, "code page failed"),
     }
 }
 
@@ -69,10 +66,7 @@ pub async fn post(
         Ok(CodeCheck::Expired) => again(page.lang.text("code_expired"), StatusCode::BAD_REQUEST),
         Ok(CodeCheck::TooMany) => again(page.lang.text("too_many"), StatusCode::TOO_MANY_REQUESTS),
         Ok(CodeCheck::Ended | CodeCheck::NoTransaction) => restart(),
-        Err(error) => {
-            tracing::error!(%error, "code check failed");
-            page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response()
-        }
+        Err(error) => page.internal(&error, "code check failed"),
     }
 }
 
@@ -99,9 +93,6 @@ pub async fn resend(
         ),
         Ok(Resend::LimitReached) => show(None, Some(page.lang.text("code_limit")), StatusCode::TOO_MANY_REQUESTS),
         Ok(Resend::NoTransaction) => restart(),
-        Err(error) => {
-            tracing::error!(%error, "code resend failed");
-            page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response()
-        }
+        Err(error) => page.internal(&error, "code resend failed"),
     }
 }

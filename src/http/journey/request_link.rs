@@ -43,9 +43,6 @@ pub async fn post(
             context! { too_many => true },
             StatusCode::TOO_MANY_REQUESTS,
         ),
-        Err(error) => {
-            tracing::error!(%error, "link request failed");
-            page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response()
-        }
+        Err(error) => page.internal(&error, "link request failed"),
     }
 }

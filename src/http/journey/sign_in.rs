@@ -39,8 +39,7 @@ pub async fn get(
             }
             Ok(None) => return page.error(StatusCode::BAD_REQUEST, "error_expired_request").into_response(),
             Err(error) => {
-                tracing::error!(%error, "sign-in page failed");
-                return page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response();
+                return page.internal(&error, "sign-in page failed");
             }
         }
     }
@@ -84,9 +83,6 @@ pub async fn post(
         }
         Ok(SignIn::Refused) => again("sign_in_failed", StatusCode::UNAUTHORIZED),
         Ok(SignIn::TooMany) => again("too_many", StatusCode::TOO_MANY_REQUESTS),
-        Err(error) => {
-            tracing::error!(%error, "sign-in failed");
-            page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response()
-        }
+        Err(error) => page.internal(&error, "sign-in failed"),
     }
 }

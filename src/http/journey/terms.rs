@@ -30,10 +30,7 @@ async fn show(state: &AppState, jar: &CookieJar, page: &PageContext, error: bool
             )
         }
         Ok(None) => Redirect::to("/login?notice=sign_in_restart").into_response(),
-        Err(error) => {
-            tracing::error!(%error, "terms page failed");
-            page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response()
-        }
+        Err(error) => page.internal(&error, "terms page failed"),
     }
 }
 
@@ -74,9 +71,6 @@ pub async fn post(
             response
         }
         Ok(TermsAnswer::NoTransaction) => Redirect::to("/login?notice=sign_in_restart").into_response(),
-        Err(error) => {
-            tracing::error!(%error, "terms answer failed");
-            page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response()
-        }
+        Err(error) => page.internal(&error, "terms answer failed"),
     }
 }

@@ -69,8 +69,7 @@ pub fn respond(page: PageContext, outcome: Result<Outcome, crate::flows::Interna
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(error) => {
-            tracing::error!(%error, "authorization request failed");
-            return page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response();
+            return page.internal(&error, "authorization request failed");
         }
     };
     match outcome {

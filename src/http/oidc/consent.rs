@@ -27,8 +27,7 @@ pub async fn get(
             return page.error(StatusCode::BAD_REQUEST, "error_expired_request").into_response();
         }
         Err(error) => {
-            tracing::error!(%error, "consent page failed");
-            return page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response();
+            return page.internal(&error, "consent page failed");
         }
     };
     page.prefer(view.ui_locales.as_deref());

@@ -77,8 +77,7 @@ fn respond(
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(error) => {
-            tracing::error!(%error, "logout failed");
-            return page.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response();
+            return page.internal(&error, "logout failed");
         }
     };
     let mut response = match outcome {
