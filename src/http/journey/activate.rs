@@ -1,13 +1,12 @@
 //! `GET|POST /activate`: "Ustawienie hasła" from the activation (or reset) link.
 
-use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 
-use super::{checked_form, form_page, form_page_with_status};
+use super::{CsrfForm, form_page, form_page_with_status};
 use crate::domain::password::Rule;
 use crate::flows::journey::activate::{self, LinkProblem, SetPassword};
 use crate::http::form;
@@ -59,13 +58,8 @@ pub async fn post(
     State(state): State<AppState>,
     jar: CookieJar,
     page: PageContext,
-    headers: HeaderMap,
-    body: Bytes,
+    CsrfForm(fields): CsrfForm,
 ) -> Response {
-    let fields = match checked_form(&jar, &page, &headers, &body) {
-        Ok(fields) => fields,
-        Err(response) => return *response,
-    };
     let token = form::first(&fields, "token").unwrap_or_default().to_string();
     let password = form::first(&fields, "password").unwrap_or_default();
     let repeated = form::first(&fields, "password_repeat").unwrap_or_default();

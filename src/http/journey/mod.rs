@@ -85,6 +85,25 @@ pub fn form_page_with_status(
     response
 }
 
+/// A form body whose CSRF token matched its cookie: every journey, consent and
+/// logout form is read through this extractor. A wrong content type, a body that
+/// is not UTF-8 or a missing/wrong token is answered with an error page.
+pub struct CsrfForm(pub Vec<(String, String)>);
+
+impl axum::extract::FromRequest<AppState> for CsrfForm {
+    type Rejection = Response;
+
+    async fn from_request(request: axum::extract::Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let jar = CookieJar::from_headers(&parts.headers);
+        let Ok(page) = PageContext::from_request_parts(&mut parts, state).await;
+        let bytes = axum::body::to_bytes(body, state.settings.body_limit_bytes)
+            .await
+            .map_err(|_| page.error(StatusCode::PAYLOAD_TOO_LARGE, "error_csrf").into_response())?;
+        checked_form(&jar, &page, &parts.headers, &bytes).map(CsrfForm).map_err(|response| *response)
+    }
+}
+
 /// Parses a form body and checks its CSRF token; `Err` is the response to send.
 pub fn checked_form(
     jar: &CookieJar,

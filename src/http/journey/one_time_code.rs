@@ -1,14 +1,13 @@
 //! `GET|POST /login/code` ("Kod autoryzacyjny" → "ZALOGUJ SIĘ") and
 //! `POST /login/code/resend`.
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 
-use super::{ClientOrigin, checked_form, finished, form_page, form_page_with_status, login_handle};
+use super::{ClientOrigin, CsrfForm, finished, form_page, form_page_with_status, login_handle};
 use crate::flows::journey::one_time_code::{self, CodeCheck, Resend};
 use crate::http::form;
 use crate::http::render::PageContext;
@@ -39,13 +38,8 @@ pub async fn post(
     jar: CookieJar,
     page: PageContext,
     ClientOrigin(origin): ClientOrigin,
-    headers: HeaderMap,
-    body: Bytes,
+    CsrfForm(fields): CsrfForm,
 ) -> Response {
-    let fields = match checked_form(&jar, &page, &headers, &body) {
-        Ok(fields) => fields,
-        Err(response) => return *response,
-    };
     let typed = form::first(&fields, "code").unwrap_or_default();
     let again = |error: String, status| {
         form_page_with_status(
@@ -75,12 +69,8 @@ pub async fn resend(
     State(state): State<AppState>,
     jar: CookieJar,
     page: PageContext,
-    headers: HeaderMap,
-    body: Bytes,
+    CsrfForm(_): CsrfForm,
 ) -> Response {
-    if let Err(response) = checked_form(&jar, &page, &headers, &body) {
-        return *response;
-    }
     let show = |notice: Option<String>, error: Option<String>, status| {
         form_page_with_status(&state, &jar, &page, "pages/one_time_code.html", context! { error, notice }, status)
     };

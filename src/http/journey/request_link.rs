@@ -1,14 +1,13 @@
 //! `GET|POST /activate/resend` and `/password/forgot`: a fresh link by e-mail,
 //! with the same answer whether the address is known or not.
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 
-use super::{ClientOrigin, checked_form, form_page, form_page_with_status};
+use super::{ClientOrigin, CsrfForm, form_page, form_page_with_status};
 use crate::flows::journey::request_link::{self, Requested};
 use crate::http::form;
 use crate::http::render::PageContext;
@@ -25,13 +24,8 @@ pub async fn post(
     jar: CookieJar,
     page: PageContext,
     ClientOrigin(origin): ClientOrigin,
-    headers: HeaderMap,
-    body: Bytes,
+    CsrfForm(fields): CsrfForm,
 ) -> Response {
-    let fields = match checked_form(&jar, &page, &headers, &body) {
-        Ok(fields) => fields,
-        Err(response) => return *response,
-    };
     let email = form::first(&fields, "email").unwrap_or_default();
     match request_link::request(&state, email, &origin, page.lang).await {
         Ok(Requested::Accepted) => page.page("pages/link_requested.html", context! {}).into_response(),

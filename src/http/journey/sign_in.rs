@@ -1,13 +1,12 @@
 //! `GET|POST /login`: "Login" + "Hasło" → "WYŚLIJ KOD".
 
-use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 
-use super::{ClientOrigin, LOGIN_COOKIE, checked_form, form_page, form_page_with_status};
+use super::{ClientOrigin, CsrfForm, LOGIN_COOKIE, form_page, form_page_with_status};
 use crate::flows::authorize;
 use crate::flows::journey::sign_in::{self, SignIn};
 use crate::http::render::PageContext;
@@ -53,13 +52,8 @@ pub async fn post(
     jar: CookieJar,
     page: PageContext,
     ClientOrigin(origin): ClientOrigin,
-    headers: HeaderMap,
-    body: Bytes,
+    CsrfForm(fields): CsrfForm,
 ) -> Response {
-    let fields = match checked_form(&jar, &page, &headers, &body) {
-        Ok(fields) => fields,
-        Err(response) => return *response,
-    };
     let login = form::first(&fields, "login").unwrap_or_default();
     let password = form::first(&fields, "password").unwrap_or_default();
     let handle = form::first(&fields, "request").map(str::to_string);

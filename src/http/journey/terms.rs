@@ -1,13 +1,12 @@
 //! `GET|POST /terms`: the "regulamin", the "oświadczenie" checkbox and "ZAPISZ".
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 
-use super::{ClientOrigin, LOGIN_COOKIE, checked_form, finished, form_page_with_status, login_handle};
+use super::{ClientOrigin, CsrfForm, LOGIN_COOKIE, finished, form_page_with_status, login_handle};
 use crate::flows::authorize;
 use crate::flows::journey::terms::{self, TermsAnswer};
 use crate::http::render::PageContext;
@@ -45,13 +44,8 @@ pub async fn post(
     jar: CookieJar,
     page: PageContext,
     ClientOrigin(origin): ClientOrigin,
-    headers: HeaderMap,
-    body: Bytes,
+    CsrfForm(fields): CsrfForm,
 ) -> Response {
-    let fields = match checked_form(&jar, &page, &headers, &body) {
-        Ok(fields) => fields,
-        Err(response) => return *response,
-    };
     let accept = form::first(&fields, "decision") == Some("accept");
     let ticked = form::first(&fields, "statement") == Some("yes");
     match terms::answer(&state, login_handle(&jar).as_deref(), accept, ticked, &origin).await {

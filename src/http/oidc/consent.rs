@@ -1,14 +1,14 @@
 //! `GET|POST /consent`: third-party clients ask the user before receiving data.
 
-use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 
 use super::authorize::{ResumeQuery, respond};
 use crate::flows::authorize;
+use crate::http::journey::CsrfForm;
 use crate::http::render::PageContext;
 use crate::http::{cookies, form};
 use crate::state::AppState;
@@ -46,15 +46,8 @@ pub async fn post(
     State(state): State<AppState>,
     jar: CookieJar,
     page: PageContext,
-    headers: HeaderMap,
-    body: Bytes,
+    CsrfForm(fields): CsrfForm,
 ) -> Response {
-    let Some(fields) = form::is_form(&headers).then(|| form::parse(&body)).flatten() else {
-        return page.error(StatusCode::BAD_REQUEST, "error_expired_request").into_response();
-    };
-    if !cookies::csrf_ok(&jar, form::first(&fields, "csrf")) {
-        return page.error(StatusCode::FORBIDDEN, "error_csrf").into_response();
-    }
     let handle = form::first(&fields, "request").unwrap_or_default();
     let allow = form::first(&fields, "decision") == Some("allow");
     let outcome = authorize::answer_consent(&state, handle, allow, cookies::session(&jar).as_deref()).await;

@@ -8,6 +8,7 @@ use axum_extra::extract::CookieJar;
 use minijinja::context;
 
 use crate::flows::logout::{self, LogoutOutcome, LogoutParams};
+use crate::http::journey::CsrfForm;
 use crate::http::render::PageContext;
 use crate::http::{cookies, form};
 use crate::state::AppState;
@@ -43,15 +44,8 @@ pub async fn confirm(
     State(state): State<AppState>,
     jar: CookieJar,
     page: PageContext,
-    headers: HeaderMap,
-    body: Bytes,
+    CsrfForm(pairs): CsrfForm,
 ) -> Response {
-    let Some(pairs) = form::is_form(&headers).then(|| form::parse(&body)).flatten() else {
-        return page.error(StatusCode::BAD_REQUEST, "error_logout_invalid").into_response();
-    };
-    if !cookies::csrf_ok(&jar, form::first(&pairs, "csrf")) {
-        return page.error(StatusCode::FORBIDDEN, "error_csrf").into_response();
-    }
     let outcome = logout::logout(&state, params_of(&pairs), cookies::session(&jar).as_deref(), true).await;
     respond(&state, &jar, page, outcome)
 }
