@@ -16,37 +16,45 @@ pub use crate::i18n::Lang;
 /// Cookie remembering the chosen language.
 pub const LANG_COOKIE: &str = "kuke_lang";
 
-macro_rules! embed {
-    ($env:ident, $($name:literal),* $(,)?) => {
-        $( if let Err(error) = $env.add_template($name, include_str!(concat!("../../templates/", $name))) {
-            tracing::error!(%error, template = $name, "template does not parse");
-        } )*
+/// Every page template, embedded in the binary (name relative to `templates/`).
+macro_rules! page_templates {
+    ($($name:literal),* $(,)?) => {
+        /// Names of the embedded page templates.
+        pub const TEMPLATE_NAMES: &[&str] = &[$($name),*];
+        fn template_sources() -> Vec<(&'static str, &'static str)> {
+            vec![$(($name, include_str!(concat!("../../templates/", $name)))),*]
+        }
     };
 }
 
+page_templates!(
+    "layout.html",
+    "pages/error.html",
+    "pages/consent.html",
+    "pages/form_post.html",
+    "pages/logout_confirm.html",
+    "pages/logged_out.html",
+    "pages/sign_in.html",
+    "pages/demo.html",
+    "pages/set_password.html",
+    "pages/password_set.html",
+    "pages/activation_invalid.html",
+    "pages/request_link_form.html",
+    "pages/request_link.html",
+    "pages/link_requested.html",
+    "pages/one_time_code.html",
+    "pages/terms.html",
+    "pages/welcome.html",
+    "pages/dev_mail.html",
+);
+
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
-    embed!(
-        env,
-        "layout.html",
-        "pages/error.html",
-        "pages/consent.html",
-        "pages/form_post.html",
-        "pages/logout_confirm.html",
-        "pages/logged_out.html",
-        "pages/sign_in.html",
-        "pages/demo.html",
-        "pages/set_password.html",
-        "pages/password_set.html",
-        "pages/activation_invalid.html",
-        "pages/request_link_form.html",
-        "pages/request_link.html",
-        "pages/link_requested.html",
-        "pages/one_time_code.html",
-        "pages/terms.html",
-        "pages/welcome.html",
-        "pages/dev_mail.html",
-    );
+    for (name, source) in template_sources() {
+        if let Err(error) = env.add_template(name, source) {
+            tracing::error!(%error, template = name, "template does not parse");
+        }
+    }
     env
 });
 
@@ -189,15 +197,7 @@ mod tests {
 
     #[test]
     fn every_template_parses() {
-        for name in [
-            "layout.html",
-            "pages/error.html",
-            "pages/consent.html",
-            "pages/form_post.html",
-            "pages/logout_confirm.html",
-            "pages/logged_out.html",
-            "pages/sign_in.html",
-        ] {
+        for name in TEMPLATE_NAMES {
             assert!(TEMPLATES.get_template(name).is_ok(), "{name}");
         }
     }

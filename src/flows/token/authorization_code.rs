@@ -4,15 +4,15 @@
 
 use time::OffsetDateTime;
 
-use super::{TokenError, TokenResponse, access_token};
+use super::{Authentication, TokenError, TokenResponse, access_token, id_token};
 use crate::domain::audit::AuditEvent;
 use crate::domain::client::Client;
 use crate::domain::oauth::error::OAuthError;
 use crate::domain::oauth::{pkce, scope};
-use crate::domain::user::{self, User};
+use crate::domain::user::User;
 use crate::state::AppState;
 use crate::store::{self, authorization_codes::Redemption, grants::NewGrant};
-use crate::tokens::{id_token, opaque};
+use crate::tokens::opaque;
 
 pub(super) async fn exchange(
     state: &AppState,
@@ -100,26 +100,15 @@ pub(super) async fn exchange(
     let subject = user.subject();
     let auth_time = row.auth_time.unix_timestamp();
     let (access, expires_in) = access_token(state, client, &subject, &row.scope, Some(auth_time), Some(grant))?;
-    let amr: Vec<String> = serde_json::from_str(&row.amr).unwrap_or_default();
-    let sid = row.session_id.map(|s| s.to_string());
-    let id_token = id_token::issue(
-        &state.keys(),
-        id_token::IdTokenInput {
-            issuer: &state.settings.issuer,
-            subject: &subject,
-            client_id: &client.id,
-            issued_at: now.unix_timestamp(),
-            ttl_secs: i64::try_from(state.settings.id_token_ttl.as_secs()).unwrap_or(300),
-            auth_time,
-            nonce: row.nonce.as_deref(),
-            acr: row.acr.as_deref(),
-            amr: &amr,
-            sid: sid.as_deref(),
-            access_token: Some(&access),
-            user_claims: user::claims_for(&user, &row.scope),
-            alg: client.id_token_alg,
-        },
-    )?;
+    let authentication = Authentication {
+        issued_at: now.unix_timestamp(),
+        auth_time,
+        nonce: row.nonce.as_deref(),
+        acr: row.acr.as_deref(),
+        amr_json: Some(&row.amr),
+        session: row.session_id,
+    };
+    let id_token = id_token(state, client, &user, &row.scope, &access, authentication)?;
     Ok(TokenResponse {
         access_token: access,
         token_type: "Bearer",

@@ -144,3 +144,51 @@ fn access_token(
     };
     Ok((access_token::issue(&state.keys(), &claims)?, ttl))
 }
+
+/// How the user authenticated, as recorded on a code or a grant.
+struct Authentication<'a> {
+    /// Issue time of the tokens (the flow's "now").
+    issued_at: i64,
+    /// When.
+    auth_time: i64,
+    /// The authorization request's nonce (codes only).
+    nonce: Option<&'a str>,
+    /// Context class.
+    acr: Option<&'a str>,
+    /// Methods, as the stored JSON list.
+    amr_json: Option<&'a str>,
+    /// Browser session (`sid`).
+    session: Option<Uuid>,
+}
+
+/// Signs the ID token that accompanies `access` for `user`.
+fn id_token(
+    state: &AppState,
+    client: &Client,
+    user: &crate::domain::user::User,
+    scope: &str,
+    access: &str,
+    authentication: Authentication<'_>,
+) -> Result<String, TokenError> {
+    let amr: Vec<String> = authentication.amr_json.and_then(|a| serde_json::from_str(a).ok()).unwrap_or_default();
+    let sid = authentication.session.map(|s| s.to_string());
+    let subject = user.subject();
+    Ok(crate::tokens::id_token::issue(
+        &state.keys(),
+        crate::tokens::id_token::IdTokenInput {
+            issuer: &state.settings.issuer,
+            subject: &subject,
+            client_id: &client.id,
+            issued_at: authentication.issued_at,
+            ttl_secs: i64::try_from(state.settings.id_token_ttl.as_secs()).unwrap_or(300),
+            auth_time: authentication.auth_time,
+            nonce: authentication.nonce,
+            acr: authentication.acr,
+            amr: &amr,
+            sid: sid.as_deref(),
+            access_token: Some(access),
+            user_claims: crate::domain::user::claims_for(user, scope),
+            alg: client.id_token_alg,
+        },
+    )?)
+}

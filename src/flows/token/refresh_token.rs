@@ -2,15 +2,15 @@
 //! presenting a rotated one revokes the whole family.
 
 use super::authorization_code::issue_refresh;
-use super::{TokenError, TokenResponse, access_token};
+use super::{Authentication, TokenError, TokenResponse, access_token, id_token};
 use crate::domain::audit::AuditEvent;
 use crate::domain::client::Client;
 use crate::domain::oauth::error::OAuthError;
 use crate::domain::oauth::scope;
-use crate::domain::user::{self, User};
+use crate::domain::user::User;
 use crate::state::AppState;
 use crate::store::{self, refresh_tokens::Rotation};
-use crate::tokens::{id_token, opaque};
+use crate::tokens::opaque;
 
 pub(super) async fn exchange(
     state: &AppState,
@@ -93,26 +93,15 @@ pub(super) async fn exchange(
     let auth_time = grant.auth_time.map(|t| t.unix_timestamp());
     let (access, expires_in) = access_token(state, client, &subject, &scope, auth_time, Some(grant.id))?;
     let id_token = if scope::contains(&scope, "openid") {
-        let amr: Vec<String> = grant.amr.as_deref().and_then(|a| serde_json::from_str(a).ok()).unwrap_or_default();
-        let sid = grant.session_id.map(|s| s.to_string());
-        Some(id_token::issue(
-            &state.keys(),
-            id_token::IdTokenInput {
-                issuer: &state.settings.issuer,
-                subject: &subject,
-                client_id: &client.id,
-                issued_at: now.unix_timestamp(),
-                ttl_secs: i64::try_from(state.settings.id_token_ttl.as_secs()).unwrap_or(300),
-                auth_time: auth_time.unwrap_or_else(|| now.unix_timestamp()),
-                nonce: None,
-                acr: grant.acr.as_deref(),
-                amr: &amr,
-                sid: sid.as_deref(),
-                access_token: Some(&access),
-                user_claims: user::claims_for(&user, &scope),
-                alg: client.id_token_alg,
-            },
-        )?)
+        let authentication = Authentication {
+            issued_at: now.unix_timestamp(),
+            auth_time: auth_time.unwrap_or_else(|| now.unix_timestamp()),
+            nonce: None,
+            acr: grant.acr.as_deref(),
+            amr_json: grant.amr.as_deref(),
+            session: grant.session_id,
+        };
+        Some(id_token(state, client, &user, &scope, &access, authentication)?)
     } else {
         None
     };
