@@ -5,6 +5,7 @@ use clap::Subcommand;
 
 use crate::app;
 use crate::config::Settings;
+use crate::domain::audit::Actor;
 use crate::domain::client::{Client, ClientKind};
 use crate::domain::clock::Clock;
 use crate::domain::signing_alg::SigningAlg;
@@ -109,7 +110,7 @@ pub async fn run(settings: Settings, command: ClientsCommand) -> anyhow::Result<
                 scopes,
                 backchannel_logout_uri,
             };
-            let registered = clients::register(&store, &clock, "cli", request).await?;
+            let registered = clients::register(&store, &clock, &Actor::cli(), request).await?;
             print_client(&registered.client);
             if let Some(secret) = registered.secret {
                 println!("client_secret:  {secret}");
@@ -127,7 +128,7 @@ pub async fn run(settings: Settings, command: ClientsCommand) -> anyhow::Result<
             None => bail!("no client with id '{id}'"),
         },
         ClientsCommand::Remove { id } => {
-            if !clients::remove(&store, &clock, "cli", &id).await? {
+            if !clients::remove(&store, &clock, &Actor::cli(), &id).await? {
                 bail!("no client with id '{id}'");
             }
             println!("removed client {id}");
@@ -137,7 +138,7 @@ pub async fn run(settings: Settings, command: ClientsCommand) -> anyhow::Result<
             if client.kind == ClientKind::Public {
                 bail!("client '{id}' is public and has no secret");
             }
-            let secret = clients::reset_secret(&store, &clock, "cli", &id).await?;
+            let secret = clients::reset_secret(&store, &clock, &Actor::cli(), &id).await?;
             println!("client_secret:  {secret}");
             println!("(shown once: only its hash is stored)");
         }

@@ -4,6 +4,7 @@ use anyhow::Context;
 
 use crate::app;
 use crate::config::Settings;
+use crate::domain::audit::Actor;
 use crate::domain::clock::Clock;
 use crate::flows::import::{self, Format, RowOutcome};
 
@@ -33,7 +34,8 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
     store.migrate().await.context("migrating the database")?;
     let started = std::time::Instant::now();
     let report =
-        import::import(&store, &Clock::default(), "cli", std::io::BufReader::new(file), format, args.dry_run).await?;
+        import::import(&store, &Clock::default(), &Actor::cli(), std::io::BufReader::new(file), format, args.dry_run)
+            .await?;
     for row in &report.rows {
         match &row.outcome {
             RowOutcome::Rejected(reason) => {

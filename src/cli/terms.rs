@@ -5,6 +5,7 @@ use clap::Subcommand;
 
 use crate::app;
 use crate::config::Settings;
+use crate::domain::audit::Actor;
 use crate::domain::clock::Clock;
 use crate::flows;
 use crate::store;
@@ -40,7 +41,8 @@ pub async fn run(settings: Settings, command: TermsCommand) -> anyhow::Result<()
                 .map(|t| time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339))
                 .transpose()
                 .context("--effective-at must be an RFC 3339 time like 2026-12-01T00:00:00Z")?;
-            flows::terms::publish(&store, &Clock::default(), "cli", &version, &title, &body, effective_at).await?;
+            flows::terms::publish(&store, &Clock::default(), &Actor::cli(), &version, &title, &body, effective_at)
+                .await?;
             println!("published terms version {version}");
         }
         TermsCommand::List => {

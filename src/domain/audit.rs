@@ -42,3 +42,34 @@ impl AuditEvent {
         self
     }
 }
+
+/// Who causes a change, and from where: every audit event of a call carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// `cli`, `system`, `client:<id>`, `user:<uuid>`.
+    pub name: String,
+    /// The caller's address, for HTTP requests.
+    pub ip: Option<String>,
+    /// The request id, for HTTP requests.
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    /// An operator at the command line.
+    pub fn cli() -> Self {
+        Self::named("cli")
+    }
+
+    /// An actor known by name only (no request behind it).
+    pub fn named(name: impl Into<String>) -> Self {
+        Self { name: name.into(), ip: None, request_id: None }
+    }
+
+    /// An event by this actor.
+    pub fn event(&self, action: &'static str, target: Option<String>) -> AuditEvent {
+        let mut event = AuditEvent::new(self.name.clone(), action, target);
+        event.ip = self.ip.clone();
+        event.request_id = self.request_id.clone();
+        event
+    }
+}

@@ -28,6 +28,8 @@ pub struct User {
     pub status: String,
     /// Disabled by an administrator.
     pub disabled: bool,
+    /// Locked by an administrator (until unlocked).
+    pub admin_locked: bool,
 }
 
 /// A customer organisation.
@@ -42,7 +44,7 @@ pub struct Organization {
 impl User {
     /// Whether the account may hold a session and receive tokens.
     pub fn can_sign_in(&self) -> bool {
-        self.status == "active" && !self.disabled
+        self.status == "active" && !self.disabled && !self.admin_locked
     }
 
     /// The `sub` claim.
@@ -123,6 +125,7 @@ mod tests {
             organization: Some(Organization { id: Uuid::nil(), name: "ACME".into() }),
             status: "active".into(),
             disabled: false,
+            admin_locked: false,
         }
     }
 

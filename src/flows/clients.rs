@@ -1,6 +1,6 @@
 //! Registering, listing and removing relying parties (CLI and admin API).
 
-use crate::domain::audit::AuditEvent;
+use crate::domain::audit::Actor;
 use crate::domain::client::{self, Client, ClientKind, ClientRuleError};
 use crate::domain::clock::Clock;
 use crate::domain::signing_alg::SigningAlg;
@@ -61,7 +61,7 @@ pub struct Registered {
 pub async fn register(
     store: &Store,
     clock: &Clock,
-    actor: &str,
+    actor: &Actor,
     request: Registration,
 ) -> Result<Registered, RegisterError> {
     let id = request.id.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
@@ -104,7 +104,7 @@ pub async fn register(
         StoreError::Conflict(_) => RegisterError::Taken(id.clone()),
         other => RegisterError::Store(other),
     })?;
-    let event = AuditEvent::new(actor, "client.created", Some(id.clone())).with_details(serde_json::json!({
+    let event = actor.event("client.created", Some(id.clone())).with_details(serde_json::json!({
         "name": registered.name,
         "public": registered.kind == ClientKind::Public,
         "first_party": registered.first_party,
@@ -126,24 +126,24 @@ pub async fn show(store: &Store, id: &str) -> Result<Option<Client>, StoreError>
 }
 
 /// Removes a client with everything issued to it; audited as `client.removed`.
-pub async fn remove(store: &Store, clock: &Clock, actor: &str, id: &str) -> Result<bool, StoreError> {
+pub async fn remove(store: &Store, clock: &Clock, actor: &Actor, id: &str) -> Result<bool, StoreError> {
     let now = clock.now();
     let tx = store.begin().await?;
     let removed = store::clients::delete(tx.conn(), id).await?;
     if removed {
-        store::audit::record(tx.conn(), &AuditEvent::new(actor, "client.removed", Some(id.to_string())), now).await?;
+        store::audit::record(tx.conn(), &actor.event("client.removed", Some(id.to_string())), now).await?;
     }
     tx.commit().await?;
     Ok(removed)
 }
 
 /// Gives a confidential client a new secret (returned once); audited.
-pub async fn reset_secret(store: &Store, clock: &Clock, actor: &str, id: &str) -> Result<String, StoreError> {
+pub async fn reset_secret(store: &Store, clock: &Clock, actor: &Actor, id: &str) -> Result<String, StoreError> {
     let secret = opaque::random_token();
     let now = clock.now();
     let tx = store.begin().await?;
     store::clients::set_secret_hash(tx.conn(), id, &opaque::hash(&secret), now).await?;
-    store::audit::record(tx.conn(), &AuditEvent::new(actor, "client.secret_reset", Some(id.to_string())), now).await?;
+    store::audit::record(tx.conn(), &actor.event("client.secret_reset", Some(id.to_string())), now).await?;
     tx.commit().await?;
     Ok(secret)
 }

@@ -9,7 +9,7 @@ use std::io::Read;
 
 use serde::Serialize;
 
-use crate::domain::audit::AuditEvent;
+use crate::domain::audit::Actor;
 use crate::domain::clock::Clock;
 use crate::domain::import::{self, COLUMNS, RawRow, RowError, SeenInFile, ValidRow};
 use crate::domain::login_number;
@@ -94,7 +94,7 @@ pub enum ImportError {
 pub async fn import(
     store: &Store,
     clock: &Clock,
-    actor: &str,
+    actor: &Actor,
     input: impl Read,
     format: Format,
     dry_run: bool,
@@ -155,7 +155,7 @@ fn read_json(mut input: impl Read) -> Result<Vec<Result<RawRow, RowError>>, Impo
 async fn apply(
     store: &Store,
     clock: &Clock,
-    actor: &str,
+    actor: &Actor,
     rows: Vec<Result<RawRow, RowError>>,
     dry_run: bool,
 ) -> Result<Report, ImportError> {
@@ -197,8 +197,7 @@ async fn apply(
     }
     if !dry_run {
         let details = serde_json::json!({"created": report.created, "updated": report.updated, "unchanged": report.unchanged, "rejected": report.rejected});
-        store::audit::record(store.conn(), &AuditEvent::new(actor, "import.applied", None).with_details(details), now)
-            .await?;
+        store::audit::record(store.conn(), &actor.event("import.applied", None).with_details(details), now).await?;
     }
     Ok(report)
 }

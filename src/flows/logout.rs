@@ -5,7 +5,7 @@
 use uuid::Uuid;
 
 use super::Internal;
-use crate::domain::audit::AuditEvent;
+use crate::domain::audit::Actor;
 use crate::domain::session::Session;
 use crate::state::AppState;
 use crate::store;
@@ -67,7 +67,7 @@ pub async fn logout(
         return Ok(LogoutOutcome::Confirm(params));
     }
     if let Some((session, _)) = session {
-        end_session(state, &session, "user").await?;
+        end_session(state, &session, &Actor::named(format!("user:{}", session.user_id))).await?;
     }
     Ok(match target.redirect {
         Some(uri) => LogoutOutcome::Redirect(uri),
@@ -122,7 +122,7 @@ fn with_state(uri: &str, state: Option<&str>) -> String {
 /// Ends a session and everything bound to it: grants without `offline_access`
 /// (their refresh tokens stop working), and notifies clients that registered a
 /// back-channel logout URI.
-pub async fn end_session(state: &AppState, session: &Session, actor: &str) -> Result<(), Internal> {
+pub async fn end_session(state: &AppState, session: &Session, actor: &Actor) -> Result<(), Internal> {
     let now = state.clock.now();
     let tx = state.store.begin().await?;
     if !store::sessions::end(tx.conn(), session.id, now).await? {
@@ -139,8 +139,7 @@ pub async fn end_session(state: &AppState, session: &Session, actor: &str) -> Re
         }
     }
     super::backchannel::enqueue(state, &tx, session, &clients, now).await?;
-    let actor = if actor == "user" { format!("user:{}", session.user_id) } else { actor.to_string() };
-    let mut event = AuditEvent::new(actor, "session.ended", Some(session.id.to_string()));
+    let mut event = actor.event("session.ended", Some(session.id.to_string()));
     event.subject_user_id = Some(session.user_id);
     store::audit::record(tx.conn(), &event, now).await?;
     tx.commit().await?;
@@ -148,7 +147,7 @@ pub async fn end_session(state: &AppState, session: &Session, actor: &str) -> Re
 }
 
 /// Ends every session of an account (admin action, password reset).
-pub async fn end_all_sessions(state: &AppState, user_id: Uuid, actor: &str) -> Result<usize, Internal> {
+pub async fn end_all_sessions(state: &AppState, user_id: Uuid, actor: &Actor) -> Result<usize, Internal> {
     let sessions = store::sessions::open_for_user(state.store.conn(), user_id).await?;
     for session in &sessions {
         end_session(state, session, actor).await?;

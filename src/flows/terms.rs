@@ -2,7 +2,7 @@
 
 use time::OffsetDateTime;
 
-use crate::domain::audit::AuditEvent;
+use crate::domain::audit::Actor;
 use crate::domain::clock::Clock;
 use crate::store::{self, Store, StoreError, terms::NewTerms};
 
@@ -25,7 +25,7 @@ pub enum PublishError {
 pub async fn publish(
     store: &Store,
     clock: &Clock,
-    actor: &str,
+    actor: &Actor,
     version: &str,
     title: &str,
     body: &str,
@@ -45,7 +45,7 @@ pub async fn publish(
         StoreError::Conflict(_) => PublishError::Taken(version.to_string()),
         other => PublishError::Store(other),
     })?;
-    store::audit::record(tx.conn(), &AuditEvent::new(actor, "terms.published", Some(version.to_string())), now)
+    store::audit::record(tx.conn(), &actor.event("terms.published", Some(version.to_string())), now)
         .await
         .map_err(PublishError::Store)?;
     tx.commit().await.map_err(PublishError::Store)?;

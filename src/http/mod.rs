@@ -49,7 +49,7 @@ pub fn router(state: AppState) -> Router {
     let routes = routes
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
-        .merge(admin::router(settings.import_body_limit_bytes))
+        .merge(admin::router(settings.body_limit_bytes, settings.import_body_limit_bytes))
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes.max(settings.import_body_limit_bytes)))
@@ -89,14 +89,28 @@ fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLa
 /// The body-limit layer answers 413 with a bare text body; give it the same JSON
 /// shape as every other error.
 async fn explain_oversized_body(request: Request<axum::body::Body>, next: Next) -> Response {
+    let admin = request.uri().path().starts_with(admin::PREFIX);
     let response = next.run(request).await;
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE
-        && response.headers().get(header::CONTENT_TYPE).is_none_or(|v| !v.as_bytes().starts_with(b"application/json"))
+        && response.headers().get(header::CONTENT_TYPE).is_none_or(|v| !v.as_bytes().starts_with(b"application/"))
     {
-        return errors::JsonError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body is too large")
-            .into_response();
+        return too_large(admin);
     }
     response
+}
+
+/// 413 in the shape of the caller's API: problem+json for the admin API, JSON elsewhere.
+fn too_large(admin: bool) -> Response {
+    if admin {
+        return admin::problem::Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Payload too large",
+            "request body is too large",
+        )
+        .into_response();
+    }
+    errors::JsonError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body is too large")
+        .into_response()
 }
 
 /// Refuses a declared body larger than the limit of its route before routing:
@@ -107,15 +121,16 @@ async fn declared_length_limit(
     request: Request<axum::body::Body>,
     next: Next,
 ) -> Response {
-    let limit = if request.uri().path() == format!("{}/imports", admin::PREFIX) { large } else { small };
+    let path = request.uri().path();
+    let limit = if path == format!("{}/imports", admin::PREFIX) { large } else { small };
+    let admin = path.starts_with(admin::PREFIX);
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|length| length > limit) {
-        return errors::JsonError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body is too large")
-            .into_response();
+        return too_large(admin);
     }
     next.run(request).await
 }

@@ -132,6 +132,7 @@ async fn to_domain(conn: &impl ConnectionTrait, row: users::Model) -> Result<cra
         organization,
         status: row.status,
         disabled: row.disabled,
+        admin_locked: row.admin_locked,
     })
 }
 

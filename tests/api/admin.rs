@@ -103,8 +103,15 @@ backend_tests! {
 
     async fn a_bad_activation_body_is_a_400(app) {
         let token = token_with(&app, "admin").await;
-        let response = app.http.post(app.url("/admin/api/v1/activations")).bearer_auth(&token).body("{\"everyone\": true}").send().await.expect("POST");
+        let response = app.http.post(app.url("/admin/api/v1/activations")).bearer_auth(&token).header("content-type", "application/json").body("{\"everyone\": true}").send().await.expect("POST");
         assert_eq!(response.status(), 400);
+    }
+
+    async fn a_json_body_with_another_content_type_is_415(app) {
+        let token = token_with(&app, "admin").await;
+        let response = app.http.post(app.url("/admin/api/v1/activations")).bearer_auth(&token).header("content-type", "text/plain").body("{}").send().await.expect("POST");
+        assert_eq!(response.status(), 415);
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
     }
 
     async fn every_route_is_in_the_openapi_document_and_served(app) {
@@ -114,11 +121,8 @@ backend_tests! {
             let path = format!("/admin/api/v1{}", route.path);
             assert!(document["paths"][&path][route.method].is_object(), "{} {path} missing", route.method);
             let concrete = path.replace("{id}", &uuid::Uuid::new_v4().to_string());
-            let response = match route.method {
-                "get" => app.http.get(app.url(&concrete)).send().await,
-                _ => app.http.post(app.url(&concrete)).send().await,
-            }
-            .expect("request");
+            let method = reqwest::Method::from_bytes(route.method.to_uppercase().as_bytes()).expect("method");
+            let response = app.http.request(method, app.url(&concrete)).send().await.expect("request");
             assert_ne!(response.status(), 404, "{} {path} is not routed", route.method);
             assert_ne!(response.status(), 405, "{} {path} is not routed", route.method);
         }
@@ -132,4 +136,5 @@ async fn an_import_over_the_body_limit_is_413() {
     let token = token_with(&app, "admin:users").await;
     let response = import(&app, &token, true).await;
     assert_eq!(response.status(), 413);
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
 }

@@ -1,5 +1,6 @@
 //! Importing Ekstranet accounts: idempotent, validated row by row, bad files refused whole.
 
+use kuke_id::domain::audit::Actor;
 use kuke_id::flows::import::{self, Format, ImportError, Report, RowOutcome};
 
 use crate::support::TestApp;
@@ -7,7 +8,7 @@ use crate::support::TestApp;
 const HEADER: &str = "legacy_id,email,first_name,last_name,organization_external_id,organization_name,role\n";
 
 async fn run(app: &TestApp, text: &str, dry_run: bool) -> Result<Report, ImportError> {
-    import::import(&app.state.store, &app.clock, "test", text.as_bytes(), Format::Csv, dry_run).await
+    import::import(&app.state.store, &app.clock, &Actor::named("test"), text.as_bytes(), Format::Csv, dry_run).await
 }
 
 fn csv(rows: &[&str]) -> String {
@@ -119,7 +120,7 @@ backend_tests! {
     async fn a_non_utf8_file_is_refused(app) {
         let mut bytes = HEADER.as_bytes().to_vec();
         bytes.extend_from_slice(b"EX-1,a@example.com,Zo\xbf,B,ORG,ACME,user\n");
-        let result = import::import(&app.state.store, &app.clock, "test", bytes.as_slice(), Format::Csv, false).await;
+        let result = import::import(&app.state.store, &app.clock, &Actor::named("test"), bytes.as_slice(), Format::Csv, false).await;
         assert!(matches!(result, Err(ImportError::NotUtf8)), "{result:?}");
     }
 
@@ -137,10 +138,10 @@ backend_tests! {
     async fn a_json_array_is_imported_too(app) {
         let json = r#"[{"legacy_id":"J-1","email":"j1@example.com","first_name":"Ewa","last_name":"Lis","organization_external_id":"O","organization_name":"Org","role":"user"},
                        {"legacy_id":"J-2","email":"j2@example.com","first_name":"Ewa","last_name":"Lis","organization_external_id":"O","organization_name":"Org","role":"user","extra":1}]"#;
-        let report = import::import(&app.state.store, &app.clock, "test", json.as_bytes(), Format::Json, false).await.expect("import");
+        let report = import::import(&app.state.store, &app.clock, &Actor::named("test"), json.as_bytes(), Format::Json, false).await.expect("import");
         assert_eq!(outcome(&report, 1), &RowOutcome::Created);
         assert!(matches!(outcome(&report, 2), RowOutcome::Rejected(_)), "unknown field");
-        let bad = import::import(&app.state.store, &app.clock, "test", b"{\"a\":1}".as_slice(), Format::Json, false).await;
+        let bad = import::import(&app.state.store, &app.clock, &Actor::named("test"), b"{\"a\":1}".as_slice(), Format::Json, false).await;
         assert!(matches!(bad, Err(ImportError::Malformed(_))));
     }
 }

@@ -272,7 +272,7 @@ backend_tests! {
     async fn a_mail_refused_by_the_smtp_server_is_retried_until_delivered(app) {
         app.mailbox.refuse_next(1);
         let user = app.imported_user().await;
-        kuke_id::flows::journey::invite::send_activation(&app.state, user.id, "test").await.expect("invite");
+        kuke_id::flows::journey::invite::send_activation(&app.state, user.id, &kuke_id::domain::audit::Actor::named("test")).await.expect("invite");
         tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
         assert!(app.mailbox.mails().await.is_empty(), "the first attempt was refused");
         app.clock.advance(std::time::Duration::from_secs(31));

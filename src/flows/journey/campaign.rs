@@ -6,6 +6,7 @@
 use uuid::Uuid;
 
 use super::invite::{self, Purpose};
+use crate::domain::audit::Actor;
 use crate::flows::Internal;
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -21,7 +22,7 @@ pub struct Selection {
 }
 
 /// Invites the selected accounts that were never invited; returns how many.
-pub async fn run(state: &AppState, selection: &Selection, actor: &str) -> Result<usize, Internal> {
+pub async fn run(state: &AppState, selection: &Selection, actor: &Actor) -> Result<usize, Internal> {
     let ids =
         store::users::not_invited(state.store.conn(), selection.organization_id, selection.user_ids.as_deref()).await?;
     let mut invited = 0;

@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use crate::domain::audit::AuditEvent;
+use crate::domain::audit::Actor;
 use crate::domain::user::User;
 use crate::flows::Internal;
 use crate::i18n::Lang;
@@ -27,7 +27,7 @@ pub async fn issue_link(
     tx: &Tx,
     user: &User,
     purpose: Purpose,
-    actor: &str,
+    actor: &Actor,
     lang: Lang,
 ) -> Result<(), Internal> {
     let now = state.clock.now();
@@ -46,18 +46,15 @@ pub async fn issue_link(
     };
     mail::queue(tx.conn(), user, &message, lang, &state.settings.mail_from, now).await?;
     store::users::mark_invited(tx.conn(), user.id, now).await?;
-    let mut event = AuditEvent::new(
-        actor,
-        if purpose == Purpose::Activation { "user.invited" } else { "user.reset_link_sent" },
-        None,
-    );
+    let mut event =
+        actor.event(if purpose == Purpose::Activation { "user.invited" } else { "user.reset_link_sent" }, None);
     event.subject_user_id = Some(user.id);
     store::audit::record(tx.conn(), &event, now).await?;
     Ok(())
 }
 
 /// Sends an activation link to one account (admin action, demo, tests).
-pub async fn send_activation(state: &AppState, user_id: Uuid, actor: &str) -> Result<bool, Internal> {
+pub async fn send_activation(state: &AppState, user_id: Uuid, actor: &Actor) -> Result<bool, Internal> {
     let tx = state.store.begin().await?;
     let Some(user) = store::users::find(tx.conn(), user_id).await? else { return Ok(false) };
     let purpose = if user.status == "active" { Purpose::Reset } else { Purpose::Activation };

@@ -4,6 +4,7 @@
 
 use super::Origin;
 use super::invite::{self, Purpose};
+use crate::domain::audit::Actor;
 use crate::flows::Internal;
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -34,7 +35,7 @@ pub async fn request(state: &AppState, email: &str, origin: &Origin, lang: Lang)
     let tx = state.store.begin().await?;
     if let Some(user) = store::users::find_by_email(tx.conn(), &email).await?.filter(|u| !u.disabled) {
         let purpose = if user.status == "active" { Purpose::Reset } else { Purpose::Activation };
-        invite::issue_link(state, &tx, &user, purpose, "self-service", lang).await?;
+        invite::issue_link(state, &tx, &user, purpose, &Actor::named("self-service"), lang).await?;
     }
     tx.commit().await?;
     state.mail_queued.notify_one();

@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 
-use super::auth;
+use super::auth::Caller;
 use super::problem::Problem;
 use crate::flows::import::{self, Format, ImportError};
 use crate::state::AppState;
@@ -22,11 +22,12 @@ pub struct ImportQuery {
 /// Imports the body.
 pub async fn post(
     State(state): State<AppState>,
+    caller: Caller,
     headers: HeaderMap,
     Query(query): Query<ImportQuery>,
     body: Bytes,
 ) -> Response {
-    let admin = match auth::require(&state, &headers, "admin:users").await {
+    let admin = match caller.require(&state, "admin:users").await {
         Ok(admin) => admin,
         Err(problem) => return problem.into_response(),
     };
@@ -44,7 +45,7 @@ pub async fn post(
         )
         .into_response();
     };
-    match import::import(&state.store, &state.clock, &admin.actor, body.as_ref(), format, query.dry_run).await {
+    match import::import(&state.store, &state.clock, &admin, body.as_ref(), format, query.dry_run).await {
         Ok(report) => Json(report).into_response(),
         Err(ImportError::Store(error)) => Problem::internal(&error).into_response(),
         Err(error) => Problem::bad_request(error.to_string()).into_response(),

@@ -4,6 +4,7 @@
 //! of both the router and the OpenAPI document.
 
 pub mod auth;
+pub mod body;
 pub mod imports;
 pub mod openapi;
 pub mod problem;
@@ -61,9 +62,9 @@ pub const ROUTES: &[RouteDoc] = &[
     },
 ];
 
-/// The admin router (mounted by [`crate::http::router`]), with its own body
-/// limit: an import of 100 000 rows is far larger than any other request.
-pub fn router(import_limit: usize) -> Router<AppState> {
+/// The admin router (mounted by [`crate::http::router`]). Imports get their own,
+/// large body limit (100 000 rows are megabytes); every other route the small one.
+pub fn router(limit: usize, import_limit: usize) -> Router<AppState> {
     let imports = Router::new()
         .route(&format!("{PREFIX}/imports"), post(imports::post))
         .layer(RequestBodyLimitLayer::new(import_limit))
@@ -74,5 +75,7 @@ pub fn router(import_limit: usize) -> Router<AppState> {
         .route(&format!("{PREFIX}/users"), get(users::list))
         .route(&format!("{PREFIX}/users/{{id}}"), get(users::get))
         .route(&format!("{PREFIX}/activations"), post(users::activations))
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(DefaultBodyLimit::max(limit))
         .merge(imports)
 }

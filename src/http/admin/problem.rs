@@ -29,10 +29,35 @@ impl Problem {
         Self::new(StatusCode::NOT_FOUND, "Not found", detail)
     }
 
+    /// 409: the change clashes with what is stored.
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "Conflict", detail)
+    }
+
+    /// 422: well-formed, but a rule refuses it.
+    pub fn unprocessable(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable content", detail)
+    }
+
     /// 500, after logging the cause.
     pub fn internal(error: &dyn std::fmt::Display) -> Self {
         tracing::error!(%error, "admin API failure");
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "internal error")
+    }
+}
+
+impl From<crate::store::StoreError> for Problem {
+    fn from(error: crate::store::StoreError) -> Self {
+        match error {
+            crate::store::StoreError::Conflict(_) => Self::conflict("the change clashes with a stored value"),
+            other => Self::internal(&other),
+        }
+    }
+}
+
+impl From<crate::flows::Internal> for Problem {
+    fn from(error: crate::flows::Internal) -> Self {
+        Self::internal(&error)
     }
 }
 

@@ -2,12 +2,12 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::auth;
+use super::auth::Caller;
+use super::body::{self, Paging};
 use super::problem::Problem;
 use crate::domain::user::User;
 use crate::flows::journey::campaign::{self, Selection};
@@ -24,8 +24,6 @@ pub struct ListQuery {
     login: Option<String>,
     email: Option<String>,
     q: Option<String>,
-    page: Option<u64>,
-    per_page: Option<u64>,
 }
 
 fn view(user: &User) -> serde_json::Value {
@@ -43,12 +41,13 @@ fn view(user: &User) -> serde_json::Value {
 }
 
 /// `GET /users`.
-pub async fn list(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<ListQuery>) -> Response {
-    if let Err(problem) = auth::require(&state, &headers, "admin:users").await {
-        return problem.into_response();
-    }
-    let per_page = query.per_page.unwrap_or(50).clamp(1, 500);
-    let page = query.page.unwrap_or(1).max(1);
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<ListQuery>,
+    Query(paging): Query<Paging>,
+) -> Result<Response, Problem> {
+    caller.require(&state, "admin:users").await?;
     let filter = UserFilter {
         status: query.status,
         organization_id: query.organization_id,
@@ -57,29 +56,18 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap, Query(query
         email: query.email,
         text: query.q,
     };
-    match store::users::search(state.store.conn(), &filter, page - 1, per_page).await {
-        Ok((users, total)) => Json(json!({
-            "total": total,
-            "page": page,
-            "per_page": per_page,
-            "items": users.iter().map(view).collect::<Vec<_>>(),
-        }))
-        .into_response(),
-        Err(error) => Problem::internal(&error).into_response(),
-    }
+    let (users, total) =
+        store::users::search(state.store.conn(), &filter, paging.page() - 1, paging.per_page()).await?;
+    Ok(Json(paging.answer(total, users.iter().map(view).collect())).into_response())
 }
 
 /// `GET /users/{id}`.
-pub async fn get(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    if let Err(problem) = auth::require(&state, &headers, "admin:users").await {
-        return problem.into_response();
-    }
-    let Ok(id) = Uuid::parse_str(&id) else { return Problem::bad_request("the id is not a UUID").into_response() };
-    match store::users::find(state.store.conn(), id).await {
-        Ok(Some(user)) => Json(view(&user)).into_response(),
-        Ok(None) => Problem::not_found("no such account").into_response(),
-        Err(error) => Problem::internal(&error).into_response(),
-    }
+pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, Problem> {
+    caller.require(&state, "admin:users").await?;
+    let id = Uuid::parse_str(&id).map_err(|_| Problem::bad_request("the id is not a UUID"))?;
+    let user =
+        store::users::find(state.store.conn(), id).await?.ok_or_else(|| Problem::not_found("no such account"))?;
+    Ok(Json(view(&user)).into_response())
 }
 
 /// Body of `POST /activations`: an organisation, a list of ids, or nothing (all).
@@ -91,33 +79,21 @@ pub struct ActivationRequest {
 }
 
 /// `POST /activations`: queue activation mails.
-pub async fn activations(State(state): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
-    let admin = match auth::require(&state, &headers, "admin:users").await {
-        Ok(admin) => admin,
-        Err(problem) => return problem.into_response(),
-    };
-    let request: ActivationRequest = if body.is_empty() {
-        ActivationRequest::default()
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(request) => request,
-            Err(error) => return Problem::bad_request(format!("invalid JSON body: {error}")).into_response(),
-        }
-    };
+pub async fn activations(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    let admin = caller.require(&state, "admin:users").await?;
+    let request: ActivationRequest = body::json(&headers, &body)?;
     let selection = Selection { organization_id: request.organization_id, user_ids: request.user_ids };
-    match campaign::run(&state, &selection, &admin.actor).await {
-        Ok(queued) => Json(json!({"queued": queued})).into_response(),
-        Err(error) => Problem::internal(&error).into_response(),
-    }
+    let queued = campaign::run(&state, &selection, &admin).await?;
+    Ok(Json(json!({"queued": queued})).into_response())
 }
 
 /// `GET /stats/migration`.
-pub async fn stats(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(problem) = auth::require(&state, &headers, "admin:stats").await {
-        return problem.into_response();
-    }
-    match stats::migration(&state.store, &state.clock).await {
-        Ok(stats) => Json(stats).into_response(),
-        Err(error) => Problem::internal(&error).into_response(),
-    }
+pub async fn stats(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
+    caller.require(&state, "admin:stats").await?;
+    Ok(Json(stats::migration(&state.store, &state.clock).await?).into_response())
 }

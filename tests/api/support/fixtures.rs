@@ -102,7 +102,7 @@ impl TestApp {
         let registered = clients::register(
             &self.state.store,
             &self.clock,
-            "test",
+            &kuke_id::domain::audit::Actor::named("test"),
             Registration {
                 id: None,
                 name: format!("Test RP {}", &suffix[..6]),

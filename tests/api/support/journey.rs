@@ -49,7 +49,13 @@ impl TestApp {
 
     /// Invites `user` and returns the activation link's path and query.
     pub async fn activation_link(&self, user: &TestUser, nth: usize) -> String {
-        kuke_id::flows::journey::invite::send_activation(&self.state, user.id, "test").await.expect("invite");
+        kuke_id::flows::journey::invite::send_activation(
+            &self.state,
+            user.id,
+            &kuke_id::domain::audit::Actor::named("test"),
+        )
+        .await
+        .expect("invite");
         let mail = self.mail_to(user, "Aktywuj", nth).await;
         let link = mail.link_containing("/activate?token=").expect("activation link");
         link.trim_start_matches(&self.base).to_string()
@@ -120,7 +126,7 @@ impl TestApp {
         kuke_id::flows::terms::publish(
             &self.state.store,
             &self.clock,
-            "test",
+            &kuke_id::domain::audit::Actor::named("test"),
             version,
             "Regulamin",
             "Pierwszy akapit.\n\nDrugi akapit.",
