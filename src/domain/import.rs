@@ -89,7 +89,13 @@ pub enum RowError {
 }
 
 fn text(value: &Option<String>, field: &'static str) -> Result<String, RowError> {
-    let value = value.as_deref().map(str::trim).unwrap_or_default();
+    clean(value.as_deref().unwrap_or_default(), field)
+}
+
+/// A trimmed, non-empty text field without control characters, at most 200 characters
+/// (the rule for names everywhere, imports and administrators' edits alike).
+pub fn clean(value: &str, field: &'static str) -> Result<String, RowError> {
+    let value = value.trim();
     if value.is_empty() {
         return Err(RowError::Missing(field));
     }
@@ -99,17 +105,29 @@ fn text(value: &Option<String>, field: &'static str) -> Result<String, RowError>
     Ok(value.to_string())
 }
 
-/// Checks one row on its own.
-pub fn validate(raw: &RawRow) -> Result<ValidRow, RowError> {
-    let legacy_id = text(&raw.legacy_id, "legacy_id")?;
-    let email = text(&raw.email, "email")?.to_lowercase();
+/// A deliverable e-mail address, lower-cased.
+pub fn email(value: &str) -> Result<String, RowError> {
+    let email = clean(value, "email")?.to_lowercase();
     if email.len() > 254 || email.parse::<lettre::Address>().is_err() || !email.contains('.') {
         return Err(RowError::InvalidEmail);
     }
-    let role = text(&raw.role, "role")?.to_lowercase();
+    Ok(email)
+}
+
+/// `administrator` or `user` (any case).
+pub fn role(value: &str) -> Result<String, RowError> {
+    let role = clean(value, "role")?.to_lowercase();
     if role != "administrator" && role != "user" {
         return Err(RowError::UnknownRole(role.chars().take(40).collect()));
     }
+    Ok(role)
+}
+
+/// Checks one row on its own.
+pub fn validate(raw: &RawRow) -> Result<ValidRow, RowError> {
+    let legacy_id = text(&raw.legacy_id, "legacy_id")?;
+    let email = email(raw.email.as_deref().unwrap_or_default())?;
+    let role = role(raw.role.as_deref().unwrap_or_default())?;
     Ok(ValidRow {
         legacy_id,
         email,

@@ -2,6 +2,7 @@
 //! transaction, applies the domain rules and commits; it never sees axum types.
 
 pub mod access;
+pub mod accounts;
 pub mod authorize;
 pub mod backchannel;
 pub mod client_auth;
@@ -14,6 +15,7 @@ pub mod import;
 pub mod introspect;
 pub mod journey;
 pub mod logout;
+pub mod organizations;
 pub mod revoke;
 pub mod session;
 pub mod stats;

@@ -60,3 +60,25 @@ pub async fn consume(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime)
         .await?;
     Ok(result.rows_affected == 1)
 }
+
+/// The newest link of an account, whatever its state.
+pub async fn latest(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<Option<TokenRow>, StoreError> {
+    use sea_orm::QueryOrder;
+    Ok(tokens::Entity::find()
+        .filter(tokens::Column::UserId.eq(user_id))
+        .order_by_desc(tokens::Column::CreatedAt)
+        .one(conn)
+        .await?)
+}
+
+/// Voids every unused link of an account.
+pub async fn void_all(conn: &impl ConnectionTrait, user_id: Uuid, now: OffsetDateTime) -> Result<(), StoreError> {
+    tokens::Entity::update_many()
+        .col_expr(tokens::Column::VoidedAt, Expr::value(now))
+        .filter(tokens::Column::UserId.eq(user_id))
+        .filter(tokens::Column::UsedAt.is_null())
+        .filter(tokens::Column::VoidedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}

@@ -132,3 +132,24 @@ pub async fn attempt_failed(
 pub async fn recent(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<MailRow>, StoreError> {
     Ok(outbox::Entity::find().order_by_desc(outbox::Column::CreatedAt).limit(limit).all(conn).await?)
 }
+
+/// Gives up the unsent mails of an account and erases their bodies (its personal
+/// data is being deleted; a link in a mail still queued must never go out).
+pub async fn erase_unsent_for(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::FailedAt, Expr::value(now))
+        .col_expr(outbox::Column::LastError, Expr::value("account deleted"))
+        .col_expr(outbox::Column::BodyText, Expr::value(""))
+        .col_expr(outbox::Column::BodyHtml, Expr::value(""))
+        .col_expr(outbox::Column::Recipient, Expr::value(""))
+        .filter(outbox::Column::UserId.eq(user_id))
+        .filter(outbox::Column::SentAt.is_null())
+        .filter(outbox::Column::FailedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}

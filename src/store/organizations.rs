@@ -39,3 +39,92 @@ pub async fn by_external_id(
     let rows = organizations::Entity::find().all(conn).await?;
     Ok(rows.into_iter().filter_map(|r| r.external_id.map(|e| (e, r.id))).collect())
 }
+
+pub use organizations::Model as OrganizationRow;
+
+/// The organisation with this id.
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<OrganizationRow>, StoreError> {
+    Ok(organizations::Entity::find_by_id(id).one(conn).await?)
+}
+
+/// The organisation with this Ekstranet id.
+pub async fn find_by_external_id(
+    conn: &impl ConnectionTrait,
+    external_id: &str,
+) -> Result<Option<OrganizationRow>, StoreError> {
+    Ok(organizations::Entity::find().filter(organizations::Column::ExternalId.eq(external_id)).one(conn).await?)
+}
+
+/// Creates an organisation; a taken external id is a conflict.
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    external_id: Option<&str>,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<OrganizationRow, StoreError> {
+    let row = organizations::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        external_id: Set(external_id.map(str::to_string)),
+        name: Set(name.to_string()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    Ok(row.insert(conn).await?)
+}
+
+/// Renames an organisation or changes its Ekstranet id.
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    external_id: Option<&str>,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::Expr;
+    organizations::Entity::update_many()
+        .col_expr(organizations::Column::ExternalId, Expr::value(external_id.map(str::to_string)))
+        .col_expr(organizations::Column::Name, Expr::value(name))
+        .col_expr(organizations::Column::UpdatedAt, Expr::value(now))
+        .filter(organizations::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// One page of organisations (name or external id containing `text`), by name, and the total.
+pub async fn search(
+    conn: &impl ConnectionTrait,
+    text: Option<&str>,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<(OrganizationRow, u64)>, u64), StoreError> {
+    use sea_orm::{Condition, PaginatorTrait, QueryOrder, QuerySelect};
+
+    use super::entities::users;
+    let mut query = organizations::Entity::find();
+    if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
+        query = query.filter(
+            Condition::any()
+                .add(organizations::Column::Name.contains(text))
+                .add(organizations::Column::ExternalId.contains(text)),
+        );
+    }
+    let total = query.clone().count(conn).await?;
+    let rows = query
+        .order_by_asc(organizations::Column::Name)
+        .order_by_asc(organizations::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    let mut found = Vec::with_capacity(rows.len());
+    for row in rows {
+        let accounts = users::Entity::find()
+            .filter(users::Column::OrganizationId.eq(row.id))
+            .filter(users::Column::AnonymizedAt.is_null())
+            .count(conn)
+            .await?;
+        found.push((row, accounts));
+    }
+    Ok((found, total))
+}

@@ -110,3 +110,28 @@ fn to_domain(row: sessions::Model) -> Result<Session, StoreError> {
         ended_at: row.ended_at,
     })
 }
+
+/// Open sessions of an account as stored (with address and user agent), newest first.
+pub async fn open_rows_for_user(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<Vec<sessions::Model>, StoreError> {
+    use sea_orm::QueryOrder;
+    Ok(sessions::Entity::find()
+        .filter(sessions::Column::UserId.eq(user_id))
+        .filter(sessions::Column::EndedAt.is_null())
+        .order_by_desc(sessions::Column::CreatedAt)
+        .all(conn)
+        .await?)
+}
+
+/// Forgets where an account signed in from (anonymisation).
+pub async fn erase_origin(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<(), StoreError> {
+    sessions::Entity::update_many()
+        .col_expr(sessions::Column::Ip, Expr::value(Option::<String>::None))
+        .col_expr(sessions::Column::UserAgent, Expr::value(Option::<String>::None))
+        .filter(sessions::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

@@ -85,3 +85,32 @@ pub async fn accept(
     .await?;
     Ok(())
 }
+
+/// The newest version an account accepted, with when.
+pub async fn latest_accepted(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<Option<(String, OffsetDateTime)>, StoreError> {
+    let Some(acceptance) = terms_acceptances::Entity::find()
+        .filter(terms_acceptances::Column::UserId.eq(user_id))
+        .order_by_desc(terms_acceptances::Column::AcceptedAt)
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let version = terms_versions::Entity::find_by_id(acceptance.terms_version_id).one(conn).await?;
+    Ok(version.map(|v| (v.version, acceptance.accepted_at)))
+}
+
+/// Forgets where an account accepted from (anonymisation); the acceptance stays.
+pub async fn erase_origin(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<(), StoreError> {
+    use sea_orm::sea_query::Expr;
+    terms_acceptances::Entity::update_many()
+        .col_expr(terms_acceptances::Column::Ip, Expr::value(Option::<String>::None))
+        .col_expr(terms_acceptances::Column::UserAgent, Expr::value(Option::<String>::None))
+        .filter(terms_acceptances::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

@@ -430,3 +430,119 @@ pub async fn not_invited(
     }
     Ok(query.into_tuple().all(conn).await?)
 }
+
+/// The fields an administrator may change.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// First name.
+    pub given_name: String,
+    /// Last name.
+    pub family_name: String,
+    /// E-mail address (lower case).
+    pub email: String,
+    /// `administrator` or `user`.
+    pub role: String,
+    /// Organisation.
+    pub organization_id: Option<Uuid>,
+    /// May use the admin API.
+    pub idp_admin: bool,
+}
+
+/// The full row of an account (administration shows every state field).
+pub async fn row(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<users::Model>, StoreError> {
+    Ok(users::Entity::find_by_id(id).one(conn).await?.filter(|r| r.anonymized_at.is_none()))
+}
+
+/// Writes a changed profile; a taken e-mail is a conflict.
+pub async fn update_profile(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    profile: &Profile,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::Expr;
+    users::Entity::update_many()
+        .col_expr(users::Column::GivenName, Expr::value(profile.given_name.clone()))
+        .col_expr(users::Column::FamilyName, Expr::value(profile.family_name.clone()))
+        .col_expr(users::Column::Email, Expr::value(profile.email.clone()))
+        .col_expr(users::Column::Role, Expr::value(profile.role.clone()))
+        .col_expr(users::Column::OrganizationId, Expr::value(profile.organization_id))
+        .col_expr(users::Column::IdpAdmin, Expr::value(profile.idp_admin))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// An on/off switch an administrator sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Switch {
+    /// Locked until unlocked (unlocking also clears an automatic lock).
+    Locked,
+    /// Disabled: cannot sign in, receives no links.
+    Disabled,
+}
+
+/// Sets a switch; returns whether it changed.
+pub async fn set_switch(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    switch: Switch,
+    on: bool,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    use sea_orm::sea_query::Expr;
+    let column = match switch {
+        Switch::Locked => users::Column::AdminLocked,
+        Switch::Disabled => users::Column::Disabled,
+    };
+    let mut update = users::Entity::update_many()
+        .col_expr(column, Expr::value(on))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now));
+    if switch == Switch::Locked && !on {
+        update = update
+            .col_expr(users::Column::LockedUntil, Expr::value(Option::<OffsetDateTime>::None))
+            .col_expr(users::Column::FailedAttempts, Expr::value(0));
+    }
+    let result = update.filter(users::Column::Id.eq(id)).filter(column.eq(!on)).exec(conn).await?;
+    Ok(result.rows_affected == 1 || (switch == Switch::Locked && !on))
+}
+
+/// Forgets the password: the account waits for a new activation (`invited`).
+pub async fn clear_password(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<(), StoreError> {
+    use sea_orm::sea_query::Expr;
+    users::Entity::update_many()
+        .col_expr(users::Column::PasswordHash, Expr::value(Option::<String>::None))
+        .col_expr(users::Column::PasswordSetAt, Expr::value(Option::<OffsetDateTime>::None))
+        .col_expr(users::Column::Status, Expr::value("invited"))
+        .col_expr(users::Column::InvitedAt, Expr::value(now))
+        .col_expr(users::Column::FailedAttempts, Expr::value(0))
+        .col_expr(users::Column::LockedUntil, Expr::value(Option::<OffsetDateTime>::None))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Erases the personal data of an account, keeping the row (and so the audit
+/// trail's references): names and e-mail become placeholders, the Ekstranet id
+/// and password go, and the account can never sign in again.
+pub async fn anonymize(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<(), StoreError> {
+    use sea_orm::sea_query::Expr;
+    users::Entity::update_many()
+        .col_expr(users::Column::GivenName, Expr::value(""))
+        .col_expr(users::Column::FamilyName, Expr::value(""))
+        .col_expr(users::Column::Email, Expr::value(format!("deleted-{}@invalid", id.simple())))
+        .col_expr(users::Column::LegacyId, Expr::value(Option::<String>::None))
+        .col_expr(users::Column::PasswordHash, Expr::value(Option::<String>::None))
+        .col_expr(users::Column::IdpAdmin, Expr::value(false))
+        .col_expr(users::Column::Disabled, Expr::value(true))
+        .col_expr(users::Column::AnonymizedAt, Expr::value(now))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

@@ -120,7 +120,11 @@ backend_tests! {
         for route in kuke_id::http::admin::ROUTES {
             let path = format!("/admin/api/v1{}", route.path);
             assert!(document["paths"][&path][route.method].is_object(), "{} {path} missing", route.method);
-            let concrete = path.replace("{id}", &uuid::Uuid::new_v4().to_string());
+            let concrete = path
+                .split('/')
+                .map(|segment| if segment.starts_with('{') { uuid::Uuid::new_v4().to_string() } else { segment.to_string() })
+                .collect::<Vec<_>>()
+                .join("/");
             let method = reqwest::Method::from_bytes(route.method.to_uppercase().as_bytes()).expect("method");
             let response = app.http.request(method, app.url(&concrete)).send().await.expect("request");
             assert_ne!(response.status(), 404, "{} {path} is not routed", route.method);

@@ -8,6 +8,8 @@
 mod support;
 
 mod admin;
+mod admin_organizations;
+mod admin_users;
 mod authorize;
 mod backchannel_logout;
 mod browser;

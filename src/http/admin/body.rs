@@ -52,3 +52,13 @@ impl Paging {
         json!({"total": total, "page": self.page(), "per_page": self.per_page(), "items": items})
     }
 }
+
+/// For `Option<Option<T>>` fields of a PATCH body: absent stays `None`, `null`
+/// becomes `Some(None)` (remove the value), a value `Some(Some(v))`.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}

@@ -7,12 +7,18 @@ pub mod auth;
 pub mod body;
 pub mod imports;
 pub mod openapi;
+pub mod organizations;
 pub mod problem;
 pub mod users;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use uuid::Uuid;
+
+use self::problem::Problem;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::state::AppState;
@@ -55,6 +61,77 @@ pub const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc { method: "get", path: "/users/{id}", summary: "One account", scope: Some("admin:users") },
     RouteDoc {
+        method: "patch",
+        path: "/users/{id}",
+        summary: "Change name, e-mail, role, organisation (idp_admin needs the admin scope)",
+        scope: Some("admin:users"),
+    },
+    RouteDoc {
+        method: "delete",
+        path: "/users/{id}",
+        summary: "Delete an account: personal data anonymised, audit trail kept",
+        scope: Some("admin:users"),
+    },
+    RouteDoc { method: "post", path: "/users/{id}/lock", summary: "Lock until unlocked", scope: Some("admin:users") },
+    RouteDoc {
+        method: "post",
+        path: "/users/{id}/unlock",
+        summary: "Unlock (also lifts a lock after failed attempts)",
+        scope: Some("admin:users"),
+    },
+    RouteDoc {
+        method: "post",
+        path: "/users/{id}/disable",
+        summary: "Disable: no sign-in, sessions and tokens revoked",
+        scope: Some("admin:users"),
+    },
+    RouteDoc { method: "post", path: "/users/{id}/enable", summary: "Enable again", scope: Some("admin:users") },
+    RouteDoc {
+        method: "post",
+        path: "/users/{id}/reset",
+        summary: "Revoke sessions and tokens, forget the password, mail a fresh activation link",
+        scope: Some("admin:users"),
+    },
+    RouteDoc {
+        method: "post",
+        path: "/users/{id}/activation",
+        summary: "Mail a new activation link (earlier links void) to an account not yet active",
+        scope: Some("admin:users"),
+    },
+    RouteDoc { method: "get", path: "/users/{id}/sessions", summary: "Open sessions", scope: Some("admin:users") },
+    RouteDoc {
+        method: "delete",
+        path: "/users/{id}/sessions",
+        summary: "End every session (back-channel logout)",
+        scope: Some("admin:users"),
+    },
+    RouteDoc {
+        method: "delete",
+        path: "/users/{id}/sessions/{session_id}",
+        summary: "End one session (back-channel logout)",
+        scope: Some("admin:users"),
+    },
+    RouteDoc {
+        method: "get",
+        path: "/organizations",
+        summary: "Organisations (q; page, per_page) with their account counts",
+        scope: Some("admin:users"),
+    },
+    RouteDoc { method: "post", path: "/organizations", summary: "Create an organisation", scope: Some("admin:users") },
+    RouteDoc { method: "get", path: "/organizations/{id}", summary: "One organisation", scope: Some("admin:users") },
+    RouteDoc {
+        method: "patch",
+        path: "/organizations/{id}",
+        summary: "Rename, or change the Ekstranet id",
+        scope: Some("admin:users"),
+    },
+    RouteDoc {
+        method: "get",
+        path: "/organizations/external/{external_id}",
+        summary: "One organisation by its Ekstranet id",
+        scope: Some("admin:users"),
+    },
+    RouteDoc {
         method: "post",
         path: "/activations",
         summary: "Send activation links to accounts never invited (all, one organisation, or a list)",
@@ -73,9 +150,25 @@ pub fn router(limit: usize, import_limit: usize) -> Router<AppState> {
         .route(&format!("{PREFIX}/openapi.json"), get(openapi::get))
         .route(&format!("{PREFIX}/stats/migration"), get(users::stats))
         .route(&format!("{PREFIX}/users"), get(users::list))
-        .route(&format!("{PREFIX}/users/{{id}}"), get(users::get))
+        .route(&format!("{PREFIX}/users/{{id}}"), get(users::get).patch(users::update).delete(users::delete))
+        .route(&format!("{PREFIX}/users/{{id}}/{{action}}"), post(users::act))
+        .route(&format!("{PREFIX}/users/{{id}}/sessions"), get(users::sessions).delete(users::end_sessions))
+        .route(&format!("{PREFIX}/users/{{id}}/sessions/{{session_id}}"), axum::routing::delete(users::end_session))
+        .route(&format!("{PREFIX}/organizations"), get(organizations::list).post(organizations::create))
+        .route(&format!("{PREFIX}/organizations/{{id}}"), get(organizations::get).patch(organizations::update))
+        .route(&format!("{PREFIX}/organizations/external/{{external_id}}"), get(organizations::get_external))
         .route(&format!("{PREFIX}/activations"), post(users::activations))
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(DefaultBodyLimit::max(limit))
         .merge(imports)
+}
+
+/// A path id that must be a UUID (400 otherwise).
+pub fn uuid(text: &str) -> Result<Uuid, Problem> {
+    Uuid::parse_str(text).map_err(|_| Problem::bad_request("the id is not a UUID"))
+}
+
+/// A timestamp as RFC 3339.
+pub fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
 }

@@ -22,9 +22,18 @@ pub fn document(issuer: &str) -> Value {
         if let Some(scope) = route.scope {
             operation["security"] = json!([{"bearer": [scope]}]);
         }
-        if route.path.contains("{id}") {
-            operation["parameters"] =
-                json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}]);
+        let parameters: Vec<Value> = path_parameters(route.path)
+            .map(|name| {
+                let schema = if name.ends_with("id") && name != "external_id" {
+                    json!({"type": "string", "format": "uuid"})
+                } else {
+                    json!({"type": "string"})
+                };
+                json!({"name": name, "in": "path", "required": true, "schema": schema})
+            })
+            .collect();
+        if !parameters.is_empty() {
+            operation["parameters"] = Value::Array(parameters);
         }
         entry[route.method] = operation;
     }
@@ -38,6 +47,11 @@ pub fn document(issuer: &str) -> Value {
         }}}}},
         "paths": paths,
     })
+}
+
+/// The `{name}` segments of a path.
+fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter_map(|segment| segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
 }
 
 /// Serves the document.

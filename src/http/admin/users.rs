@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use uuid::Uuid;
@@ -10,6 +11,7 @@ use super::auth::Caller;
 use super::body::{self, Paging};
 use super::problem::Problem;
 use crate::domain::user::User;
+use crate::flows::accounts::{self, AccountError, Edit};
 use crate::flows::journey::campaign::{self, Selection};
 use crate::flows::stats;
 use crate::state::AppState;
@@ -61,13 +63,153 @@ pub async fn list(
     Ok(Json(paging.answer(total, users.iter().map(view).collect())).into_response())
 }
 
-/// `GET /users/{id}`.
+/// `GET /users/{id}`: every state field of the account.
 pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, Problem> {
     caller.require(&state, "admin:users").await?;
-    let id = Uuid::parse_str(&id).map_err(|_| Problem::bad_request("the id is not a UUID"))?;
-    let user =
-        store::users::find(state.store.conn(), id).await?.ok_or_else(|| Problem::not_found("no such account"))?;
-    Ok(Json(view(&user)).into_response())
+    let id = super::uuid(&id)?;
+    let details = accounts::details(&state, id).await?.ok_or(AccountError::NotFound)?;
+    Ok(Json(details).into_response())
+}
+
+impl From<AccountError> for Problem {
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::NotFound => Problem::not_found(error.to_string()),
+            AccountError::Invalid(_) | AccountError::UnknownOrganization => Problem::unprocessable(error.to_string()),
+            AccountError::EmailTaken | AccountError::WrongState(_) => Problem::conflict(error.to_string()),
+            AccountError::Internal(internal) => internal.into(),
+        }
+    }
+}
+
+/// Body of `PATCH /users/{id}`: the fields to change (`organization_id: null` removes it).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountChange {
+    given_name: Option<String>,
+    family_name: Option<String>,
+    email: Option<String>,
+    role: Option<String>,
+    #[serde(default, deserialize_with = "body::present")]
+    organization_id: Option<Option<Uuid>>,
+    idp_admin: Option<bool>,
+}
+
+/// `PATCH /users/{id}`. Granting or taking the `idp-admin` role needs the `admin` scope.
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    let actor = caller.require(&state, "admin:users").await?;
+    let id = super::uuid(&id)?;
+    let change: AccountChange = body::json(&headers, &body)?;
+    if change.idp_admin.is_some() {
+        caller.require(&state, "admin").await?;
+    }
+    let edit = Edit {
+        given_name: change.given_name,
+        family_name: change.family_name,
+        email: change.email,
+        role: change.role,
+        organization_id: change.organization_id,
+        idp_admin: change.idp_admin,
+    };
+    accounts::update(&state, &actor, id, edit).await?;
+    let details = accounts::details(&state, id).await?.ok_or(AccountError::NotFound)?;
+    Ok(Json(details).into_response())
+}
+
+/// `DELETE /users/{id}`: anonymises the account; 204.
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let actor = caller.require(&state, "admin:users").await?;
+    accounts::delete(&state, &actor, super::uuid(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// An action on one account (`POST /users/{id}/<action>`).
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Lock until unlocked.
+    Lock,
+    /// Unlock (also lifts a lock after failed attempts).
+    Unlock,
+    /// Disable.
+    Disable,
+    /// Enable.
+    Enable,
+    /// Revoke everything, forget the password, mail a fresh activation link.
+    Reset,
+    /// Mail a new activation link to an account not yet active.
+    #[serde(rename = "activation")]
+    ResendActivation,
+}
+
+/// `POST /users/{id}/{action}`: runs an [`Action`]; answers the account's details.
+pub async fn act(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, action)): Path<(String, String)>,
+) -> Result<Response, Problem> {
+    let action: Action = serde_json::from_value(serde_json::Value::String(action))
+        .map_err(|_| Problem::not_found("no such action on an account"))?;
+    let actor = caller.require(&state, "admin:users").await?;
+    let id = super::uuid(&id)?;
+    match action {
+        Action::Lock => accounts::set_locked(&state, &actor, id, true).await?,
+        Action::Unlock => accounts::set_locked(&state, &actor, id, false).await?,
+        Action::Disable => accounts::set_disabled(&state, &actor, id, true).await?,
+        Action::Enable => accounts::set_disabled(&state, &actor, id, false).await?,
+        Action::Reset => accounts::reset(&state, &actor, id).await?,
+        Action::ResendActivation => accounts::resend_activation(&state, &actor, id).await?,
+    }
+    let details = accounts::details(&state, id).await?.ok_or(AccountError::NotFound)?;
+    Ok(Json(details).into_response())
+}
+
+/// `GET /users/{id}/sessions`.
+pub async fn sessions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    caller.require(&state, "admin:users").await?;
+    let sessions = accounts::sessions(&state, super::uuid(&id)?).await?.ok_or(AccountError::NotFound)?;
+    Ok(Json(json!({"total": sessions.len(), "items": sessions})).into_response())
+}
+
+/// `DELETE /users/{id}/sessions/{session_id}`: ends the session (back-channel logout included); 204.
+pub async fn end_session(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, session_id)): Path<(String, String)>,
+) -> Result<Response, Problem> {
+    let actor = caller.require(&state, "admin:users").await?;
+    let (id, session_id) = (super::uuid(&id)?, super::uuid(&session_id)?);
+    if !accounts::end_session(&state, &actor, id, session_id).await? {
+        return Err(Problem::not_found("no such open session of this account"));
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `DELETE /users/{id}/sessions`: ends every session of the account; 204.
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let actor = caller.require(&state, "admin:users").await?;
+    let id = super::uuid(&id)?;
+    accounts::sessions(&state, id).await?.ok_or(AccountError::NotFound)?;
+    crate::flows::logout::end_all_sessions(&state, id, &actor).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// Body of `POST /activations`: an organisation, a list of ids, or nothing (all).
