@@ -91,6 +91,7 @@ impl App {
         let reload = tokio::spawn(reload_keys(self.state.clone()));
         let backchannel = tokio::spawn(deliver_backchannel_logouts(self.state.clone()));
         let mail = tokio::spawn(crate::mail::delivery::run(self.state.clone()));
+        let reminders = tokio::spawn(send_reminders(self.state.clone()));
         let router = http::router(self.state.clone());
         let result = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
@@ -98,6 +99,7 @@ impl App {
         reload.abort();
         backchannel.abort();
         mail.abort();
+        reminders.abort();
         result
     }
 }
@@ -153,6 +155,22 @@ async fn deliver_backchannel_logouts(state: AppState) {
         interval.tick().await;
         if let Err(error) = crate::flows::backchannel::deliver_due(&state, &http).await {
             tracing::warn!(%error, "back-channel logout delivery round failed");
+        }
+    }
+}
+
+/// Every node looks for activation links about to expire once a minute.
+async fn send_reminders(state: AppState) {
+    if state.settings.activation_reminder.is_none() {
+        return;
+    }
+    let mut interval = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        interval.tick().await;
+        match crate::flows::journey::reminders::send_due(&state).await {
+            Ok(0) => {}
+            Ok(sent) => tracing::info!(sent, "activation reminders queued"),
+            Err(error) => tracing::warn!(%error, "activation reminder round failed"),
         }
     }
 }

@@ -34,6 +34,8 @@ struct RawSettings {
     refresh_token_ttl_days: u64,
     activation_link_ttl_hours: u64,
     login_code_ttl_minutes: u64,
+    activation_reminder_hours: u64,
+    campaign_mails_per_minute: u32,
     argon2_memory_kib: u32,
     argon2_iterations: u32,
     argon2_parallelism: u32,
@@ -61,6 +63,8 @@ impl Default for RawSettings {
             refresh_token_ttl_days: 30,
             activation_link_ttl_hours: 72,
             login_code_ttl_minutes: 10,
+            activation_reminder_hours: 24,
+            campaign_mails_per_minute: 600,
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
             argon2_parallelism: 1,
@@ -107,6 +111,11 @@ pub struct Settings {
     pub activation_link_ttl: Duration,
     /// Lifetime of e-mailed sign-in codes.
     pub login_code_ttl: Duration,
+    /// A reminder goes out this long before an unused activation link expires
+    /// (`None`: no reminders).
+    pub activation_reminder: Option<Duration>,
+    /// Pace of the activation campaign's mails (`None`: as fast as the relay takes them).
+    pub campaign_mails_per_minute: Option<u32>,
     /// argon2id cost for new password hashes.
     pub argon2: crate::domain::password::Cost,
     /// The Client Portal, linked from the final page of a journey begun from a mail.
@@ -263,6 +272,17 @@ impl RawSettings {
             refresh_token_ttl: hours(positive("refresh_token_ttl_days", self.refresh_token_ttl_days)? * 24),
             activation_link_ttl: hours(positive("activation_link_ttl_hours", self.activation_link_ttl_hours)?),
             login_code_ttl: minutes(positive("login_code_ttl_minutes", self.login_code_ttl_minutes)?),
+            activation_reminder: match self.activation_reminder_hours {
+                0 => None,
+                h if h >= self.activation_link_ttl_hours => {
+                    return Err(ConfigError::new(
+                        "activation_reminder_hours",
+                        "must be shorter than activation_link_ttl_hours (0 turns reminders off)",
+                    ));
+                }
+                h => Some(hours(h)),
+            },
+            campaign_mails_per_minute: (self.campaign_mails_per_minute > 0).then_some(self.campaign_mails_per_minute),
             argon2: argon2_cost(self.argon2_memory_kib, self.argon2_iterations, self.argon2_parallelism)?,
             portal_url: match self.portal_url.as_deref().map(str::trim) {
                 None | Some("") => None,

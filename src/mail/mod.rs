@@ -160,9 +160,22 @@ pub async fn queue(
     from: &str,
     now: OffsetDateTime,
 ) -> Result<Uuid, StoreError> {
+    queue_at(conn, user, message, lang, from, now, now).await
+}
+
+/// Queues a mail to `user` that is not sent before `due` (paced campaigns).
+pub async fn queue_at(
+    conn: &impl Connection,
+    user: &User,
+    message: &Message,
+    lang: Lang,
+    from: &str,
+    now: OffsetDateTime,
+    due: OffsetDateTime,
+) -> Result<Uuid, StoreError> {
     let name = format!("{} {}", user.given_name, user.family_name);
     let rendered = render(message, lang, name.trim(), from);
-    mail_outbox::insert(
+    mail_outbox::insert_due(
         conn,
         NewMail {
             kind: message.kind(),
@@ -173,6 +186,7 @@ pub async fn queue(
             body_html: &rendered.html,
         },
         now,
+        due,
     )
     .await
 }

@@ -82,3 +82,61 @@ pub async fn void_all(conn: &impl ConnectionTrait, user_id: Uuid, now: OffsetDat
         .await?;
     Ok(())
 }
+
+/// Unused activation links that end within `before` of `now` and were never
+/// reminded; links issued with less lifetime than `before` are left alone.
+pub async fn due_for_reminder(
+    conn: &impl ConnectionTrait,
+    now: OffsetDateTime,
+    before: time::Duration,
+    limit: u64,
+) -> Result<Vec<TokenRow>, StoreError> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let rows = tokens::Entity::find()
+        .filter(tokens::Column::Purpose.eq("activation"))
+        .filter(tokens::Column::UsedAt.is_null())
+        .filter(tokens::Column::VoidedAt.is_null())
+        .filter(tokens::Column::ReminderSentAt.is_null())
+        .filter(tokens::Column::ExpiresAt.gt(now))
+        .filter(tokens::Column::ExpiresAt.lte(now + before))
+        .order_by_asc(tokens::Column::ExpiresAt)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().filter(|row| row.expires_at - row.created_at > before).collect())
+}
+
+/// Marks a link reminded; false when another node did it first.
+pub async fn claim_reminder(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<bool, StoreError> {
+    let result = tokens::Entity::update_many()
+        .col_expr(tokens::Column::ReminderSentAt, Expr::value(now))
+        .filter(tokens::Column::Id.eq(id))
+        .filter(tokens::Column::ReminderSentAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// The second link a reminder carries: same account, purpose and end as `original`,
+/// itself already counted as reminded.
+pub async fn add_reminder_link(
+    conn: &impl ConnectionTrait,
+    original: &TokenRow,
+    token_hash: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    tokens::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(original.user_id),
+        token_hash: Set(token_hash.to_string()),
+        purpose: Set(original.purpose.clone()),
+        created_at: Set(now),
+        expires_at: Set(original.expires_at),
+        used_at: Set(None),
+        voided_at: Set(None),
+        reminder_sent_at: Set(Some(now)),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}

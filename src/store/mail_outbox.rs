@@ -31,6 +31,16 @@ pub struct NewMail<'a> {
 
 /// Queues a mail, due now.
 pub async fn insert(conn: &impl ConnectionTrait, mail: NewMail<'_>, now: OffsetDateTime) -> Result<Uuid, StoreError> {
+    insert_due(conn, mail, now, now).await
+}
+
+/// Queues a mail that is not to be sent before `due` (a paced campaign).
+pub async fn insert_due(
+    conn: &impl ConnectionTrait,
+    mail: NewMail<'_>,
+    now: OffsetDateTime,
+    due: OffsetDateTime,
+) -> Result<Uuid, StoreError> {
     let id = Uuid::now_v7();
     outbox::ActiveModel {
         id: Set(id),
@@ -42,7 +52,7 @@ pub async fn insert(conn: &impl ConnectionTrait, mail: NewMail<'_>, now: OffsetD
         body_html: Set(mail.body_html.to_string()),
         created_at: Set(now),
         attempts: Set(0),
-        next_attempt_at: Set(now),
+        next_attempt_at: Set(due),
         claimed_until: Set(None),
         sent_at: Set(None),
         failed_at: Set(None),
@@ -152,4 +162,16 @@ pub async fn erase_unsent_for(
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// When the last queued, unsent mail of `kind` is due (where a paced campaign continues).
+pub async fn last_due(conn: &impl ConnectionTrait, kind: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+    Ok(outbox::Entity::find()
+        .filter(outbox::Column::Kind.eq(kind))
+        .filter(outbox::Column::SentAt.is_null())
+        .filter(outbox::Column::FailedAt.is_null())
+        .order_by_desc(outbox::Column::NextAttemptAt)
+        .one(conn)
+        .await?
+        .map(|row| row.next_attempt_at))
 }

@@ -546,3 +546,38 @@ pub async fn anonymize(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTim
         .await?;
     Ok(())
 }
+
+/// Ids of invited accounts whose every link expired (or was voided) unused:
+/// they can be re-invited. Optionally of one organisation or from a list.
+pub async fn link_expired(
+    conn: &impl ConnectionTrait,
+    organization_id: Option<Uuid>,
+    ids: Option<&[Uuid]>,
+    now: OffsetDateTime,
+) -> Result<Vec<Uuid>, StoreError> {
+    use sea_orm::QuerySelect;
+    use sea_orm::sea_query::Query;
+
+    use super::entities::activation_tokens as tokens;
+    let live_link = Query::select()
+        .column(tokens::Column::UserId)
+        .from(tokens::Entity)
+        .and_where(tokens::Column::UsedAt.is_null())
+        .and_where(tokens::Column::VoidedAt.is_null())
+        .and_where(tokens::Column::ExpiresAt.gt(now))
+        .to_owned();
+    let mut query = users::Entity::find()
+        .select_only()
+        .column(users::Column::Id)
+        .filter(users::Column::Status.eq("invited"))
+        .filter(users::Column::Disabled.eq(false))
+        .filter(users::Column::AnonymizedAt.is_null())
+        .filter(users::Column::Id.not_in_subquery(live_link));
+    if let Some(org) = organization_id {
+        query = query.filter(users::Column::OrganizationId.eq(org));
+    }
+    if let Some(ids) = ids {
+        query = query.filter(users::Column::Id.is_in(ids.iter().copied()));
+    }
+    Ok(query.into_tuple().all(conn).await?)
+}

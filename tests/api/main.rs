@@ -8,6 +8,7 @@
 mod support;
 
 mod admin;
+mod admin_campaign;
 mod admin_organizations;
 mod admin_users;
 mod authorize;

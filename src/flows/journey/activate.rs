@@ -87,6 +87,8 @@ pub async fn set_password(
         // Spent by a concurrent submission, or voided by a newer link in between.
         return Ok(SetPassword::Link(LinkProblem::Used));
     }
+    // A reminder may have sent a second link to the same account: it dies with this one.
+    store::activation_tokens::void_all(tx.conn(), user.id, now).await?;
     store::users::set_password(tx.conn(), user.id, &hash, now).await?;
     let sign_in_url = format!("{}/login", state.settings.issuer);
     let message = Message::LoginNumber { login: user.login.clone(), sign_in_url };

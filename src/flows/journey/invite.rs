@@ -31,26 +31,46 @@ pub async fn issue_link(
     lang: Lang,
 ) -> Result<(), Internal> {
     let now = state.clock.now();
+    issue_link_at(state, tx, user, purpose, actor, lang, now).await
+}
+
+/// [`issue_link`] for a mail sent at `send_at` (a paced campaign): the link's
+/// lifetime starts when its mail goes out, not when it was queued.
+pub async fn issue_link_at(
+    state: &AppState,
+    tx: &Tx,
+    user: &User,
+    purpose: Purpose,
+    actor: &Actor,
+    lang: Lang,
+    send_at: time::OffsetDateTime,
+) -> Result<(), Internal> {
+    let now = state.clock.now();
     let token = opaque::random_token();
     let ttl = time::Duration::try_from(state.settings.activation_link_ttl).unwrap_or(time::Duration::hours(72));
     let kind = match purpose {
         Purpose::Activation => "activation",
         Purpose::Reset => "reset",
     };
-    store::activation_tokens::issue(tx.conn(), user.id, &opaque::hash(&token), kind, now, now + ttl).await?;
-    let link = format!("{}/activate?token={token}", state.settings.issuer);
+    store::activation_tokens::issue(tx.conn(), user.id, &opaque::hash(&token), kind, now, send_at + ttl).await?;
+    let link = link_url(state, &token);
     let hours = u64::try_from(ttl.whole_hours()).unwrap_or(72);
     let message = match purpose {
         Purpose::Activation => Message::Activation { link, hours },
         Purpose::Reset => Message::PasswordReset { link, hours },
     };
-    mail::queue(tx.conn(), user, &message, lang, &state.settings.mail_from, now).await?;
+    mail::queue_at(tx.conn(), user, &message, lang, &state.settings.mail_from, now, send_at).await?;
     store::users::mark_invited(tx.conn(), user.id, now).await?;
     let mut event =
         actor.event(if purpose == Purpose::Activation { "user.invited" } else { "user.reset_link_sent" }, None);
     event.subject_user_id = Some(user.id);
     store::audit::record(tx.conn(), &event, now).await?;
     Ok(())
+}
+
+/// The address of an activation (or reset) link.
+pub fn link_url(state: &AppState, token: &str) -> String {
+    format!("{}/activate?token={token}", state.settings.issuer)
 }
 
 /// Sends an activation link to one account (admin action, demo, tests).

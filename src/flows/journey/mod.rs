@@ -20,6 +20,7 @@ pub mod campaign;
 pub mod finish;
 pub mod invite;
 pub mod one_time_code;
+pub mod reminders;
 pub mod request_link;
 pub mod sign_in;
 pub mod terms;

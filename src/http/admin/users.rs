@@ -212,15 +212,18 @@ pub async fn end_sessions(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Body of `POST /activations`: an organisation, a list of ids, or nothing (all).
+/// Body of `POST /activations`: an organisation, a list of ids, or nothing (all);
+/// `expired: true` re-invites accounts whose link expired instead of those never invited.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActivationRequest {
     organization_id: Option<Uuid>,
     user_ids: Option<Vec<Uuid>>,
+    #[serde(default)]
+    expired: bool,
 }
 
-/// `POST /activations`: queue activation mails.
+/// `POST /activations`: queue activation mails (paced through the outbox).
 pub async fn activations(
     State(state): State<AppState>,
     caller: Caller,
@@ -229,9 +232,12 @@ pub async fn activations(
 ) -> Result<Response, Problem> {
     let admin = caller.require(&state, "admin:users").await?;
     let request: ActivationRequest = body::json(&headers, &body)?;
-    let selection = Selection { organization_id: request.organization_id, user_ids: request.user_ids };
-    let queued = campaign::run(&state, &selection, &admin).await?;
-    Ok(Json(json!({"queued": queued})).into_response())
+    if request.user_ids.as_ref().is_some_and(|ids| ids.len() > 10_000) {
+        return Err(Problem::unprocessable("at most 10 000 ids per call"));
+    }
+    let selection =
+        Selection { organization_id: request.organization_id, user_ids: request.user_ids, expired: request.expired };
+    Ok(Json(campaign::run(&state, &selection, &admin).await?).into_response())
 }
 
 /// `GET /stats/migration`.
