@@ -71,6 +71,17 @@ impl App {
         Ok(Self { listener, state: AppState::new(settings, store, clock, keys) })
     }
 
+    /// The state of a provider that does not serve: for CLI commands that act like
+    /// the admin API straight on the database (their mails and back-channel logouts
+    /// are queued for the serving nodes to deliver).
+    pub async fn offline_state(settings: Settings) -> Result<AppState, StartError> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let store = open_store(&settings).await?;
+        store.migrate().await.map_err(|source| StartError::Database { url: redact(&settings.database_url), source })?;
+        let keys = load_keys(&settings)?;
+        Ok(AppState::new(settings, store, Clock::default(), keys))
+    }
+
     /// The bound address (useful with port 0).
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()

@@ -6,6 +6,7 @@ mod keys;
 mod serve;
 mod stats;
 mod terms;
+mod users;
 
 use std::path::PathBuf;
 
@@ -47,6 +48,9 @@ enum Command {
     /// Publish and list versions of the terms of service.
     #[command(subcommand)]
     Terms(terms::TermsCommand),
+    /// Administer accounts (lock, disable, reset, invite, delete…) straight on the database.
+    #[command(subcommand)]
+    Users(users::UsersCommand),
 }
 
 /// How the process ends: exit code 2 for configuration errors, 1 for the rest.
@@ -82,6 +86,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Terms(command) => terms::run(settings, command).await?,
         Command::Import(args) => import::run(settings, args).await?,
         Command::Stats(args) => stats::run(settings, args).await?,
+        Command::Users(command) => users::run(settings, command).await?,
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ mod authorize;
 mod backchannel_logout;
 mod browser;
 mod cli;
+mod cli_users;
 mod concurrency;
 mod conformance;
 mod consent;
