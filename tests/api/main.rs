@@ -9,6 +9,7 @@ mod support;
 
 mod admin;
 mod admin_campaign;
+mod admin_import;
 mod admin_organizations;
 mod admin_users;
 mod authorize;
