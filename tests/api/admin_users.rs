@@ -150,6 +150,7 @@ backend_tests! {
         let person = app.active_user().await;
         let console = app.client_with(ClientSpec { machine_scopes: Some(vec!["admin:users".into()]), ..Default::default() }).await;
         let tokens = person_token(&app, &console, &person, "openid admin:users").await;
+        assert_eq!(tokens["scope"], "openid", "admin scopes are not granted to people without the role");
         let response = call(&app, tokens["access_token"].as_str().expect("at"), "GET", "/users", None).await;
         assert_eq!(response.status(), 403);
     }

@@ -34,6 +34,15 @@ pub fn grantable(requested: &[String], client_scopes: &[String]) -> Vec<String> 
         .collect()
 }
 
+/// The scope a person is granted: admin scopes only while the account holds the
+/// `idp-admin` role (the admin API checks the role again on every call).
+pub fn for_person(scope: &str, idp_admin: bool) -> String {
+    if idp_admin {
+        return scope.to_string();
+    }
+    scope.split(' ').filter(|s| !s.is_empty() && !ADMIN_SCOPES.contains(s)).collect::<Vec<_>>().join(" ")
+}
+
 /// Joins scopes back into a parameter value.
 pub fn join(scopes: &[String]) -> String {
     scopes.join(" ")
@@ -51,6 +60,12 @@ mod tests {
     #[test]
     fn duplicates_are_removed_and_order_kept() {
         assert_eq!(parse("openid  email openid"), vec!["openid".to_string(), "email".to_string()]);
+    }
+
+    #[test]
+    fn people_without_idp_admin_get_no_admin_scope() {
+        assert_eq!(for_person("openid admin:users email admin", false), "openid email");
+        assert_eq!(for_person("openid admin:users", true), "openid admin:users");
     }
 
     #[test]

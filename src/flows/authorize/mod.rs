@@ -275,6 +275,7 @@ async fn issue_code(
     now: OffsetDateTime,
 ) -> Result<Outcome, Internal> {
     let code = opaque::random_token();
+    let granted = scope::for_person(&request.scope, user.idp_admin);
     let tx = state.store.begin().await?;
     if let Some((id, _)) = &parked
         && !store::authorization_requests::complete(tx.conn(), *id, now).await?
@@ -290,7 +291,7 @@ async fn issue_code(
             user_id: user.id,
             session_id: Some(session.id),
             redirect_uri: &request.redirect_uri,
-            scope: &request.scope,
+            scope: &granted,
             nonce: request.nonce.as_deref(),
             code_challenge: request.code_challenge.as_deref(),
             auth_time: session.auth_time,
