@@ -123,7 +123,8 @@ async fn execute(state: &AppState, command: UsersCommand) -> anyhow::Result<()> 
                 None => None,
             };
             let filter = UserFilter { status, organization_id, role, login: None, email: None, text: query };
-            let (users, total) = store::users::search(state.store.conn(), &filter, 0, limit.clamp(1, 10_000)).await?;
+            let (users, total) =
+                store::users::search(state.store.conn(), &filter, 0, limit.clamp(1, 10_000), state.clock.now()).await?;
             if json {
                 let items: Vec<_> = users
                     .iter()

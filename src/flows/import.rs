@@ -226,27 +226,25 @@ async fn apply_batch(
         .map(|a| (a.email.clone(), a.legacy_id.clone()))
         .collect();
     let mut creations = Vec::new();
-    let mut new_organizations = Vec::new();
+    // The batch's new organisations are created in one statement, not one by one.
+    let mut missing: Vec<(String, String)> = Vec::new();
+    for (_, row) in &batch {
+        if !organizations.contains_key(&row.organization_external_id)
+            && !missing.iter().any(|(e, _)| *e == row.organization_external_id)
+        {
+            missing.push((row.organization_external_id.clone(), row.organization_name.clone()));
+        }
+    }
+    let new_organizations: Vec<String> = missing.iter().map(|(e, _)| e.clone()).collect();
+    organizations.extend(store::organizations::ensure_many(conn, &missing, now).await?);
     for (number, row) in batch {
         let owner = email_owners.get(&row.email);
         if owner.is_some_and(|owner| owner.as_deref() != Some(row.legacy_id.as_str())) {
             report.rows.push(rejected(number, &row, RowError::DuplicateEmailInDatabase));
             continue;
         }
-        let organization = match organizations.get(&row.organization_external_id) {
-            Some(id) => *id,
-            None => {
-                let id = store::organizations::upsert_by_external_id(
-                    conn,
-                    &row.organization_external_id,
-                    &row.organization_name,
-                    now,
-                )
-                .await?;
-                organizations.insert(row.organization_external_id.clone(), id);
-                new_organizations.push(row.organization_external_id.clone());
-                id
-            }
+        let Some(organization) = organizations.get(&row.organization_external_id).copied() else {
+            return Err(ImportError::Store(StoreError::NotFound));
         };
         let mut account = NewUser {
             legacy_id: Some(row.legacy_id.clone()),

@@ -128,3 +128,33 @@ pub async fn search(
     }
     Ok((found, total))
 }
+
+/// Creates the organisations of `wanted` (external id, name) that do not exist
+/// yet, in one statement (an organisation created meanwhile by another import is
+/// left as it is), and answers the id of every one of them.
+pub async fn ensure_many(
+    conn: &impl ConnectionTrait,
+    wanted: &[(String, String)],
+    now: OffsetDateTime,
+) -> Result<std::collections::HashMap<String, Uuid>, StoreError> {
+    use sea_orm::sea_query::OnConflict;
+    if wanted.is_empty() {
+        return Ok(Default::default());
+    }
+    let models = wanted.iter().map(|(external_id, name)| organizations::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        external_id: Set(Some(external_id.clone())),
+        name: Set(name.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    });
+    organizations::Entity::insert_many(models)
+        .on_conflict(OnConflict::column(organizations::Column::ExternalId).do_nothing().to_owned())
+        .exec_without_returning(conn)
+        .await?;
+    let rows = organizations::Entity::find()
+        .filter(organizations::Column::ExternalId.is_in(wanted.iter().map(|(e, _)| e.clone())))
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().filter_map(|r| r.external_id.map(|e| (e, r.id))).collect())
+}

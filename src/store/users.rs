@@ -373,11 +373,19 @@ pub async fn search(
     filter: &UserFilter,
     page: u64,
     per_page: u64,
+    now: OffsetDateTime,
 ) -> Result<(Vec<crate::domain::user::User>, u64), StoreError> {
     use sea_orm::{Condition, PaginatorTrait, QueryOrder};
     let mut condition = Condition::all().add(users::Column::AnonymizedAt.is_null());
-    if let Some(status) = &filter.status {
-        condition = condition.add(users::Column::Status.eq(status.as_str()));
+    match filter.status.as_deref() {
+        // Invited, with no link left that could still be used.
+        Some("link_expired") => {
+            condition = condition
+                .add(users::Column::Status.eq("invited"))
+                .add(users::Column::Id.not_in_subquery(live_links(now)));
+        }
+        Some(status) => condition = condition.add(users::Column::Status.eq(status)),
+        None => {}
     }
     if let Some(org) = filter.organization_id {
         condition = condition.add(users::Column::OrganizationId.eq(org));
@@ -556,16 +564,7 @@ pub async fn link_expired(
     now: OffsetDateTime,
 ) -> Result<Vec<Uuid>, StoreError> {
     use sea_orm::QuerySelect;
-    use sea_orm::sea_query::Query;
-
-    use super::entities::activation_tokens as tokens;
-    let live_link = Query::select()
-        .column(tokens::Column::UserId)
-        .from(tokens::Entity)
-        .and_where(tokens::Column::UsedAt.is_null())
-        .and_where(tokens::Column::VoidedAt.is_null())
-        .and_where(tokens::Column::ExpiresAt.gt(now))
-        .to_owned();
+    let live_link = live_links(now);
     let mut query = users::Entity::find()
         .select_only()
         .column(users::Column::Id)
@@ -580,4 +579,16 @@ pub async fn link_expired(
         query = query.filter(users::Column::Id.is_in(ids.iter().copied()));
     }
     Ok(query.into_tuple().all(conn).await?)
+}
+
+/// Accounts that hold a link usable at `now` (a subquery of account ids).
+fn live_links(now: OffsetDateTime) -> sea_orm::sea_query::SelectStatement {
+    use super::entities::activation_tokens as tokens;
+    sea_orm::sea_query::Query::select()
+        .column(tokens::Column::UserId)
+        .from(tokens::Entity)
+        .and_where(tokens::Column::UsedAt.is_null())
+        .and_where(tokens::Column::VoidedAt.is_null())
+        .and_where(tokens::Column::ExpiresAt.gt(now))
+        .to_owned()
 }

@@ -102,6 +102,8 @@ backend_tests! {
         let token = admin_token(&app).await;
         let details: Value = app.http.get(app.url(&format!("/admin/api/v1/users/{}", expired.id))).bearer_auth(&token).send().await.expect("GET").json().await.expect("json");
         assert_eq!(details["status"], "link_expired");
+        let listed: Value = app.http.get(app.url("/admin/api/v1/users?status=link_expired")).bearer_auth(&token).send().await.expect("GET").json().await.expect("json");
+        assert_eq!(listed["total"], 1);
         let queued = activations(&app, &token, json!({"expired": true})).await;
         assert_eq!(queued["queued"], 1);
         let link = app.mail_to(&expired, "Aktywuj", 1).await.link_containing("/activate?token=").expect("link");

@@ -59,7 +59,8 @@ pub async fn list(
         text: query.q,
     };
     let (users, total) =
-        store::users::search(state.store.conn(), &filter, paging.page() - 1, paging.per_page()).await?;
+        store::users::search(state.store.conn(), &filter, paging.page() - 1, paging.per_page(), state.clock.now())
+            .await?;
     Ok(Json(paging.answer(total, users.iter().map(view).collect())).into_response())
 }
 
