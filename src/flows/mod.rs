@@ -2,6 +2,7 @@
 //! transaction, applies the domain rules and commits; it never sees axum types.
 
 pub mod access;
+pub mod audit;
 pub mod authorize;
 pub mod backchannel;
 pub mod client_auth;

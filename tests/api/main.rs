@@ -8,6 +8,8 @@
 mod support;
 
 mod admin;
+mod admin_audit;
+mod admin_terms;
 mod authorize;
 mod backchannel_logout;
 mod browser;

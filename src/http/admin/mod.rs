@@ -3,11 +3,13 @@
 //! admin scope (`admin` grants all). The route table below is the single source
 //! of both the router and the OpenAPI document.
 
+pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod imports;
 pub mod openapi;
 pub mod problem;
+pub mod terms;
 pub mod users;
 
 use axum::Router;
@@ -60,6 +62,31 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "Send activation links to accounts never invited (all, one organisation, or a list)",
         scope: Some("admin:users"),
     },
+    RouteDoc {
+        method: "get",
+        path: "/terms",
+        summary: "Published terms versions, newest first, the one in force marked current",
+        scope: Some("admin:terms"),
+    },
+    RouteDoc {
+        method: "post",
+        path: "/terms",
+        summary: "Publish a terms version ({version, title, body, effective_at?}); 409 when the version exists",
+        scope: Some("admin:terms"),
+    },
+    RouteDoc {
+        method: "get",
+        path: "/terms/{version}/acceptances",
+        summary: "Acceptances of a version (page, per_page) with counts of accepted and not yet accepted",
+        scope: Some("admin:terms"),
+    },
+    RouteDoc {
+        method: "get",
+        path: "/audit",
+        summary: "Audit trail, newest first (from, to: RFC 3339; actor; subject; action, a prefix when it ends \
+                  with a dot; page, per_page)",
+        scope: Some("admin:audit"),
+    },
 ];
 
 /// The admin router (mounted by [`crate::http::router`]). Imports get their own,
@@ -75,6 +102,9 @@ pub fn router(limit: usize, import_limit: usize) -> Router<AppState> {
         .route(&format!("{PREFIX}/users"), get(users::list))
         .route(&format!("{PREFIX}/users/{{id}}"), get(users::get))
         .route(&format!("{PREFIX}/activations"), post(users::activations))
+        .route(&format!("{PREFIX}/terms"), get(terms::list).post(terms::publish))
+        .route(&format!("{PREFIX}/terms/{{version}}/acceptances"), get(terms::acceptances))
+        .route(&format!("{PREFIX}/audit"), get(audit::list))
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(DefaultBodyLimit::max(limit))
         .merge(imports)
