@@ -15,6 +15,7 @@ pub mod import;
 pub mod introspect;
 pub mod journey;
 pub mod logout;
+pub mod metrics;
 pub mod revoke;
 pub mod session;
 pub mod stats;

@@ -26,6 +26,7 @@ mod introspect_revoke;
 mod journey;
 mod jwks;
 mod logout;
+mod metrics;
 mod oidc_flow;
 mod password_rules;
 mod smtp_sink;

@@ -37,5 +37,6 @@ pub async fn run(state: &AppState, selection: &Selection, actor: &Actor) -> Resu
         invited += 1;
     }
     state.mail_queued.notify_one();
+    crate::metrics::campaign_invitations(u64::try_from(invited).unwrap_or(u64::MAX));
     Ok(invited)
 }
