@@ -154,11 +154,13 @@ struct HttpSeries {
     sum_micros: AtomicU64,
 }
 
-type HttpKey = (String, &'static str, &'static str);
+/// Series of one route template, by (method, status class). Keyed by route
+/// first so that a lookup borrows the route instead of allocating a key.
+type RouteSeries = BTreeMap<(&'static str, &'static str), HttpSeries>;
 
 /// Every metric of the process.
 pub struct Registry {
-    http: RwLock<BTreeMap<HttpKey, HttpSeries>>,
+    http: RwLock<BTreeMap<String, RouteSeries>>,
     sign_in: Family<11>,
     mails_queued: Family<7>,
     mails_sent: Family<7>,
@@ -260,7 +262,7 @@ pub fn campaign_invitations(n: u64) {
 /// Counts one answered request: `route` is the matched route template (or
 /// [`UNMATCHED_ROUTE`]), `method` and `status` as sent.
 pub fn http_request(route: &str, method: &str, status: u16, elapsed: Duration) {
-    let key: HttpKey = (route.to_string(), method_label(method), status_class(status));
+    let key = (method_label(method), status_class(status));
     let record = |series: &HttpSeries| {
         let seconds = elapsed.as_secs_f64();
         let bucket = LATENCY_BUCKETS.iter().position(|bound| seconds <= *bound).unwrap_or(LATENCY_BUCKETS.len());
@@ -272,12 +274,14 @@ pub fn http_request(route: &str, method: &str, status: u16, elapsed: Duration) {
         series.sum_micros.fetch_add(u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
     };
     // The common case, a known series, only takes the read lock.
-    if let Some(series) = METRICS.http.read().unwrap_or_else(PoisonError::into_inner).get(&key) {
+    if let Some(series) =
+        METRICS.http.read().unwrap_or_else(PoisonError::into_inner).get(route).and_then(|r| r.get(&key))
+    {
         record(series);
         return;
     }
     let mut map = METRICS.http.write().unwrap_or_else(PoisonError::into_inner);
-    record(map.entry(key).or_default());
+    record(map.entry(route.to_string()).or_default().entry(key).or_default());
 }
 
 /// Methods outside the usual ones share one label, so a client cannot create series.
@@ -342,8 +346,14 @@ pub fn render(gauges: Gauges) -> String {
 fn render_http(out: &mut String) {
     let map = METRICS.http.read().unwrap_or_else(PoisonError::into_inner);
     header(out, "kuke_id_http_requests_total", "HTTP requests by route template, method and status class.", "counter");
-    for ((route, method, status), series) in map.iter() {
-        let labels = format!("route=\"{}\",method=\"{method}\",status=\"{status}\"", escape(route));
+    let series = || {
+        map.iter().flat_map(|(route, by_status)| {
+            by_status.iter().map(move |((method, status), series)| {
+                (format!("route=\"{}\",method=\"{method}\",status=\"{status}\"", escape(route)), series)
+            })
+        })
+    };
+    for (labels, series) in series() {
         let _ = writeln!(out, "kuke_id_http_requests_total{{{labels}}} {}", series.count.load(Ordering::Relaxed));
     }
     header(
@@ -352,8 +362,7 @@ fn render_http(out: &mut String) {
         "HTTP request latency by route template, method and status class.",
         "histogram",
     );
-    for ((route, method, status), series) in map.iter() {
-        let labels = format!("route=\"{}\",method=\"{method}\",status=\"{status}\"", escape(route));
+    for (labels, series) in series() {
         let mut cumulative = 0;
         for (bound, slot) in LATENCY_BUCKETS.iter().zip(&series.buckets) {
             cumulative += slot.load(Ordering::Relaxed);

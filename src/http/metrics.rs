@@ -52,11 +52,12 @@ fn presented_token_matches(headers: &HeaderMap, expected: &str) -> bool {
 /// never the concrete path, so the number of series stays bounded).
 pub async fn track(request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string());
+    // A cheap clone (shared string); the label is only copied for a new series.
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let method = request.method().clone();
     let response = next.run(request).await;
     crate::metrics::http_request(
-        route.as_deref().unwrap_or(crate::metrics::UNMATCHED_ROUTE),
+        route.as_ref().map_or(crate::metrics::UNMATCHED_ROUTE, MatchedPath::as_str),
         method.as_str(),
         response.status().as_u16(),
         started.elapsed(),
