@@ -41,6 +41,8 @@ struct RawSettings {
     argon2_parallelism: u32,
     portal_url: Option<String>,
     trust_forwarded_for: bool,
+    metrics_enabled: bool,
+    metrics_token: Option<String>,
 }
 
 impl Default for RawSettings {
@@ -70,6 +72,8 @@ impl Default for RawSettings {
             argon2_parallelism: 1,
             portal_url: None,
             trust_forwarded_for: false,
+            metrics_enabled: true,
+            metrics_token: None,
         }
     }
 }
@@ -122,7 +126,31 @@ pub struct Settings {
     pub portal_url: Option<String>,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// Serve Prometheus metrics at `/metrics`.
+    pub metrics_enabled: bool,
+    /// When set, `/metrics` requires `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Secret>,
 }
+
+/// A secret setting: kept out of `Debug` output, so settings can be logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one place that compares it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// A metrics token shorter than this is refused: it would be guessable.
+const MIN_METRICS_TOKEN_LEN: usize = 16;
 
 /// A configuration value that cannot be used; names the key as the user wrote it.
 #[derive(Debug, thiserror::Error)]
@@ -292,6 +320,17 @@ impl RawSettings {
                 }
             },
             trust_forwarded_for: self.trust_forwarded_for,
+            metrics_enabled: self.metrics_enabled,
+            metrics_token: match self.metrics_token.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(token) if token.len() < MIN_METRICS_TOKEN_LEN => {
+                    return Err(ConfigError::new(
+                        "metrics_token",
+                        format!("must be at least {MIN_METRICS_TOKEN_LEN} characters"),
+                    ));
+                }
+                Some(token) => Some(Secret(token.to_string())),
+            },
         })
     }
 }
@@ -384,6 +423,21 @@ mod tests {
     #[test]
     fn bad_mail_from_is_refused() {
         assert!(Settings::from_toml(r#"mail_from = "not an address""#).is_err());
+    }
+
+    #[test]
+    fn metrics_are_on_without_a_token_by_default() {
+        let settings = Settings::from_toml("").expect("defaults");
+        assert!(settings.metrics_enabled);
+        assert!(settings.metrics_token.is_none());
+    }
+
+    #[test]
+    fn a_short_metrics_token_is_refused_and_a_long_one_is_not_printed() {
+        let error = Settings::from_toml(r#"metrics_token = "short""#).unwrap_err();
+        assert_eq!(error.key, "KUKE_ID_METRICS_TOKEN");
+        let settings = Settings::from_toml(r#"metrics_token = "a-long-enough-scrape-token""#).expect("token");
+        assert!(!format!("{settings:?}").contains("a-long-enough-scrape-token"));
     }
 
     #[test]

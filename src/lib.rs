@@ -14,6 +14,7 @@
 //! - [`demo`]: the built-in demo relying party of `serve --demo`.
 //! - [`cli`]: the `kuke-id` command line.
 //! - [`telemetry`]: logging setup.
+//! - [`metrics`]: the Prometheus counters and histograms served at `/metrics`.
 
 pub mod app;
 pub mod cli;
@@ -24,6 +25,7 @@ pub mod flows;
 pub mod http;
 pub mod i18n;
 pub mod mail;
+pub mod metrics;
 pub mod rp_http;
 pub mod state;
 pub mod store;

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_initial_schema;
 mod m20261125_000002_protocol_state;
+mod m20261125_000003_audit_query_indexes;
 
 /// Runs every migration of kuke-id, in order.
 pub struct Migrator;
@@ -14,6 +15,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_initial_schema::Migration), Box::new(m20261125_000002_protocol_state::Migration)]
+        vec![
+            Box::new(m20261125_000001_initial_schema::Migration),
+            Box::new(m20261125_000002_protocol_state::Migration),
+            Box::new(m20261125_000003_audit_query_indexes::Migration),
+        ]
     }
 }

@@ -9,6 +9,8 @@ pub const JWKS: &str = "/jwks";
 pub const HEALTHZ: &str = "/healthz";
 /// Readiness (the database answers).
 pub const READYZ: &str = "/readyz";
+/// Prometheus metrics for operators' scrapers (not advertised in discovery).
+pub const METRICS: &str = "/metrics";
 
 /// Joins the issuer and a path into an absolute URL.
 pub fn url(issuer: &str, path: &str) -> String {

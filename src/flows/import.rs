@@ -198,6 +198,12 @@ async fn apply(
     if !dry_run {
         let details = serde_json::json!({"created": report.created, "updated": report.updated, "unchanged": report.unchanged, "rejected": report.rejected});
         store::audit::record(store.conn(), &actor.event("import.applied", None).with_details(details), now).await?;
+        use crate::metrics::{ImportRow, import_rows};
+        let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        import_rows(ImportRow::Created, count(report.created));
+        import_rows(ImportRow::Updated, count(report.updated));
+        import_rows(ImportRow::Unchanged, count(report.unchanged));
+        import_rows(ImportRow::Rejected, count(report.rejected));
     }
     Ok(report)
 }

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod audit;
 pub mod authorize;
 pub mod backchannel;
 pub mod client_auth;
@@ -15,6 +16,7 @@ pub mod import;
 pub mod introspect;
 pub mod journey;
 pub mod logout;
+pub mod metrics;
 pub mod organizations;
 pub mod revoke;
 pub mod session;

@@ -4,7 +4,18 @@ use time::OffsetDateTime;
 
 use crate::domain::audit::Actor;
 use crate::domain::clock::Clock;
-use crate::store::{self, Store, StoreError, terms::NewTerms};
+use crate::flows::Internal;
+use crate::store::terms::{AcceptanceRow, NewTerms, TermsRow};
+use crate::store::{self, Store, StoreError};
+
+/// A published version, and whether it is the one in force now.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    /// The version.
+    pub terms: TermsRow,
+    /// In force now: the newest version already effective.
+    pub current: bool,
+}
 
 /// Why a version cannot be published.
 #[derive(Debug, thiserror::Error)]
@@ -21,7 +32,8 @@ pub enum PublishError {
 }
 
 /// Publishes a version; it applies from `effective_at` (now when `None`), and
-/// every user is asked to accept it at their next sign-in from then on.
+/// every user is asked to accept it at their next sign-in from then on. Answers
+/// the stored version.
 pub async fn publish(
     store: &Store,
     clock: &Clock,
@@ -30,7 +42,7 @@ pub async fn publish(
     title: &str,
     body: &str,
     effective_at: Option<OffsetDateTime>,
-) -> Result<(), PublishError> {
+) -> Result<Listed, PublishError> {
     let (version, title, body) = (version.trim(), title.trim(), body.trim());
     if version.is_empty() || version.len() > 64 {
         return Err(PublishError::Invalid("version must be 1 to 64 characters"));
@@ -41,13 +53,52 @@ pub async fn publish(
     let now = clock.now();
     let tx = store.begin().await.map_err(PublishError::Store)?;
     let terms = NewTerms { version, title, body, effective_at: effective_at.unwrap_or(now) };
-    store::terms::publish(tx.conn(), terms, now).await.map_err(|e| match e {
+    let terms = store::terms::publish(tx.conn(), terms, now).await.map_err(|e| match e {
         StoreError::Conflict(_) => PublishError::Taken(version.to_string()),
         other => PublishError::Store(other),
     })?;
     store::audit::record(tx.conn(), &actor.event("terms.published", Some(version.to_string())), now)
         .await
         .map_err(PublishError::Store)?;
+    let current = store::terms::current(tx.conn(), now).await.map_err(PublishError::Store)?;
     tx.commit().await.map_err(PublishError::Store)?;
-    Ok(())
+    Ok(Listed { current: current.is_some_and(|c| c.id == terms.id), terms })
+}
+
+/// Every version, newest first, the one in force marked.
+pub async fn list(store: &Store, clock: &Clock) -> Result<Vec<Listed>, Internal> {
+    let now = clock.now();
+    let current = store::terms::current(store.conn(), now).await?.map(|c| c.id);
+    let versions = store::terms::list(store.conn()).await?;
+    Ok(versions.into_iter().map(|terms| Listed { current: Some(terms.id) == current, terms }).collect())
+}
+
+/// Who accepted a version, and how many who may sign in still have to.
+#[derive(Debug, Clone)]
+pub struct AcceptanceReport {
+    /// The version.
+    pub terms: TermsRow,
+    /// Acceptances of it.
+    pub accepted: u64,
+    /// Active accounts that have not accepted it (asked at their next sign-in once it is in force).
+    pub pending: u64,
+    /// The requested page of acceptances, newest first.
+    pub acceptances: Vec<AcceptanceRow>,
+}
+
+/// The acceptance report of `version`; `None` when no such version exists.
+/// The counts and the page are read without a transaction: a report is a
+/// snapshot for people, and an acceptance landing between two reads is harmless.
+pub async fn acceptances(
+    store: &Store,
+    version: &str,
+    offset: u64,
+    limit: u64,
+) -> Result<Option<AcceptanceReport>, Internal> {
+    let conn = store.conn();
+    let Some(terms) = store::terms::find_version(conn, version).await? else { return Ok(None) };
+    let accepted = store::terms::acceptance_count(conn, terms.id).await?;
+    let pending = store::terms::pending_count(conn, terms.id).await?;
+    let acceptances = store::terms::acceptances(conn, terms.id, offset, limit).await?;
+    Ok(Some(AcceptanceReport { terms, accepted, pending, acceptances }))
 }

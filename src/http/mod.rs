@@ -7,6 +7,7 @@ pub mod errors;
 pub mod form;
 pub mod health;
 pub mod journey;
+pub mod metrics;
 pub mod oidc;
 pub mod render;
 #[cfg(feature = "test-support")]
@@ -46,6 +47,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::demo::router());
     #[cfg(feature = "test-support")]
     let routes = routes.route(test_support::SIGN_IN, axum::routing::post(test_support::sign_in));
+    // Switched off, the path is simply unknown (404), like any other.
+    let routes = if settings.metrics_enabled { routes.route(endpoints::METRICS, get(metrics::get)) } else { routes };
     let routes = routes
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
@@ -60,7 +63,10 @@ pub fn router(state: AppState) -> Router {
         let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
         tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
     });
+    // `Router::layer` wraps each route after routing, so `metrics::track` sees the
+    // matched route template; it is outermost to time everything below it.
     let layers = ServiceBuilder::new()
+        .layer(middleware::from_fn(metrics::track))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(trace)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

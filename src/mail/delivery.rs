@@ -50,6 +50,7 @@ pub async fn deliver_due(state: &AppState, transport: &Transport, from: &Mailbox
             Ok(()) => {
                 let keep_body = matches!(transport, Transport::DevMailbox);
                 if mail_outbox::mark_sent(state.store.conn(), row.id, state.clock.now(), keep_body).await? {
+                    crate::metrics::mail_sent(&row.kind);
                     sent += 1;
                 }
             }
@@ -58,6 +59,7 @@ pub async fn deliver_due(state: &AppState, transport: &Transport, from: &Mailbox
                 let retry = (!permanent && row.attempts + 1 < MAX_ATTEMPTS).then(|| now + backoff(row.attempts));
                 tracing::warn!(mail = %row.id, kind = %row.kind, attempts = row.attempts + 1, permanent, error = %message, "mail delivery failed");
                 mail_outbox::attempt_failed(state.store.conn(), &row, &message, retry, now).await?;
+                crate::metrics::mail_failed(&row.kind, retry.is_none());
             }
         }
     }

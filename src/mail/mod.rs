@@ -175,7 +175,7 @@ pub async fn queue_at(
 ) -> Result<Uuid, StoreError> {
     let name = format!("{} {}", user.given_name, user.family_name);
     let rendered = render(message, lang, name.trim(), from);
-    mail_outbox::insert_due(
+    let id = mail_outbox::insert_due(
         conn,
         NewMail {
             kind: message.kind(),
@@ -188,7 +188,9 @@ pub async fn queue_at(
         now,
         due,
     )
-    .await
+    .await?;
+    crate::metrics::mail_queued(message.kind());
+    Ok(id)
 }
 
 #[cfg(test)]
@@ -226,6 +228,21 @@ mod tests {
         );
         assert!(mail.text.contains("482913"));
         assert!(mail.text.contains("Ekstranet"));
+    }
+
+    #[test]
+    fn every_kind_has_its_own_metrics_label() {
+        let messages = [
+            Message::Activation { link: String::new(), hours: 1 },
+            Message::ActivationReminder { link: String::new(), hours: 1 },
+            Message::PasswordReset { link: String::new(), hours: 1 },
+            Message::LoginNumber { login: String::new(), sign_in_url: String::new() },
+            Message::OneTimeCode { code: String::new(), minutes: 1 },
+            Message::AccountLocked { minutes: 1 },
+        ];
+        for message in &messages {
+            assert!(crate::metrics::MAIL_KINDS.contains(&message.kind()), "{}", message.kind());
+        }
     }
 
     #[test]

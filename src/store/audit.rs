@@ -1,6 +1,11 @@
-//! Appends to the audit trail; rows are never updated.
+//! Appends to the audit trail (rows are never updated) and searches it.
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -28,6 +33,105 @@ pub async fn record(conn: &impl ConnectionTrait, event: &AuditEvent, now: Offset
 
 /// Number of events with the given action (used by tests and stats).
 pub async fn count_action(conn: &impl ConnectionTrait, action: &str) -> Result<u64, StoreError> {
-    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
     Ok(audit_events::Entity::find().filter(audit_events::Column::Action.eq(action)).count(conn).await?)
+}
+
+/// What to look for in the audit trail; every field left `None` matches all.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// At or after this time.
+    pub from: Option<OffsetDateTime>,
+    /// Before this time.
+    pub to: Option<OffsetDateTime>,
+    /// Exactly this actor (`cli`, `system`, `client:<id>`, `user:<uuid>`).
+    pub actor: Option<String>,
+    /// The account the event is about.
+    pub subject_user_id: Option<Uuid>,
+    /// Exactly this action, or every action starting with it when it ends with a dot (`user.`).
+    pub action: Option<String>,
+}
+
+/// One stored event, as read back.
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
+    /// Row id (UUIDv7, so it sorts by time too).
+    pub id: Uuid,
+    /// When.
+    pub at: OffsetDateTime,
+    /// Who.
+    pub actor: String,
+    /// Dotted verb.
+    pub action: String,
+    /// The object acted upon.
+    pub target: Option<String>,
+    /// The account it is about.
+    pub subject_user_id: Option<Uuid>,
+    /// The caller's address.
+    pub ip: Option<String>,
+    /// The request id.
+    pub request_id: Option<String>,
+    /// Extra facts (a JSON object).
+    pub details: Value,
+}
+
+fn condition(filter: &AuditFilter) -> Condition {
+    let mut condition = Condition::all();
+    if let Some(from) = filter.from {
+        condition = condition.add(audit_events::Column::At.gte(from));
+    }
+    if let Some(to) = filter.to {
+        condition = condition.add(audit_events::Column::At.lt(to));
+    }
+    if let Some(actor) = &filter.actor {
+        condition = condition.add(audit_events::Column::Actor.eq(actor.as_str()));
+    }
+    if let Some(subject) = filter.subject_user_id {
+        condition = condition.add(audit_events::Column::SubjectUserId.eq(subject));
+    }
+    match filter.action.as_deref() {
+        Some(prefix) if prefix.ends_with('.') => {
+            // LIKE, with its wildcards escaped: `_` is common in action names.
+            let escaped = prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            let pattern = LikeExpr::new(format!("{escaped}%")).escape('\\');
+            condition = condition.add(Expr::col((audit_events::Entity, audit_events::Column::Action)).like(pattern));
+        }
+        Some(action) => condition = condition.add(audit_events::Column::Action.eq(action)),
+        None => {}
+    }
+    condition
+}
+
+/// One page of the events matching `filter`, newest first, and the total count.
+pub async fn search(
+    conn: &impl ConnectionTrait,
+    filter: &AuditFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<AuditRecord>, u64), StoreError> {
+    let query = audit_events::Entity::find().filter(condition(filter));
+    let total = query.clone().count(conn).await?;
+    let rows = query
+        .order_by_desc(audit_events::Column::At)
+        .order_by_desc(audit_events::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    let records = rows
+        .into_iter()
+        .map(|row| AuditRecord {
+            // Details are written by `record` from a JSON value; should a row ever
+            // hold something else, show it as text rather than hide the event.
+            details: serde_json::from_str(&row.details).unwrap_or(Value::String(row.details)),
+            id: row.id,
+            at: row.at,
+            actor: row.actor,
+            action: row.action,
+            target: row.target,
+            subject_user_id: row.subject_user_id,
+            ip: row.ip,
+            request_id: row.request_id,
+        })
+        .collect();
+    Ok((records, total))
 }

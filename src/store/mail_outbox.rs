@@ -3,7 +3,8 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -174,4 +175,21 @@ pub async fn last_due(conn: &impl ConnectionTrait, kind: &str) -> Result<Option<
         .one(conn)
         .await?
         .map(|row| row.next_attempt_at))
+}
+
+/// Mails not delivered yet, across all nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backlog {
+    /// Waiting for (another) attempt.
+    pub pending: u64,
+    /// Given up.
+    pub failed: u64,
+}
+
+/// Counts the backlog; both counts use the `(sent_at, next_attempt_at)` index.
+pub async fn backlog(conn: &impl ConnectionTrait) -> Result<Backlog, StoreError> {
+    let unsent = || outbox::Entity::find().filter(outbox::Column::SentAt.is_null());
+    let pending = unsent().filter(outbox::Column::FailedAt.is_null()).count(conn).await?;
+    let failed = unsent().filter(outbox::Column::FailedAt.is_not_null()).count(conn).await?;
+    Ok(Backlog { pending, failed })
 }

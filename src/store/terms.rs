@@ -1,13 +1,15 @@
 //! Terms versions and their acceptances.
 
+use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::StoreError;
-use super::entities::{terms_acceptances, terms_versions};
+use super::entities::{terms_acceptances, terms_versions, users};
 
 pub use terms_versions::Model as TermsRow;
 
@@ -24,10 +26,13 @@ pub struct NewTerms<'a> {
 }
 
 /// Publishes a version; a taken label is a conflict.
-pub async fn publish(conn: &impl ConnectionTrait, new: NewTerms<'_>, now: OffsetDateTime) -> Result<Uuid, StoreError> {
-    let id = Uuid::now_v7();
-    terms_versions::ActiveModel {
-        id: Set(id),
+pub async fn publish(
+    conn: &impl ConnectionTrait,
+    new: NewTerms<'_>,
+    now: OffsetDateTime,
+) -> Result<TermsRow, StoreError> {
+    Ok(terms_versions::ActiveModel {
+        id: Set(Uuid::now_v7()),
         version: Set(new.version.to_string()),
         title: Set(new.title.to_string()),
         body: Set(new.body.to_string()),
@@ -35,8 +40,7 @@ pub async fn publish(conn: &impl ConnectionTrait, new: NewTerms<'_>, now: Offset
         published_at: Set(now),
     }
     .insert(conn)
-    .await?;
-    Ok(id)
+    .await?)
 }
 
 /// The version in force at `now`: the newest one already effective.
@@ -113,4 +117,80 @@ pub async fn erase_origin(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// The version labelled `version`.
+pub async fn find_version(conn: &impl ConnectionTrait, version: &str) -> Result<Option<TermsRow>, StoreError> {
+    Ok(terms_versions::Entity::find().filter(terms_versions::Column::Version.eq(version)).one(conn).await?)
+}
+
+/// One acceptance of a version, with the account's login (the admin report).
+#[derive(Debug, Clone)]
+pub struct AcceptanceRow {
+    /// The account.
+    pub user_id: Uuid,
+    /// Its six-digit login.
+    pub login: String,
+    /// When it accepted.
+    pub accepted_at: OffsetDateTime,
+    /// From which address.
+    pub ip: Option<String>,
+}
+
+/// How many acceptances version `terms_id` has.
+pub async fn acceptance_count(conn: &impl ConnectionTrait, terms_id: Uuid) -> Result<u64, StoreError> {
+    Ok(terms_acceptances::Entity::find()
+        .filter(terms_acceptances::Column::TermsVersionId.eq(terms_id))
+        .count(conn)
+        .await?)
+}
+
+/// How many accounts that may sign in (active, not disabled, not anonymised)
+/// have not accepted version `terms_id` yet: who will be asked at their next sign-in.
+pub async fn pending_count(conn: &impl ConnectionTrait, terms_id: Uuid) -> Result<u64, StoreError> {
+    let accepted = Query::select()
+        .column(terms_acceptances::Column::UserId)
+        .from(terms_acceptances::Entity)
+        .and_where(terms_acceptances::Column::TermsVersionId.eq(terms_id))
+        .to_owned();
+    Ok(users::Entity::find()
+        .filter(users::Column::Status.eq("active"))
+        .filter(users::Column::Disabled.eq(false))
+        .filter(users::Column::AnonymizedAt.is_null())
+        .filter(users::Column::Id.not_in_subquery(accepted))
+        .count(conn)
+        .await?)
+}
+
+/// One page of the acceptances of version `terms_id`, newest first.
+pub async fn acceptances(
+    conn: &impl ConnectionTrait,
+    terms_id: Uuid,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<AcceptanceRow>, StoreError> {
+    // The entities declare no relations (they are generated), so the join is spelled out here.
+    let to_user = terms_acceptances::Entity::belongs_to(users::Entity)
+        .from(terms_acceptances::Column::UserId)
+        .to(users::Column::Id)
+        .into();
+    let rows: Vec<(Uuid, String, OffsetDateTime, Option<String>)> = terms_acceptances::Entity::find()
+        .select_only()
+        .column(terms_acceptances::Column::UserId)
+        .column(users::Column::Login)
+        .column(terms_acceptances::Column::AcceptedAt)
+        .column(terms_acceptances::Column::Ip)
+        .join(JoinType::InnerJoin, to_user)
+        .filter(terms_acceptances::Column::TermsVersionId.eq(terms_id))
+        .order_by_desc(terms_acceptances::Column::AcceptedAt)
+        .order_by_desc(terms_acceptances::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(user_id, login, accepted_at, ip)| AcceptanceRow { user_id, login, accepted_at, ip })
+        .collect())
 }

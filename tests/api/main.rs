@@ -8,9 +8,11 @@
 mod support;
 
 mod admin;
+mod admin_audit;
 mod admin_campaign;
 mod admin_import;
 mod admin_organizations;
+mod admin_terms;
 mod admin_users;
 mod authorize;
 mod backchannel_logout;
@@ -29,6 +31,7 @@ mod introspect_revoke;
 mod journey;
 mod jwks;
 mod logout;
+mod metrics;
 mod oidc_flow;
 mod password_rules;
 mod smtp_sink;

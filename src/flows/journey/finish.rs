@@ -35,5 +35,6 @@ pub async fn complete(
     let amr = vec!["pwd".to_string(), "otp".to_string()];
     let client = ClientInfo { ip: origin.ip.clone(), user_agent: origin.user_agent.clone() };
     let established = session::establish(state, row.user_id, &amr, Some(ACR_TWO_FACTOR), None, client).await?;
+    crate::metrics::sign_in(crate::metrics::SignIn::Success);
     Ok(Some(Finished { cookie: established.cookie, authorization_request_id: row.authorization_request_id }))
 }

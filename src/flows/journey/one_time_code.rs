@@ -7,6 +7,7 @@ use crate::domain::one_time_code::{self, MAX_ATTEMPTS, MAX_RESENDS, RESEND_INTER
 use crate::flows::Internal;
 use crate::i18n::Lang;
 use crate::mail::{self, Message};
+use crate::metrics::{self, SignIn};
 use crate::state::AppState;
 use crate::store::{self, login_transactions::LoginRow};
 use crate::tokens::opaque;
@@ -43,6 +44,26 @@ pub async fn current(state: &AppState, handle: Option<&str>, step: &str) -> Resu
 
 /// Checks a typed code.
 pub async fn submit(
+    state: &AppState,
+    handle: Option<&str>,
+    typed: &str,
+    origin: &Origin,
+    lang: Lang,
+) -> Result<CodeCheck, Internal> {
+    let check = check(state, handle, typed, origin, lang).await?;
+    metrics::sign_in(match &check {
+        CodeCheck::NoTransaction => SignIn::NoTransaction,
+        CodeCheck::TooMany => SignIn::RateLimited,
+        CodeCheck::Wrong { .. } => SignIn::CodeWrong,
+        CodeCheck::Ended => SignIn::CodeAttemptsExhausted,
+        CodeCheck::Expired => SignIn::CodeExpired,
+        // The terms step counts its own outcome; success is counted by `finish`.
+        CodeCheck::Terms | CodeCheck::Complete(_) => return Ok(check),
+    });
+    Ok(check)
+}
+
+async fn check(
     state: &AppState,
     handle: Option<&str>,
     typed: &str,

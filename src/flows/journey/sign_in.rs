@@ -8,6 +8,7 @@ use crate::domain::{lockout, login_number, one_time_code};
 use crate::flows::Internal;
 use crate::i18n::Lang;
 use crate::mail::{self, Message};
+use crate::metrics::{self, SignIn as Outcome};
 use crate::state::AppState;
 use crate::store::{self, login_transactions::NewLogin};
 use crate::tokens::opaque;
@@ -39,6 +40,7 @@ pub async fn submit(
     lang: Lang,
 ) -> Result<SignIn, Internal> {
     if super::address_blocked(state, "signin", origin).await? {
+        metrics::sign_in(Outcome::RateLimited);
         return Ok(SignIn::TooMany);
     }
     let login = login.trim();
@@ -54,15 +56,20 @@ pub async fn submit(
     let now = state.clock.now();
     let (Some(user), Some(credentials)) = (user, credentials) else {
         super::address_failed(state, "signin", origin).await?;
+        metrics::sign_in(Outcome::BadCredentials);
         return Ok(SignIn::Refused);
     };
-    if !user.can_sign_in() || credentials.admin_locked || credentials.locked_until.is_some_and(|until| until > now) {
+    // The person sees one answer for all of these; operators' metrics tell them apart.
+    let locked = credentials.admin_locked || credentials.locked_until.is_some_and(|until| until > now);
+    if locked || !user.can_sign_in() {
         super::address_failed(state, "signin", origin).await?;
+        metrics::sign_in(if locked { Outcome::Locked } else { Outcome::NotAllowed });
         return Ok(SignIn::Refused);
     }
     if !password_ok {
         super::address_failed(state, "signin", origin).await?;
         count_failure(state, &user, lang).await?;
+        metrics::sign_in(Outcome::BadCredentials);
         return Ok(SignIn::Refused);
     }
     let handle = opaque::random_token();
@@ -93,6 +100,7 @@ pub async fn submit(
     mail::queue(tx.conn(), &user, &message, lang, &state.settings.mail_from, now).await?;
     tx.commit().await?;
     state.mail_queued.notify_one();
+    metrics::sign_in(Outcome::CodeSent);
     Ok(SignIn::CodeSent { handle })
 }
 

@@ -1,9 +1,12 @@
-//! Request bodies and paging shared by every admin route: a JSON body must say
-//! so and parse, and every list answers with its total.
+//! Request bodies, paging and timestamps shared by every admin route: a JSON
+//! body must say so and parse, every list answers with its total, and times go
+//! in and out as RFC 3339.
 
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use super::problem::Problem;
 
@@ -61,4 +64,17 @@ where
     T: serde::Deserialize<'de>,
 {
     <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
+/// Reads the RFC 3339 time in field `name` (e.g. `2026-12-01T00:00:00Z`), in UTC:
+/// both databases then compare stored times in one offset. Unparseable is a 400.
+pub fn parse_time(name: &str, value: &str) -> Result<OffsetDateTime, Problem> {
+    OffsetDateTime::parse(value.trim(), &Rfc3339)
+        .map(|t| t.to_offset(time::UtcOffset::UTC))
+        .map_err(|_| Problem::bad_request(format!("{name} must be an RFC 3339 time like 2026-12-01T00:00:00Z")))
+}
+
+/// Writes a time as RFC 3339 (UTC, as stored).
+pub fn time(value: OffsetDateTime) -> Value {
+    value.format(&Rfc3339).map(Value::String).unwrap_or(Value::Null)
 }

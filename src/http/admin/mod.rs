@@ -3,19 +3,19 @@
 //! admin scope (`admin` grants all). The route table below is the single source
 //! of both the router and the OpenAPI document.
 
+pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod imports;
 pub mod openapi;
 pub mod organizations;
 pub mod problem;
+pub mod terms;
 pub mod users;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use self::problem::Problem;
@@ -137,6 +137,31 @@ pub const ROUTES: &[RouteDoc] = &[
         summary: "Send activation links to accounts never invited (all, one organisation, or a list)",
         scope: Some("admin:users"),
     },
+    RouteDoc {
+        method: "get",
+        path: "/terms",
+        summary: "Published terms versions, newest first, the one in force marked current",
+        scope: Some("admin:terms"),
+    },
+    RouteDoc {
+        method: "post",
+        path: "/terms",
+        summary: "Publish a terms version ({version, title, body, effective_at?}); 409 when the version exists",
+        scope: Some("admin:terms"),
+    },
+    RouteDoc {
+        method: "get",
+        path: "/terms/{version}/acceptances",
+        summary: "Acceptances of a version (page, per_page) with counts of accepted and not yet accepted",
+        scope: Some("admin:terms"),
+    },
+    RouteDoc {
+        method: "get",
+        path: "/audit",
+        summary: "Audit trail, newest first (from, to: RFC 3339; actor; subject; action, a prefix when it ends \
+                  with a dot; page, per_page)",
+        scope: Some("admin:audit"),
+    },
 ];
 
 /// The admin router (mounted by [`crate::http::router`]). Imports get their own,
@@ -158,6 +183,9 @@ pub fn router(limit: usize, import_limit: usize) -> Router<AppState> {
         .route(&format!("{PREFIX}/organizations/{{id}}"), get(organizations::get).patch(organizations::update))
         .route(&format!("{PREFIX}/organizations/external/{{external_id}}"), get(organizations::get_external))
         .route(&format!("{PREFIX}/activations"), post(users::activations))
+        .route(&format!("{PREFIX}/terms"), get(terms::list).post(terms::publish))
+        .route(&format!("{PREFIX}/terms/{{version}}/acceptances"), get(terms::acceptances))
+        .route(&format!("{PREFIX}/audit"), get(audit::list))
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(DefaultBodyLimit::max(limit))
         .merge(imports)
@@ -166,9 +194,4 @@ pub fn router(limit: usize, import_limit: usize) -> Router<AppState> {
 /// A path id that must be a UUID (400 otherwise).
 pub fn uuid(text: &str) -> Result<Uuid, Problem> {
     Uuid::parse_str(text).map_err(|_| Problem::bad_request("the id is not a UUID"))
-}
-
-/// A timestamp as RFC 3339.
-pub fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
 }

@@ -35,6 +35,18 @@ pub fn document(issuer: &str) -> Value {
         if !parameters.is_empty() {
             operation["parameters"] = Value::Array(parameters);
         }
+        if route.path.contains("{version}") {
+            operation["parameters"] =
+                json!([{"name": "version", "in": "path", "required": true, "schema": {"type": "string"}}]);
+        }
+        // Publishing creates a resource: 201, never 200.
+        if route.method == "post"
+            && route.path == "/terms"
+            && let Some(responses) = operation["responses"].as_object_mut()
+        {
+            responses.remove("200");
+            responses.insert("201".into(), json!({"description": "Created", "content": {"application/json": {}}}));
+        }
         entry[route.method] = operation;
     }
     json!({
@@ -43,7 +55,13 @@ pub fn document(issuer: &str) -> Value {
         "servers": [{"url": issuer}],
         "components": {"securitySchemes": {"bearer": {"type": "oauth2", "flows": {"clientCredentials": {
             "tokenUrl": format!("{issuer}/token"),
-            "scopes": {"admin": "everything", "admin:users": "accounts and imports", "admin:stats": "the migration funnel"}
+            "scopes": {
+                "admin": "everything",
+                "admin:users": "accounts and imports",
+                "admin:stats": "the migration funnel",
+                "admin:terms": "terms versions and their acceptances",
+                "admin:audit": "the audit trail"
+            }
         }}}}},
         "paths": paths,
     })

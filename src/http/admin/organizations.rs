@@ -19,8 +19,8 @@ fn view(row: &OrganizationRow) -> Value {
         "id": row.id,
         "external_id": row.external_id,
         "name": row.name,
-        "created_at": super::rfc3339(row.created_at),
-        "updated_at": super::rfc3339(row.updated_at),
+        "created_at": body::time(row.created_at),
+        "updated_at": body::time(row.updated_at),
     })
 }
 

@@ -1,0 +1,66 @@
+//! `GET /metrics`: Prometheus text exposition format 0.0.4, for operators'
+//! scrapers (not under `/admin`: scrapers present a static token, not an OAuth
+//! token). With `metrics_token` set, the scraper must send
+//! `Authorization: Bearer <token>`. Also the middleware that counts every
+//! request by its matched route template.
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::state::AppState;
+
+/// The content type of the 0.0.4 text format.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Serves the metrics.
+pub async fn get(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(expected) = &state.settings.metrics_token
+        && !presented_token_matches(&headers, expected.expose())
+    {
+        let mut response = (StatusCode::UNAUTHORIZED, "a valid bearer token is required\n").into_response();
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"metrics\""));
+        return response;
+    }
+    let gauges = crate::flows::metrics::gauges(&state).await;
+    let mut response = crate::metrics::render(gauges).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Compares digests, not the strings: equal lengths, compared in constant time,
+/// so neither the token's bytes nor its length leak through timing.
+fn presented_token_matches(headers: &HeaderMap, expected: &str) -> bool {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    let Some(presented) = presented else { return false };
+    Sha256::digest(presented.as_bytes()).ct_eq(&Sha256::digest(expected.as_bytes())).into()
+}
+
+/// Counts the request and its latency under its route template (`/admin/api/v1/users/{id}`,
+/// never the concrete path, so the number of series stays bounded).
+pub async fn track(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    // A cheap clone (shared string); the label is only copied for a new series.
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    crate::metrics::http_request(
+        route.as_ref().map_or(crate::metrics::UNMATCHED_ROUTE, MatchedPath::as_str),
+        method.as_str(),
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}
