@@ -13,6 +13,7 @@ pub mod hasher;
 pub mod import;
 pub mod introspect;
 pub mod journey;
+pub mod keys;
 pub mod logout;
 pub mod revoke;
 pub mod session;
