@@ -31,3 +31,14 @@ pub async fn count_action(conn: &impl ConnectionTrait, action: &str) -> Result<u
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
     Ok(audit_events::Entity::find().filter(audit_events::Column::Action.eq(action)).count(conn).await?)
 }
+
+/// Actors of the events with the given action, oldest first (used by tests).
+pub async fn actors_of(conn: &impl ConnectionTrait, action: &str) -> Result<Vec<String>, StoreError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let rows = audit_events::Entity::find()
+        .filter(audit_events::Column::Action.eq(action))
+        .order_by_asc(audit_events::Column::At)
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|row| row.actor).collect())
+}

@@ -8,6 +8,8 @@
 mod support;
 
 mod admin;
+mod admin_clients;
+mod admin_keys;
 mod authorize;
 mod backchannel_logout;
 mod browser;

@@ -12,19 +12,34 @@ pub fn document(issuer: &str) -> Value {
     let mut paths = Map::new();
     for route in ROUTES {
         let entry = paths.entry(format!("{PREFIX}{}", route.path)).or_insert_with(|| json!({}));
+        let (status, success) = match (route.method, route.path) {
+            ("delete", _) | ("post", "/keys/{kid}/retire") => ("204", json!({"description": "Done"})),
+            ("post", "/clients") => ("201", json!({"description": "Created", "content": {"application/json": {}}})),
+            _ => ("200", json!({"description": "OK", "content": {"application/json": {}}})),
+        };
         let mut operation = json!({
             "summary": route.summary,
             "responses": {
-                "200": {"description": "OK", "content": {"application/json": {}}},
+                status: success,
                 "default": {"description": "Problem (RFC 9457)", "content": {"application/problem+json": {}}}
             }
         });
         if let Some(scope) = route.scope {
             operation["security"] = json!([{"bearer": [scope]}]);
         }
-        if route.path.contains("{id}") {
-            operation["parameters"] =
-                json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}]);
+        let parameters: Vec<Value> = path_parameters(route.path)
+            .map(|name| {
+                // Account ids are UUIDs; client ids and key ids are free-form.
+                let schema = if route.path.starts_with("/users/") {
+                    json!({"type": "string", "format": "uuid"})
+                } else {
+                    json!({"type": "string"})
+                };
+                json!({"name": name, "in": "path", "required": true, "schema": schema})
+            })
+            .collect();
+        if !parameters.is_empty() {
+            operation["parameters"] = Value::Array(parameters);
         }
         entry[route.method] = operation;
     }
@@ -34,10 +49,21 @@ pub fn document(issuer: &str) -> Value {
         "servers": [{"url": issuer}],
         "components": {"securitySchemes": {"bearer": {"type": "oauth2", "flows": {"clientCredentials": {
             "tokenUrl": format!("{issuer}/token"),
-            "scopes": {"admin": "everything", "admin:users": "accounts and imports", "admin:stats": "the migration funnel"}
+            "scopes": {
+                "admin": "everything",
+                "admin:users": "accounts and imports",
+                "admin:stats": "the migration funnel",
+                "admin:clients": "relying parties and their secrets",
+                "admin:keys": "signing keys"
+            }
         }}}}},
         "paths": paths,
     })
+}
+
+/// The `{name}` segments of a route path.
+fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter_map(|segment| segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
 }
 
 /// Serves the document.
