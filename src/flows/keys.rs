@@ -190,13 +190,16 @@ pub async fn reload(state: &AppState) -> Result<bool, KeysError> {
     Ok(true)
 }
 
-/// [`rotate`] for a running node: audited with `actor`, and this node signs
-/// with the new key at once.
-pub async fn rotate_here(state: &AppState, actor: &Actor, alg: SigningAlg) -> Result<KeyInfo, KeysError> {
+/// [`rotate`] for a running node, for `alg` or (when `None`) every algorithm:
+/// audited with `actor`, and this node signs with the new keys at once.
+pub async fn rotate_here(state: &AppState, actor: &Actor, alg: Option<SigningAlg>) -> Result<Vec<KeyInfo>, KeysError> {
     let recorder = Recorder { store: Some(&state.store), clock: &state.clock, actor };
-    let key = rotate(&state.settings.keys_dir, recorder, alg).await?;
+    let mut rotated = Vec::new();
+    for alg in alg.map_or_else(|| SigningAlg::ALL.to_vec(), |alg| vec![alg]) {
+        rotated.push(rotate(&state.settings.keys_dir, recorder, alg).await?);
+    }
     reload(state).await?;
-    Ok(key)
+    Ok(rotated)
 }
 
 /// [`retire`] for a running node: audited with `actor`, and this node stops

@@ -61,15 +61,10 @@ pub async fn rotate(
 ) -> Result<Response, Problem> {
     let actor = caller.require(&state, SCOPE).await?;
     let rotation: Rotation = body::json(&headers, &body)?;
-    let algs = match rotation.alg {
-        Some(name) => vec![name.parse::<SigningAlg>().map_err(|e| Problem::unprocessable(e.to_string()))?],
-        None => SigningAlg::ALL.to_vec(),
-    };
-    let mut rotated = Vec::new();
-    for alg in algs {
-        rotated.push(view(&keys::rotate_here(&state, &actor, alg).await.map_err(problem)?));
-    }
-    Ok(Json(json!({"items": rotated})).into_response())
+    let alg = rotation.alg.map(|name| name.parse::<SigningAlg>()).transpose();
+    let alg = alg.map_err(|e| Problem::unprocessable(e.to_string()))?;
+    let rotated = keys::rotate_here(&state, &actor, alg).await.map_err(problem)?;
+    Ok(Json(json!({"items": rotated.iter().map(view).collect::<Vec<_>>()})).into_response())
 }
 
 /// `POST /keys/{kid}/retire`: 204; the active key of an algorithm is refused with 409.
