@@ -275,6 +275,23 @@ backend_tests! {
         assert_eq!(rotate(&app, &token, "spa", None).await.status(), 409);
     }
 
+    async fn a_public_client_keeps_pkce_when_asked_to_drop_it(app) {
+        let token = app.admin_token("admin:clients").await;
+        create(&app, &token, json!({"id": "spa", "name": "SPA", "public": true, "redirect_uris": ["https://spa.example/cb"]})).await;
+        let body: Value = send(&app, reqwest::Method::PATCH, &format!("{CLIENTS}/spa"), &token, Some(json!({"require_pkce": false})))
+            .await.json().await.expect("json");
+        assert_eq!(body["require_pkce"], true);
+    }
+
+    async fn the_openapi_document_names_the_clients_and_keys_scopes(app) {
+        let document = app.get_json("/admin/api/v1/openapi.json").await;
+        let scopes = &document["components"]["securitySchemes"]["bearer"]["flows"]["clientCredentials"]["scopes"];
+        assert!(scopes["admin:clients"].is_string() && scopes["admin:keys"].is_string(), "{scopes}");
+        let parameter = &document["paths"]["/admin/api/v1/clients/{id}"]["get"]["parameters"][0];
+        assert_eq!(parameter["schema"], json!({"type": "string"}), "client ids are not UUIDs");
+        assert!(document["paths"]["/admin/api/v1/clients"]["post"]["responses"]["201"].is_object());
+    }
+
     async fn every_change_is_audited(app) {
         let token = app.admin_token("admin:clients").await;
         let before = audited(&app, "client.created").await;
