@@ -132,21 +132,8 @@ async fn reload_keys(state: AppState) {
     interval.tick().await;
     loop {
         interval.tick().await;
-        let dir = state.settings.keys_dir.clone();
-        match tokio::task::spawn_blocking(move || KeyRing::load(&dir)).await {
-            Ok(Ok(ring)) if !ring.keys().is_empty() => {
-                let current: Vec<_> = state.keys().keys().iter().map(|k| k.kid.clone()).collect();
-                let loaded: Vec<_> = ring.keys().iter().map(|k| k.kid.clone()).collect();
-                if current != loaded {
-                    tracing::info!(keys = loaded.len(), "signing keys changed on disk; reloaded");
-                    state.replace_keys(ring);
-                }
-            }
-            Ok(Ok(_)) => tracing::warn!("keys directory is empty; keeping the loaded keys"),
-            Ok(Err(error)) => {
-                tracing::warn!(%error, "cannot reload signing keys; keeping the loaded ones")
-            }
-            Err(error) => tracing::warn!(%error, "key reload task failed"),
+        if let Err(error) = crate::flows::keys::reload(&state).await {
+            tracing::warn!(%error, "cannot reload signing keys; keeping the loaded ones");
         }
     }
 }

@@ -36,6 +36,7 @@ struct RawSettings {
     login_code_ttl_minutes: u64,
     activation_reminder_hours: u64,
     campaign_mails_per_minute: u32,
+    client_secret_grace_hours: u64,
     argon2_memory_kib: u32,
     argon2_iterations: u32,
     argon2_parallelism: u32,
@@ -67,6 +68,7 @@ impl Default for RawSettings {
             login_code_ttl_minutes: 10,
             activation_reminder_hours: 24,
             campaign_mails_per_minute: 600,
+            client_secret_grace_hours: 24,
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
             argon2_parallelism: 1,
@@ -120,6 +122,9 @@ pub struct Settings {
     pub activation_reminder: Option<Duration>,
     /// Pace of the activation campaign's mails (`None`: as fast as the relay takes them).
     pub campaign_mails_per_minute: Option<u32>,
+    /// How long a client secret replaced by a rotation stays valid, unless the
+    /// rotation names its own grace.
+    pub client_secret_grace: Duration,
     /// argon2id cost for new password hashes.
     pub argon2: crate::domain::password::Cost,
     /// The Client Portal, linked from the final page of a journey begun from a mail.
@@ -311,6 +316,7 @@ impl RawSettings {
                 h => Some(hours(h)),
             },
             campaign_mails_per_minute: (self.campaign_mails_per_minute > 0).then_some(self.campaign_mails_per_minute),
+            client_secret_grace: client_secret_grace(self.client_secret_grace_hours)?,
             argon2: argon2_cost(self.argon2_memory_kib, self.argon2_iterations, self.argon2_parallelism)?,
             portal_url: match self.portal_url.as_deref().map(str::trim) {
                 None | Some("") => None,
@@ -333,6 +339,16 @@ impl RawSettings {
             },
         })
     }
+}
+
+/// Zero is allowed (a rotated secret stops working at once); the upper bound is
+/// the domain's, so the default can never be refused at rotation time.
+fn client_secret_grace(hours: u64) -> Result<Duration, ConfigError> {
+    let max = crate::domain::client::MAX_SECRET_GRACE.whole_hours().unsigned_abs();
+    if hours > max {
+        return Err(ConfigError::new("client_secret_grace_hours", format!("must be at most {max}")));
+    }
+    Ok(self::hours(hours))
 }
 
 /// OWASP's floor for argon2id is 19 MiB with 2 passes (or more memory with fewer);
@@ -418,6 +434,14 @@ mod tests {
     fn non_numeric_limit_names_the_key() {
         let error = Settings::from_toml(r#"body_limit_bytes = "lots""#).unwrap_err();
         assert_eq!(error.key, "KUKE_ID_BODY_LIMIT_BYTES");
+    }
+
+    #[test]
+    fn client_secret_grace_defaults_to_a_day_and_is_bounded() {
+        assert_eq!(Settings::from_toml("").expect("defaults").client_secret_grace, Duration::from_secs(24 * 3600));
+        assert!(Settings::from_toml("client_secret_grace_hours = 0").is_ok());
+        let error = Settings::from_toml("client_secret_grace_hours = 721").unwrap_err();
+        assert_eq!(error.key, "KUKE_ID_CLIENT_SECRET_GRACE_HOURS");
     }
 
     #[test]

@@ -9,7 +9,9 @@ use crate::domain::audit::Actor;
 use crate::domain::client::{Client, ClientKind};
 use crate::domain::clock::Clock;
 use crate::domain::signing_alg::SigningAlg;
+use crate::flows::client_cache::ClientCache;
 use crate::flows::clients::{self, Registration};
+use time::format_description::well_known::Rfc3339;
 
 #[derive(Debug, Subcommand)]
 pub enum ClientsCommand {
@@ -64,10 +66,14 @@ pub enum ClientsCommand {
         /// client_id
         id: String,
     },
-    /// Give a confidential client a new secret (printed once).
+    /// Give a confidential client a new secret (printed once); the old one keeps
+    /// working for a grace period (KUKE_ID_CLIENT_SECRET_GRACE_HOURS by default).
     ResetSecret {
         /// client_id
         id: String,
+        /// How long the old secret stays valid: seconds, or a number with s, m, h or d (0: not at all).
+        #[arg(long, value_name = "DURATION", value_parser = parse_grace)]
+        grace: Option<time::Duration>,
     },
 }
 
@@ -93,9 +99,6 @@ pub async fn run(settings: Settings, command: ClientsCommand) -> anyhow::Result<
             let client_credentials = client_credentials || admin;
             if admin && !scopes.iter().any(|s| s == "admin") {
                 scopes.push("admin".into());
-            }
-            if public && client_credentials {
-                bail!("a public client cannot use client_credentials: it has no secret");
             }
             let request = Registration {
                 id,
@@ -128,23 +131,52 @@ pub async fn run(settings: Settings, command: ClientsCommand) -> anyhow::Result<
             None => bail!("no client with id '{id}'"),
         },
         ClientsCommand::Remove { id } => {
-            if !clients::remove(&store, &clock, &Actor::cli(), &id).await? {
+            if !clients::remove(&store, &clock, &no_cache(), &Actor::cli(), &id).await? {
                 bail!("no client with id '{id}'");
             }
             println!("removed client {id}");
         }
-        ClientsCommand::ResetSecret { id } => {
-            let Some(client) = clients::show(&store, &id).await? else { bail!("no client with id '{id}'") };
-            if client.kind == ClientKind::Public {
-                bail!("client '{id}' is public and has no secret");
-            }
-            let secret = clients::reset_secret(&store, &clock, &Actor::cli(), &id).await?;
-            println!("client_secret:  {secret}");
+        ClientsCommand::ResetSecret { id, grace } => {
+            let default = time::Duration::try_from(settings.client_secret_grace).unwrap_or(time::Duration::ZERO);
+            let grace = grace.unwrap_or(default);
+            let rotated = clients::rotate_secret(&store, &clock, &no_cache(), &Actor::cli(), &id, grace).await?;
+            println!("client_secret:  {}", rotated.secret);
             println!("(shown once: only its hash is stored)");
+            match rotated.previous_valid_until.and_then(|t| t.format(&Rfc3339).ok()) {
+                Some(until) => println!("the previous secret stays valid until {until}"),
+                None => println!("the previous secret no longer works"),
+            }
         }
     }
     store.close().await.context("closing the database")?;
     Ok(())
+}
+
+/// The command line runs in its own process, with no cache of its own worth
+/// clearing; running nodes see the change within the cache's few seconds.
+fn no_cache() -> ClientCache {
+    ClientCache::default()
+}
+
+/// `90` or `90s`, `15m`, `24h`, `7d`.
+fn parse_grace(text: &str) -> Result<time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().last() {
+        Some((at, unit)) if unit.is_ascii_alphabetic() => (&text[..at], unit),
+        _ => (text, 's'),
+    };
+    let number: i64 = number.parse().map_err(|_| format!("'{text}' is not a duration like 3600, 90m or 24h"))?;
+    let seconds = match unit {
+        's' => Some(number),
+        'm' => number.checked_mul(60),
+        'h' => number.checked_mul(3600),
+        'd' => number.checked_mul(86_400),
+        _ => None,
+    };
+    match seconds {
+        Some(seconds) if seconds >= 0 => Ok(time::Duration::seconds(seconds)),
+        _ => Err(format!("'{text}' is not a duration like 3600, 90m or 24h")),
+    }
 }
 
 fn kind(client: &Client) -> &'static str {
@@ -167,5 +199,25 @@ fn print_client(client: &Client) {
     }
     for uri in &client.post_logout_redirect_uris {
         println!("post_logout:    {uri}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_grace;
+
+    #[test]
+    fn grace_takes_seconds_or_a_unit() {
+        assert_eq!(parse_grace("90"), Ok(time::Duration::seconds(90)));
+        assert_eq!(parse_grace("15m"), Ok(time::Duration::minutes(15)));
+        assert_eq!(parse_grace("24h"), Ok(time::Duration::hours(24)));
+        assert_eq!(parse_grace("7d"), Ok(time::Duration::days(7)));
+    }
+
+    #[test]
+    fn grace_refuses_other_text() {
+        assert!(parse_grace("soon").is_err());
+        assert!(parse_grace("-5").is_err());
+        assert!(parse_grace("5w").is_err());
     }
 }

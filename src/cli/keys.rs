@@ -1,15 +1,17 @@
-//! `kuke-id keys list | rotate | retire`.
+//! `kuke-id keys list | rotate | retire`, through [`crate::flows::keys`].
 
 use anyhow::Context;
 use clap::Subcommand;
+use time::format_description::well_known::Rfc3339;
 
 use crate::app;
 use crate::config::Settings;
-use crate::domain::audit::AuditEvent;
+use crate::domain::audit::Actor;
 use crate::domain::clock::Clock;
 use crate::domain::signing_alg::SigningAlg;
-use crate::store;
-use crate::tokens::keys::{self, KeyRing};
+use crate::flows::keys::{self, KeyState, Recorder};
+use crate::store::Store;
+use crate::tokens::keys::KeyRing;
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -32,54 +34,64 @@ pub async fn run(settings: Settings, command: KeysCommand) -> anyhow::Result<()>
     let dir = settings.keys_dir.clone();
     match command {
         KeysCommand::List => {
-            let ring = KeyRing::load_or_create(&dir)?;
+            // Like a starting node, the listing creates a missing directory and keys.
+            KeyRing::load_or_create(&dir)?;
             println!("{:<6} {:<7} {:<44} {:<26} FILE", "STATE", "ALG", "KID", "CREATED");
-            for key in ring.keys() {
-                let active = ring.active(key.alg).map(|k| k.kid == key.kid).unwrap_or(false);
-                let created = i128::from(key.created_ms) * 1_000_000;
-                let created = time::OffsetDateTime::from_unix_timestamp_nanos(created)
-                    .ok()
-                    .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-                    .unwrap_or_default();
+            for key in keys::list(&dir, false).await? {
                 println!(
                     "{:<6} {:<7} {:<44} {:<26} {}",
-                    if active { "active" } else { "" },
+                    if key.state == KeyState::Active { "active" } else { "" },
                     key.alg.as_str(),
                     key.kid,
-                    created,
+                    key.created.format(&Rfc3339).unwrap_or_default(),
                     key.path.display()
                 );
             }
         }
         KeysCommand::Rotate { alg } => {
+            let store = audit_store(&settings).await;
+            let (clock, actor) = (Clock::default(), Actor::cli());
+            let recorder = Recorder { store: store.as_ref(), clock: &clock, actor: &actor };
             let algs = alg.map(|a| vec![a]).unwrap_or_else(|| SigningAlg::ALL.to_vec());
             for alg in algs {
-                let key = keys::generate(&dir, alg)?;
+                let key = keys::rotate(&dir, recorder, alg).await?;
                 println!("{alg}: new active key {}", key.kid);
-                audit(&settings, AuditEvent::new("cli", "key.rotated", Some(key.kid.clone()))).await;
             }
             println!("running nodes pick up the change within 30 s");
+            close(store).await;
         }
         KeysCommand::Retire { kid } => {
-            let moved = keys::retire(&dir, &kid)?;
+            let store = audit_store(&settings).await;
+            let (clock, actor) = (Clock::default(), Actor::cli());
+            let recorder = Recorder { store: store.as_ref(), clock: &clock, actor: &actor };
+            let moved = keys::retire(&dir, recorder, &kid).await?;
             println!("retired {kid} (moved to {})", moved.display());
-            audit(&settings, AuditEvent::new("cli", "key.retired", Some(kid))).await;
+            close(store).await;
         }
     }
     Ok(())
 }
 
-/// Key changes are file operations that must work without a database; the audit
-/// entry is written when the database is reachable and a warning says when not.
-async fn audit(settings: &Settings, event: AuditEvent) {
+/// Key changes are file operations that must work without a database: when it
+/// cannot be reached, a warning says the change goes unaudited.
+async fn audit_store(settings: &Settings) -> Option<Store> {
     let result = async {
         let store = app::open_store(settings).await?;
         store.migrate().await.context("migrating")?;
-        store::audit::record(store.conn(), &event, Clock::default().now()).await.context("writing the audit event")?;
-        anyhow::Ok(())
+        anyhow::Ok(store)
     }
     .await;
-    if let Err(error) = result {
-        eprintln!("warning: the key change was made but not audited: {error:#}");
+    match result {
+        Ok(store) => Some(store),
+        Err(error) => {
+            eprintln!("warning: the database is unreachable, so the key change is not audited: {error:#}");
+            None
+        }
+    }
+}
+
+async fn close(store: Option<Store>) {
+    if let Some(store) = store {
+        let _ = store.close().await;
     }
 }

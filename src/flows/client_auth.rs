@@ -2,7 +2,8 @@
 //! (RFC 6749 §2.3.1, OIDC Core §9): `client_secret_basic`, `client_secret_post`,
 //! and `none` for public clients.
 
-use subtle::ConstantTimeEq;
+use subtle::{Choice, ConstantTimeEq};
+use time::OffsetDateTime;
 
 use super::Internal;
 use crate::domain::client::{Client, ClientKind};
@@ -61,14 +62,74 @@ pub async fn authenticate(
     let Some(client) = client else {
         return fail(ErrorCode::InvalidClient, "unknown client or bad credentials");
     };
-    match (client.kind, &client.secret_hash, secret) {
-        (ClientKind::Public, _, None) if allow_public => Ok(Ok(client)),
-        (ClientKind::Public, _, _) => fail(ErrorCode::InvalidClient, "public clients cannot authenticate here"),
-        (ClientKind::Confidential, Some(stored), Some(_))
-            if bool::from(presented_hash.as_bytes().ct_eq(stored.as_bytes())) =>
-        {
+    match (client.kind, secret) {
+        (ClientKind::Public, None) if allow_public => Ok(Ok(client)),
+        (ClientKind::Public, _) => fail(ErrorCode::InvalidClient, "public clients cannot authenticate here"),
+        (ClientKind::Confidential, Some(_)) if secret_matches(&client, &presented_hash, state.clock.now()) => {
             Ok(Ok(client))
         }
         _ => fail(ErrorCode::InvalidClient, "unknown client or bad credentials"),
+    }
+}
+
+/// Compares the presented secret's hash with the current one and, until its
+/// grace ends, with the one a rotation replaced. Both comparisons always run and
+/// are constant time, so timing tells nothing about which secret matched.
+fn secret_matches(client: &Client, presented_hash: &str, now: OffsetDateTime) -> bool {
+    let presented = presented_hash.as_bytes();
+    let against = |stored: Option<&str>| match stored {
+        Some(stored) => presented.ct_eq(stored.as_bytes()),
+        None => Choice::from(0),
+    };
+    let current = against(client.secret_hash.as_deref());
+    let previous = against(client.previous_secret.as_ref().filter(|p| p.is_valid_at(now)).map(|p| p.hash.as_str()));
+    bool::from(current | previous)
+}
+
+#[cfg(test)]
+mod tests {
+    use time::Duration;
+
+    use super::*;
+    use crate::domain::client::PreviousSecret;
+    use crate::domain::signing_alg::SigningAlg;
+
+    fn rotated_client(now: OffsetDateTime) -> Client {
+        Client {
+            id: "c".into(),
+            name: "C".into(),
+            kind: ClientKind::Confidential,
+            first_party: true,
+            require_pkce: false,
+            redirect_uris: vec![],
+            post_logout_redirect_uris: vec![],
+            grant_types: vec!["client_credentials".into()],
+            scopes: vec![],
+            id_token_alg: SigningAlg::Rs256,
+            backchannel_logout_uri: None,
+            secret_hash: Some(opaque::hash("new")),
+            previous_secret: Some(PreviousSecret { hash: opaque::hash("old"), expires_at: now + Duration::hours(1) }),
+        }
+    }
+
+    #[test]
+    fn the_current_secret_matches() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        assert!(secret_matches(&rotated_client(now), &opaque::hash("new"), now));
+    }
+
+    #[test]
+    fn the_previous_secret_matches_until_its_grace_ends() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let client = rotated_client(now);
+        assert!(secret_matches(&client, &opaque::hash("old"), now + Duration::minutes(59)));
+        assert!(!secret_matches(&client, &opaque::hash("old"), now + Duration::hours(1)));
+    }
+
+    #[test]
+    fn another_secret_never_matches() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        assert!(!secret_matches(&rotated_client(now), &opaque::hash("guess"), now));
+        assert!(!secret_matches(&rotated_client(now), "", now));
     }
 }

@@ -51,6 +51,7 @@ pub async fn ensure(store: &Store, clock: &Clock, issuer: &str) -> Result<DemoSe
             id_token_alg: SigningAlg::Rs256,
             backchannel_logout_uri: None,
             secret_hash: Some(opaque::hash(&secret)),
+            previous_secret: None,
         };
         store::clients::insert(tx.conn(), &client, now).await?;
         store::audit::record(tx.conn(), &AuditEvent::new("demo", "client.created", Some(DEMO_CLIENT_ID.into())), now)

@@ -15,6 +15,7 @@ pub mod hasher;
 pub mod import;
 pub mod introspect;
 pub mod journey;
+pub mod keys;
 pub mod logout;
 pub mod metrics;
 pub mod organizations;

@@ -135,3 +135,13 @@ pub async fn search(
         .collect();
     Ok((records, total))
 }
+
+/// Actors of the events with the given action, oldest first (used by tests).
+pub async fn actors_of(conn: &impl ConnectionTrait, action: &str) -> Result<Vec<String>, StoreError> {
+    let rows = audit_events::Entity::find()
+        .filter(audit_events::Column::Action.eq(action))
+        .order_by_asc(audit_events::Column::At)
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|row| row.actor).collect())
+}

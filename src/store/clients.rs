@@ -1,11 +1,11 @@
 //! Client rows ↔ [`Client`].
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect, Set};
 use time::OffsetDateTime;
 
 use super::entities::clients;
 use super::{StoreError, from_json_list, to_json_list};
-use crate::domain::client::{Client, ClientKind};
+use crate::domain::client::{Client, ClientKind, PreviousSecret};
 
 /// Inserts a new client; a taken id is [`StoreError::Conflict`].
 pub async fn insert(conn: &impl ConnectionTrait, client: &Client, now: OffsetDateTime) -> Result<(), StoreError> {
@@ -13,8 +13,8 @@ pub async fn insert(conn: &impl ConnectionTrait, client: &Client, now: OffsetDat
         id: Set(client.id.clone()),
         name: Set(client.name.clone()),
         secret_hash: Set(client.secret_hash.clone()),
-        previous_secret_hash: Set(None),
-        previous_secret_expires_at: Set(None),
+        previous_secret_hash: Set(client.previous_secret.as_ref().map(|p| p.hash.clone())),
+        previous_secret_expires_at: Set(client.previous_secret.as_ref().map(|p| p.expires_at)),
         public: Set(client.kind == ClientKind::Public),
         first_party: Set(client.first_party),
         require_pkce: Set(client.require_pkce),
@@ -32,16 +32,48 @@ pub async fn insert(conn: &impl ConnectionTrait, client: &Client, now: OffsetDat
     Ok(())
 }
 
-/// Replaces the secret hash of a client.
+/// Writes the settings an administrator may change (not the id, kind, grant
+/// types or secrets); a missing client is [`StoreError::NotFound`].
+pub async fn update(conn: &impl ConnectionTrait, client: &Client, now: OffsetDateTime) -> Result<(), StoreError> {
+    let row = clients::Entity::find_by_id(client.id.clone()).one(conn).await?.ok_or(StoreError::NotFound)?;
+    let mut active: clients::ActiveModel = row.into();
+    active.name = Set(client.name.clone());
+    active.first_party = Set(client.first_party);
+    active.require_pkce = Set(client.require_pkce);
+    active.redirect_uris = Set(to_json_list(&client.redirect_uris));
+    active.post_logout_redirect_uris = Set(to_json_list(&client.post_logout_redirect_uris));
+    active.scopes = Set(to_json_list(&client.scopes));
+    active.id_token_signed_response_alg = Set(client.id_token_alg.as_str().to_string());
+    active.backchannel_logout_uri = Set(client.backchannel_logout_uri.clone());
+    active.updated_at = Set(now);
+    active.update(conn).await?;
+    Ok(())
+}
+
+/// Replaces the secret hash of a client, forgetting any previous secret.
 pub async fn set_secret_hash(
     conn: &impl ConnectionTrait,
     id: &str,
     secret_hash: &str,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
+    set_secrets(conn, id, secret_hash, None, now).await
+}
+
+/// Replaces the secret hash of a client and keeps `previous` (the old hash and
+/// the end of its grace), or no previous secret when `None`.
+pub async fn set_secrets(
+    conn: &impl ConnectionTrait,
+    id: &str,
+    secret_hash: &str,
+    previous: Option<&PreviousSecret>,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
     let row = clients::Entity::find_by_id(id.to_string()).one(conn).await?.ok_or(StoreError::NotFound)?;
     let mut active: clients::ActiveModel = row.into();
     active.secret_hash = Set(Some(secret_hash.to_string()));
+    active.previous_secret_hash = Set(previous.map(|p| p.hash.clone()));
+    active.previous_secret_expires_at = Set(previous.map(|p| p.expires_at));
     active.updated_at = Set(now);
     active.update(conn).await?;
     Ok(())
@@ -58,6 +90,13 @@ pub async fn list(conn: &impl ConnectionTrait) -> Result<Vec<Client>, StoreError
     rows.into_iter().map(to_domain).collect()
 }
 
+/// One page of clients by id (`offset`, at most `limit`), and how many there are in all.
+pub async fn page(conn: &impl ConnectionTrait, offset: u64, limit: u64) -> Result<(Vec<Client>, u64), StoreError> {
+    let total = clients::Entity::find().count(conn).await?;
+    let rows = clients::Entity::find().order_by_asc(clients::Column::Id).offset(offset).limit(limit).all(conn).await?;
+    Ok((rows.into_iter().map(to_domain).collect::<Result<_, _>>()?, total))
+}
+
 /// Deletes a client and, by cascade, its codes, grants and tokens.
 pub async fn delete(conn: &impl ConnectionTrait, id: &str) -> Result<bool, StoreError> {
     let result = clients::Entity::delete_by_id(id.to_string()).exec(conn).await?;
@@ -65,6 +104,10 @@ pub async fn delete(conn: &impl ConnectionTrait, id: &str) -> Result<bool, Store
 }
 
 fn to_domain(row: clients::Model) -> Result<Client, StoreError> {
+    let previous_secret = match (row.previous_secret_hash, row.previous_secret_expires_at) {
+        (Some(hash), Some(expires_at)) => Some(PreviousSecret { hash, expires_at }),
+        _ => None,
+    };
     Ok(Client {
         id: row.id,
         name: row.name,
@@ -81,5 +124,6 @@ fn to_domain(row: clients::Model) -> Result<Client, StoreError> {
             .map_err(|e: crate::domain::signing_alg::UnknownAlg| StoreError::Corrupt(e.to_string()))?,
         backchannel_logout_uri: row.backchannel_logout_uri,
         secret_hash: row.secret_hash,
+        previous_secret,
     })
 }

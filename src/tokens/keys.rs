@@ -176,19 +176,55 @@ impl KeyRing {
     }
 }
 
-/// Generates a new key of `alg` in `dir`; being the newest, it becomes active.
-pub fn generate(dir: &Path, alg: SigningAlg) -> Result<SigningKey, KeyError> {
-    create_private_dir(dir)?;
+/// A key generated in memory and not yet written, so that the slow part (RSA)
+/// can run before a caller opens its transaction.
+pub struct NewKey {
+    key: SigningKey,
+    pem: String,
+}
+
+impl std::fmt::Debug for NewKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewKey").field("kid", &self.key.kid).field("alg", &self.key.alg).finish_non_exhaustive()
+    }
+}
+
+impl NewKey {
+    /// Its key id.
+    pub fn kid(&self) -> &str {
+        &self.key.kid
+    }
+
+    /// Writes it to `dir`, where, being the newest of its algorithm, it becomes active.
+    pub fn install(self, dir: &Path) -> Result<SigningKey, KeyError> {
+        create_private_dir(dir)?;
+        let Self { mut key, pem } = self;
+        key.path = dir.join(format!("{}-{}-{}.pem", key.alg, key.created_ms, key.kid));
+        write_private(&key.path, pem.as_bytes())?;
+        Ok(key)
+    }
+}
+
+/// Generates a key of `alg` in memory.
+pub fn create(alg: SigningAlg) -> Result<NewKey, KeyError> {
     let der = generate_pkcs8(alg)?;
     let pem = to_pem(&der);
     let created_ms = unix_ms();
-    // The kid needs the parsed key; parse from memory first, then write under the final name.
     let encoding = parse_pem(alg, pem.as_bytes()).map_err(|_| KeyError::Generate(alg))?;
     let public = public_jwk(&encoding, alg).map_err(|_| KeyError::Generate(alg))?;
     let kid = public.common.key_id.clone().unwrap_or_default();
-    let path = dir.join(format!("{alg}-{created_ms}-{kid}.pem"));
-    write_private(&path, pem.as_bytes())?;
-    Ok(SigningKey { kid, alg, created_ms, path, encoding, public })
+    Ok(NewKey { key: SigningKey { kid, alg, created_ms, path: PathBuf::new(), encoding, public }, pem })
+}
+
+/// Generates a new key of `alg` in `dir`; being the newest, it becomes active.
+pub fn generate(dir: &Path, alg: SigningAlg) -> Result<SigningKey, KeyError> {
+    create(alg)?.install(dir)
+}
+
+/// Deletes an installed key again (undoing [`NewKey::install`] when what it
+/// belonged to failed).
+pub fn discard(key: &SigningKey) -> Result<(), KeyError> {
+    fs::remove_file(&key.path).map_err(io(&key.path))
 }
 
 /// Takes key `kid` out of the JWK set by moving its file to `retired/`.
@@ -205,6 +241,38 @@ pub fn retire(dir: &Path, kid: &str) -> Result<PathBuf, KeyError> {
     let target = retired.join(file_name);
     fs::rename(&key.path, &target).map_err(io(&key.path))?;
     Ok(target)
+}
+
+/// Publishes a retired key file again (undoing [`retire`] when what it belonged to failed).
+pub fn unretire(dir: &Path, retired: &Path) -> Result<(), KeyError> {
+    let file_name = retired.file_name().ok_or_else(|| KeyError::Io {
+        path: retired.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file"),
+    })?;
+    fs::rename(retired, dir.join(file_name)).map_err(io(retired))
+}
+
+/// The keys in `retired/`, newest first; unreadable files are skipped with a
+/// warning, since they no longer sign or verify anything.
+pub fn retired(dir: &Path) -> Result<Vec<SigningKey>, KeyError> {
+    let retired = dir.join(RETIRED_DIR);
+    if !retired.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut keys = Vec::new();
+    for entry in fs::read_dir(&retired).map_err(io(&retired))? {
+        let path = entry.map_err(io(&retired))?.path();
+        let Some((alg, created_ms)) = parse_file_name(&path).filter(|_| path.extension().is_some_and(|e| e == "pem"))
+        else {
+            continue;
+        };
+        match read_key(&path, alg, created_ms) {
+            Ok(key) => keys.push(key),
+            Err(error) => tracing::warn!(%error, "skipping an unreadable retired key"),
+        }
+    }
+    keys.sort_by(|a, b| b.created_ms.cmp(&a.created_ms).then_with(|| a.kid.cmp(&b.kid)));
+    Ok(keys)
 }
 
 fn parse_file_name(path: &Path) -> Option<(SigningAlg, u64)> {
@@ -370,6 +438,34 @@ mod tests {
         let ring = KeyRing::load(&dir).expect("reload");
         assert!(ring.by_kid(&old).is_none());
         assert!(ring.jwks().find(&old).is_none());
+    }
+
+    #[test]
+    fn retired_keys_are_listed_and_can_be_published_again() {
+        let dir = temp_dir();
+        let ring = KeyRing::load_or_create(&dir).expect("keys");
+        let old = ring.active(SigningAlg::Es256).expect("es256").kid.clone();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        generate(&dir, SigningAlg::Es256).expect("rotate");
+        let moved = retire(&dir, &old).expect("retire");
+        assert_eq!(
+            retired(&dir).expect("retired").iter().map(|k| k.kid.clone()).collect::<Vec<_>>(),
+            vec![old.clone()]
+        );
+        unretire(&dir, &moved).expect("unretire");
+        assert!(KeyRing::load(&dir).expect("reload").by_kid(&old).is_some());
+        assert!(retired(&dir).expect("retired").is_empty());
+    }
+
+    #[test]
+    fn a_discarded_new_key_is_not_published() {
+        let dir = temp_dir();
+        KeyRing::load_or_create(&dir).expect("keys");
+        let key = create(SigningAlg::EdDsa).expect("create");
+        let kid = key.kid().to_string();
+        let installed = key.install(&dir).expect("install");
+        discard(&installed).expect("discard");
+        assert!(KeyRing::load(&dir).expect("reload").by_kid(&kid).is_none());
     }
 
     #[test]

@@ -373,3 +373,40 @@ fn publishing_terms_from_a_non_utf8_file_is_a_clear_error() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("not UTF-8"), "{}", out.stderr);
 }
+
+#[test]
+fn reset_secret_keeps_the_old_secret_for_the_grace_and_records_the_rotation() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    let env = env_refs(&env);
+    let added = run(
+        dir.path(),
+        &env,
+        &["clients", "add", "--name", "Billing", "--id", "billing", "--redirect-uri", "https://b.example/cb"],
+    );
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let with_grace = run(dir.path(), &env, &["clients", "reset-secret", "billing", "--grace", "2h"]);
+    assert_eq!(with_grace.code, 0, "{}", with_grace.stderr);
+    assert!(with_grace.stdout.contains("client_secret:"), "{}", with_grace.stdout);
+    assert!(with_grace.stdout.contains("stays valid until"), "{}", with_grace.stdout);
+    let without = run(dir.path(), &env, &["clients", "reset-secret", "billing", "--grace", "0"]);
+    assert!(without.stdout.contains("no longer works"), "{}", without.stdout);
+    let bad = run(dir.path(), &env, &["clients", "reset-secret", "billing", "--grace", "soon"]);
+    assert_eq!(bad.code, 2, "a usage error: {}", bad.stderr);
+}
+
+#[test]
+fn reset_secret_of_a_public_client_is_refused() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    let env = env_refs(&env);
+    let added = run(
+        dir.path(),
+        &env,
+        &["clients", "add", "--name", "SPA", "--id", "spa", "--public", "--redirect-uri", "https://s.example/cb"],
+    );
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let out = run(dir.path(), &env, &["clients", "reset-secret", "spa"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("public"), "{}", out.stderr);
+}

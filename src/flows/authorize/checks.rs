@@ -195,6 +195,7 @@ mod tests {
             id_token_alg: SigningAlg::Rs256,
             backchannel_logout_uri: None,
             secret_hash: None,
+            previous_secret: None,
         }
     }
 

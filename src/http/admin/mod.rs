@@ -6,7 +6,9 @@
 pub mod audit;
 pub mod auth;
 pub mod body;
+pub mod clients;
 pub mod imports;
+pub mod keys;
 pub mod openapi;
 pub mod organizations;
 pub mod problem;
@@ -162,6 +164,55 @@ pub const ROUTES: &[RouteDoc] = &[
                   with a dot; page, per_page)",
         scope: Some("admin:audit"),
     },
+    RouteDoc {
+        method: "get",
+        path: "/clients",
+        summary: "List clients (page, per_page)",
+        scope: Some("admin:clients"),
+    },
+    RouteDoc {
+        method: "post",
+        path: "/clients",
+        summary: "Register a client; a confidential client's secret is answered once",
+        scope: Some("admin:clients"),
+    },
+    RouteDoc { method: "get", path: "/clients/{id}", summary: "One client", scope: Some("admin:clients") },
+    RouteDoc {
+        method: "patch",
+        path: "/clients/{id}",
+        summary: "Change a client (name, URIs, first_party, require_pkce, id_token_alg, scopes, backchannel URI)",
+        scope: Some("admin:clients"),
+    },
+    RouteDoc {
+        method: "delete",
+        path: "/clients/{id}",
+        summary: "Remove a client with everything issued to it",
+        scope: Some("admin:clients"),
+    },
+    RouteDoc {
+        method: "post",
+        path: "/clients/{id}/secret",
+        summary: "Rotate the secret (answered once); the old one stays valid for grace_seconds",
+        scope: Some("admin:clients"),
+    },
+    RouteDoc {
+        method: "get",
+        path: "/keys",
+        summary: "Signing keys: kid, alg, created, state",
+        scope: Some("admin:keys"),
+    },
+    RouteDoc {
+        method: "post",
+        path: "/keys/rotate",
+        summary: "New active signing key for alg (every algorithm when omitted)",
+        scope: Some("admin:keys"),
+    },
+    RouteDoc {
+        method: "post",
+        path: "/keys/{kid}/retire",
+        summary: "Stop publishing a key that no longer signs (the active key: 409)",
+        scope: Some("admin:keys"),
+    },
 ];
 
 /// The admin router (mounted by [`crate::http::router`]). Imports get their own,
@@ -186,6 +237,12 @@ pub fn router(limit: usize, import_limit: usize) -> Router<AppState> {
         .route(&format!("{PREFIX}/terms"), get(terms::list).post(terms::publish))
         .route(&format!("{PREFIX}/terms/{{version}}/acceptances"), get(terms::acceptances))
         .route(&format!("{PREFIX}/audit"), get(audit::list))
+        .route(&format!("{PREFIX}/clients"), get(clients::list).post(clients::create))
+        .route(&format!("{PREFIX}/clients/{{id}}"), get(clients::get).patch(clients::update).delete(clients::delete))
+        .route(&format!("{PREFIX}/clients/{{id}}/secret"), post(clients::rotate_secret))
+        .route(&format!("{PREFIX}/keys"), get(keys::list))
+        .route(&format!("{PREFIX}/keys/rotate"), post(keys::rotate))
+        .route(&format!("{PREFIX}/keys/{{kid}}/retire"), post(keys::retire))
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(DefaultBodyLimit::max(limit))
         .merge(imports)

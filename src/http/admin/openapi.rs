@@ -12,10 +12,17 @@ pub fn document(issuer: &str) -> Value {
     let mut paths = Map::new();
     for route in ROUTES {
         let entry = paths.entry(format!("{PREFIX}{}", route.path)).or_insert_with(|| json!({}));
+        let (status, success) = match (route.method, route.path) {
+            ("delete", _) | ("post", "/keys/{kid}/retire") => ("204", json!({"description": "Done"})),
+            ("post", "/clients" | "/organizations" | "/terms") => {
+                ("201", json!({"description": "Created", "content": {"application/json": {}}}))
+            }
+            _ => ("200", json!({"description": "OK", "content": {"application/json": {}}})),
+        };
         let mut operation = json!({
             "summary": route.summary,
             "responses": {
-                "200": {"description": "OK", "content": {"application/json": {}}},
+                status: success,
                 "default": {"description": "Problem (RFC 9457)", "content": {"application/problem+json": {}}}
             }
         });
@@ -24,28 +31,17 @@ pub fn document(issuer: &str) -> Value {
         }
         let parameters: Vec<Value> = path_parameters(route.path)
             .map(|name| {
-                let schema = if name.ends_with("id") && name != "external_id" {
-                    json!({"type": "string", "format": "uuid"})
-                } else {
-                    json!({"type": "string"})
-                };
+                // Account, session and organisation ids are UUIDs; client ids, key ids,
+                // Ekstranet ids and terms versions are free-form.
+                let uuid = name == "session_id"
+                    || (name == "id"
+                        && (route.path.starts_with("/users/") || route.path.starts_with("/organizations/")));
+                let schema = if uuid { json!({"type": "string", "format": "uuid"}) } else { json!({"type": "string"}) };
                 json!({"name": name, "in": "path", "required": true, "schema": schema})
             })
             .collect();
         if !parameters.is_empty() {
             operation["parameters"] = Value::Array(parameters);
-        }
-        if route.path.contains("{version}") {
-            operation["parameters"] =
-                json!([{"name": "version", "in": "path", "required": true, "schema": {"type": "string"}}]);
-        }
-        // Publishing creates a resource: 201, never 200.
-        if route.method == "post"
-            && route.path == "/terms"
-            && let Some(responses) = operation["responses"].as_object_mut()
-        {
-            responses.remove("200");
-            responses.insert("201".into(), json!({"description": "Created", "content": {"application/json": {}}}));
         }
         entry[route.method] = operation;
     }
@@ -59,6 +55,8 @@ pub fn document(issuer: &str) -> Value {
                 "admin": "everything",
                 "admin:users": "accounts and imports",
                 "admin:stats": "the migration funnel",
+                "admin:clients": "relying parties and their secrets",
+                "admin:keys": "signing keys",
                 "admin:terms": "terms versions and their acceptances",
                 "admin:audit": "the audit trail"
             }
@@ -67,7 +65,7 @@ pub fn document(issuer: &str) -> Value {
     })
 }
 
-/// The `{name}` segments of a path.
+/// The `{name}` segments of a route path.
 fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
     path.split('/').filter_map(|segment| segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
 }

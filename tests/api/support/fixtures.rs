@@ -126,6 +126,16 @@ impl TestApp {
         TestClient { id: registered.client.id, secret: registered.secret, redirect_uri, post_logout_redirect_uri }
     }
 
+    /// A bearer access token for the admin API with `scope`, from a fresh machine
+    /// client (client_credentials).
+    pub async fn admin_token(&self, scope: &str) -> String {
+        let client =
+            self.client_with(ClientSpec { machine_scopes: Some(vec![scope.to_string()]), ..Default::default() }).await;
+        let body: serde_json::Value =
+            self.token(&client, &[("grant_type", "client_credentials")]).await.json().await.expect("json");
+        body["access_token"].as_str().expect("access token").to_string()
+    }
+
     /// A first-party confidential client.
     pub async fn client(&self) -> TestClient {
         self.client_with(ClientSpec::default()).await

@@ -1,0 +1,79 @@
+//! Signing keys: list (public facts only), rotate, retire (scope `admin:keys`).
+//! A change takes effect on this node at once and on the others at their next
+//! reload of the keys directory.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use time::format_description::well_known::Rfc3339;
+
+use super::auth::Caller;
+use super::body;
+use super::problem::Problem;
+use crate::domain::signing_alg::SigningAlg;
+use crate::flows::keys::{self, KeyInfo, KeysError};
+use crate::state::AppState;
+
+const SCOPE: &str = "admin:keys";
+
+fn view(key: &KeyInfo) -> Value {
+    json!({
+        "kid": key.kid,
+        "alg": key.alg.as_str(),
+        "created": key.created.format(&Rfc3339).ok(),
+        "state": key.state,
+    })
+}
+
+fn problem(error: KeysError) -> Problem {
+    match error {
+        KeysError::UnknownKid(_) => Problem::not_found(error.to_string()),
+        KeysError::Active(..) => Problem::conflict(error.to_string()),
+        KeysError::Store(store) => store.into(),
+        other => Problem::internal(&other),
+    }
+}
+
+/// `GET /keys`: published keys newest first (the signing one of each algorithm
+/// `active`), then retired ones.
+pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
+    caller.require(&state, SCOPE).await?;
+    let keys = keys::list(&state.settings.keys_dir, true).await.map_err(problem)?;
+    Ok(Json(json!({"total": keys.len(), "items": keys.iter().map(view).collect::<Vec<_>>()})).into_response())
+}
+
+/// Body of `POST /keys/rotate`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rotation {
+    alg: Option<String>,
+}
+
+/// `POST /keys/rotate`: a new active key for `alg`, or for every algorithm when omitted.
+pub async fn rotate(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let actor = caller.require(&state, SCOPE).await?;
+    let rotation: Rotation = body::json(&headers, &body)?;
+    let alg = rotation.alg.map(|name| name.parse::<SigningAlg>()).transpose();
+    let alg = alg.map_err(|e| Problem::unprocessable(e.to_string()))?;
+    let rotated = keys::rotate_here(&state, &actor, alg).await.map_err(problem)?;
+    Ok(Json(json!({"items": rotated.iter().map(view).collect::<Vec<_>>()})).into_response())
+}
+
+/// `POST /keys/{kid}/retire`: 204; the active key of an algorithm is refused with 409.
+pub async fn retire(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(kid): Path<String>,
+) -> Result<Response, Problem> {
+    let actor = caller.require(&state, SCOPE).await?;
+    keys::retire_here(&state, &actor, &kid).await.map_err(problem)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
