@@ -336,18 +336,31 @@ pub async fn update_from_import(
     user: &NewUser,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    use sea_orm::sea_query::Expr;
-    users::Entity::update_many()
-        .col_expr(users::Column::Email, Expr::value(user.email.clone()))
-        .col_expr(users::Column::GivenName, Expr::value(user.given_name.clone()))
-        .col_expr(users::Column::FamilyName, Expr::value(user.family_name.clone()))
-        .col_expr(users::Column::Role, Expr::value(user.role.clone()))
-        .col_expr(users::Column::OrganizationId, Expr::value(user.organization_id))
-        .col_expr(users::Column::UpdatedAt, Expr::value(now))
-        .filter(users::Column::Id.eq(id))
+    personal_data(id, &user.given_name, &user.family_name, &user.email, &user.role, user.organization_id, now)
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// The update of an account's name, e-mail, role and organisation.
+fn personal_data(
+    id: Uuid,
+    given_name: &str,
+    family_name: &str,
+    email: &str,
+    role: &str,
+    organization_id: Option<Uuid>,
+    now: OffsetDateTime,
+) -> sea_orm::UpdateMany<users::Entity> {
+    use sea_orm::sea_query::Expr;
+    users::Entity::update_many()
+        .col_expr(users::Column::GivenName, Expr::value(given_name))
+        .col_expr(users::Column::FamilyName, Expr::value(family_name))
+        .col_expr(users::Column::Email, Expr::value(email))
+        .col_expr(users::Column::Role, Expr::value(role))
+        .col_expr(users::Column::OrganizationId, Expr::value(organization_id))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(id))
 }
 
 /// Filters of the admin user search.
@@ -469,15 +482,9 @@ pub async fn update_profile(
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
     use sea_orm::sea_query::Expr;
-    users::Entity::update_many()
-        .col_expr(users::Column::GivenName, Expr::value(profile.given_name.clone()))
-        .col_expr(users::Column::FamilyName, Expr::value(profile.family_name.clone()))
-        .col_expr(users::Column::Email, Expr::value(profile.email.clone()))
-        .col_expr(users::Column::Role, Expr::value(profile.role.clone()))
-        .col_expr(users::Column::OrganizationId, Expr::value(profile.organization_id))
-        .col_expr(users::Column::IdpAdmin, Expr::value(profile.idp_admin))
-        .col_expr(users::Column::UpdatedAt, Expr::value(now))
-        .filter(users::Column::Id.eq(id))
+    let Profile { given_name, family_name, email, role, organization_id, idp_admin } = profile;
+    personal_data(id, given_name, family_name, email, role, *organization_id, now)
+        .col_expr(users::Column::IdpAdmin, Expr::value(*idp_admin))
         .exec(conn)
         .await?;
     Ok(())

@@ -1,15 +1,6 @@
 //! The admin API: authorisation, problem details, imports, users, activations, funnel, OpenAPI.
 
 use crate::support::TestApp;
-use crate::support::fixtures::{ClientSpec, TestClient};
-
-async fn token_with(app: &TestApp, scope: &str) -> String {
-    let client: TestClient =
-        app.client_with(ClientSpec { machine_scopes: Some(vec![scope.to_string()]), ..Default::default() }).await;
-    let body: serde_json::Value =
-        app.token(&client, &[("grant_type", "client_credentials")]).await.json().await.expect("json");
-    body["access_token"].as_str().expect("token").to_string()
-}
 
 const CSV: &str = "legacy_id,email,first_name,last_name,organization_external_id,organization_name,role\n\
 E1,e1@example.com,Anna,Nowak,O1,ACME,administrator\nE2,e2@example.com,Jan,Kowalski,O1,ACME,user\nE3,e3@example.com,Ewa,Lis,O2,Beta,user\n";
@@ -36,19 +27,19 @@ backend_tests! {
     }
 
     async fn a_token_without_the_scope_is_403(app) {
-        let token = token_with(&app, "admin:stats").await;
+        let token = app.admin_token("admin:stats").await;
         let response = app.http.get(app.url("/admin/api/v1/users")).bearer_auth(&token).send().await.expect("GET");
         assert_eq!(response.status(), 403);
     }
 
     async fn the_admin_scope_grants_everything(app) {
-        let token = token_with(&app, "admin").await;
+        let token = app.admin_token("admin").await;
         let response = app.http.get(app.url("/admin/api/v1/stats/migration")).bearer_auth(&token).send().await.expect("GET");
         assert_eq!(response.status(), 200);
     }
 
     async fn imports_report_per_row_and_dry_runs_write_nothing(app) {
-        let token = token_with(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         let dry: serde_json::Value = import(&app, &token, true).await.json().await.expect("json");
         assert_eq!((dry["created"].as_u64(), dry["dry_run"].as_bool()), (Some(3), Some(true)));
         let listed: serde_json::Value = app.http.get(app.url("/admin/api/v1/users")).bearer_auth(&token).send().await.expect("GET").json().await.expect("json");
@@ -59,13 +50,13 @@ backend_tests! {
     }
 
     async fn an_import_with_another_content_type_is_415(app) {
-        let token = token_with(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         let response = app.http.post(app.url("/admin/api/v1/imports")).bearer_auth(&token).header("content-type", "text/plain").body(CSV).send().await.expect("POST");
         assert_eq!(response.status(), 415);
     }
 
     async fn a_malformed_import_is_a_400_problem(app) {
-        let token = token_with(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         let response = app.http.post(app.url("/admin/api/v1/imports")).bearer_auth(&token).header("content-type", "text/csv").body("legacy_id,nickname\n1,2\n").send().await.expect("POST");
         assert_eq!(response.status(), 400);
         let body: serde_json::Value = response.json().await.expect("json");
@@ -73,7 +64,7 @@ backend_tests! {
     }
 
     async fn users_are_searched_with_filters_and_a_total(app) {
-        let token = token_with(&app, "admin").await;
+        let token = app.admin_token("admin").await;
         import(&app, &token, false).await;
         let page: serde_json::Value = app.http.get(app.url("/admin/api/v1/users?per_page=2&q=example.com")).bearer_auth(&token).send().await.expect("GET").json().await.expect("json");
         assert_eq!(page["total"], 3);
@@ -90,7 +81,7 @@ backend_tests! {
     }
 
     async fn the_activation_campaign_invites_each_account_once(app) {
-        let token = token_with(&app, "admin").await;
+        let token = app.admin_token("admin").await;
         import(&app, &token, false).await;
         let first: serde_json::Value = app.http.post(app.url("/admin/api/v1/activations")).bearer_auth(&token).send().await.expect("POST").json().await.expect("json");
         assert_eq!(first["queued"], 3);
@@ -102,13 +93,13 @@ backend_tests! {
     }
 
     async fn a_bad_activation_body_is_a_400(app) {
-        let token = token_with(&app, "admin").await;
+        let token = app.admin_token("admin").await;
         let response = app.http.post(app.url("/admin/api/v1/activations")).bearer_auth(&token).header("content-type", "application/json").body("{\"everyone\": true}").send().await.expect("POST");
         assert_eq!(response.status(), 400);
     }
 
     async fn a_json_body_with_another_content_type_is_415(app) {
-        let token = token_with(&app, "admin").await;
+        let token = app.admin_token("admin").await;
         let response = app.http.post(app.url("/admin/api/v1/activations")).bearer_auth(&token).header("content-type", "text/plain").body("{}").send().await.expect("POST");
         assert_eq!(response.status(), 415);
         assert_eq!(response.headers()["content-type"], "application/problem+json");
@@ -137,7 +128,7 @@ backend_tests! {
 async fn an_import_over_the_body_limit_is_413() {
     use crate::support::Backend;
     let app = TestApp::spawn_with(Backend::Sqlite, "import_body_limit_bytes = 100").await;
-    let token = token_with(&app, "admin:users").await;
+    let token = app.admin_token("admin:users").await;
     let response = import(&app, &token, true).await;
     assert_eq!(response.status(), 413);
     assert_eq!(response.headers()["content-type"], "application/problem+json");

@@ -7,15 +7,8 @@ use time::macros::datetime;
 use uuid::Uuid;
 
 use crate::support::TestApp;
-use crate::support::fixtures::{ClientSpec, TestClient};
 
 // A copy of `admin.rs`'s helper; it may move to the fixtures later.
-async fn token_with(app: &TestApp, scope: &str) -> String {
-    let client: TestClient =
-        app.client_with(ClientSpec { machine_scopes: Some(vec![scope.to_string()]), ..Default::default() }).await;
-    let body: Value = app.token(&client, &[("grant_type", "client_credentials")]).await.json().await.expect("json");
-    body["access_token"].as_str().expect("token").to_string()
-}
 
 /// Writes an event as a flow would, at a chosen time.
 async fn seed(app: &TestApp, actor: &str, action: &'static str, subject: Option<Uuid>, at: OffsetDateTime) {
@@ -37,7 +30,7 @@ fn actions(page: &Value) -> Vec<String> {
 
 backend_tests! {
     async fn the_audit_filters_by_exact_action_or_by_prefix(app) {
-        let token = token_with(&app, "admin:audit").await;
+        let token = app.admin_token("admin:audit").await;
         let at = datetime!(2026-06-01 12:00 UTC);
         seed(&app, "probe", "probe.one", None, at).await;
         seed(&app, "probe", "probe.two", None, at + time::Duration::minutes(1)).await;
@@ -52,7 +45,7 @@ backend_tests! {
     }
 
     async fn the_audit_filters_by_actor(app) {
-        let token = token_with(&app, "admin:audit").await;
+        let token = app.admin_token("admin:audit").await;
         let at = datetime!(2026-06-01 12:00 UTC);
         seed(&app, "client:alpha", "probe.a", None, at).await;
         seed(&app, "client:beta", "probe.b", None, at).await;
@@ -61,7 +54,7 @@ backend_tests! {
     }
 
     async fn the_audit_filters_by_subject_account(app) {
-        let token = token_with(&app, "admin:audit").await;
+        let token = app.admin_token("admin:audit").await;
         let (one, two) = (Uuid::new_v4(), Uuid::new_v4());
         let at = datetime!(2026-06-01 12:00 UTC);
         seed(&app, "system", "probe.one", Some(one), at).await;
@@ -72,7 +65,7 @@ backend_tests! {
     }
 
     async fn the_audit_filters_by_time_range_from_inclusive_to_exclusive(app) {
-        let token = token_with(&app, "admin:audit").await;
+        let token = app.admin_token("admin:audit").await;
         seed(&app, "probe", "probe.january", None, datetime!(2026-01-01 00:00 UTC)).await;
         seed(&app, "probe", "probe.february", None, datetime!(2026-02-01 12:00 UTC)).await;
         seed(&app, "probe", "probe.march", None, datetime!(2026-03-01 00:00 UTC)).await;
@@ -84,7 +77,7 @@ backend_tests! {
     }
 
     async fn audit_items_carry_every_field_with_parsed_details_and_page_with_a_total(app) {
-        let token = token_with(&app, "admin:audit").await;
+        let token = app.admin_token("admin:audit").await;
         let at = datetime!(2026-06-01 12:00 UTC);
         for minute in 0..3 {
             seed(&app, "probe", "probe.paged", None, at + time::Duration::minutes(minute)).await;
@@ -100,7 +93,7 @@ backend_tests! {
     }
 
     async fn an_admin_api_change_is_found_with_its_caller_and_request_id(app) {
-        let token = token_with(&app, "admin").await;
+        let token = app.admin_token("admin").await;
         let published = app.http.post(app.url("/admin/api/v1/terms")).bearer_auth(&token).header("x-request-id", "req-audit-1")
             .json(&json!({"version": "v9", "title": "T", "body": "B"})).send().await.expect("POST");
         assert_eq!(published.status(), 201);
@@ -113,7 +106,7 @@ backend_tests! {
     }
 
     async fn an_unreadable_timestamp_is_a_400_problem(app) {
-        let token = token_with(&app, "admin:audit").await;
+        let token = app.admin_token("admin:audit").await;
         let response = app.http.get(app.url("/admin/api/v1/audit?from=yesterday")).bearer_auth(&token).send().await.expect("GET");
         assert_eq!(response.status(), 400);
         assert_eq!(response.headers()["content-type"], "application/problem+json");
@@ -122,13 +115,13 @@ backend_tests! {
     }
 
     async fn a_subject_that_is_not_a_uuid_is_a_400(app) {
-        let token = token_with(&app, "admin:audit").await;
+        let token = app.admin_token("admin:audit").await;
         let response = app.http.get(app.url("/admin/api/v1/audit?subject=42")).bearer_auth(&token).send().await.expect("GET");
         assert_eq!(response.status(), 400);
     }
 
     async fn a_token_without_the_audit_scope_is_403(app) {
-        let token = token_with(&app, "admin:terms").await;
+        let token = app.admin_token("admin:terms").await;
         let response = app.http.get(app.url("/admin/api/v1/audit")).bearer_auth(&token).send().await.expect("GET");
         assert_eq!(response.status(), 403);
     }

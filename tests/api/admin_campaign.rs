@@ -7,17 +7,8 @@ use kuke_id::store::entities::{activation_tokens, mail_outbox};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
-use crate::support::fixtures::{ClientSpec, TestClient};
 use crate::support::journey::GOOD_PASSWORD;
 use crate::support::{Backend, TestApp};
-
-async fn admin_token(app: &TestApp) -> String {
-    let client: TestClient = app
-        .client_with(ClientSpec { machine_scopes: Some(vec!["admin:users".to_string()]), ..Default::default() })
-        .await;
-    let body: Value = app.token(&client, &[("grant_type", "client_credentials")]).await.json().await.expect("json");
-    body["access_token"].as_str().expect("token").to_string()
-}
 
 async fn activations(app: &TestApp, token: &str, body: Value) -> Value {
     let response =
@@ -33,7 +24,7 @@ async fn reminders(app: &TestApp) -> usize {
 #[tokio::test]
 async fn campaign_mails_are_spaced_by_the_configured_rate() {
     let app = TestApp::spawn_with(Backend::Sqlite, "campaign_mails_per_minute = 2").await;
-    let token = admin_token(&app).await;
+    let token = app.admin_token("admin:users").await;
     for _ in 0..3 {
         app.imported_user().await;
     }
@@ -99,7 +90,7 @@ backend_tests! {
         app.activation_link(&expired, 0).await;
         let never_invited = app.imported_user().await;
         app.clock.advance(Duration::from_secs(73 * 3600));
-        let token = admin_token(&app).await;
+        let token = app.admin_token("admin:users").await;
         let details: Value = app.http.get(app.url(&format!("/admin/api/v1/users/{}", expired.id))).bearer_auth(&token).send().await.expect("GET").json().await.expect("json");
         assert_eq!(details["status"], "link_expired");
         let listed: Value = app.http.get(app.url("/admin/api/v1/users?status=link_expired")).bearer_auth(&token).send().await.expect("GET").json().await.expect("json");

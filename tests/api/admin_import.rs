@@ -4,17 +4,8 @@
 use serde_json::Value;
 
 use crate::support::TestApp;
-use crate::support::fixtures::{ClientSpec, TestClient};
 
 const HEADER: &str = "legacy_id,email,first_name,last_name,organization_external_id,organization_name,role\n";
-
-async fn admin_token(app: &TestApp) -> String {
-    let client: TestClient = app
-        .client_with(ClientSpec { machine_scopes: Some(vec!["admin:users".to_string()]), ..Default::default() })
-        .await;
-    let body: Value = app.token(&client, &[("grant_type", "client_credentials")]).await.json().await.expect("json");
-    body["access_token"].as_str().expect("token").to_string()
-}
 
 async fn post(app: &TestApp, token: &str, content_type: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
     app.http
@@ -50,7 +41,7 @@ async fn problem(response: reqwest::Response, status: u16) -> String {
 
 backend_tests! {
     async fn a_non_utf8_file_is_refused_whole(app) {
-        let token = admin_token(&app).await;
+        let token = app.admin_token("admin:users").await;
         let mut bytes = HEADER.as_bytes().to_vec();
         bytes.extend_from_slice(b"E1,a@example.com,Zo\xbf,B,O,ACME,user\n");
         let detail = problem(post(&app, &token, "text/csv", bytes).await, 400).await;
@@ -59,7 +50,7 @@ backend_tests! {
     }
 
     async fn a_malformed_csv_row_is_rejected_and_the_rest_imported(app) {
-        let token = admin_token(&app).await;
+        let token = app.admin_token("admin:users").await;
         let body = format!("{HEADER}E1,a@example.com,Anna,Nowak,O,ACME,user\nE2,b@example.com,\"unterminated,B,O,ACME,user\nE3,c@example.com,only,four\n");
         let response = post(&app, &token, "text/csv", body).await;
         assert_eq!(response.status(), 200);
@@ -70,7 +61,7 @@ backend_tests! {
     }
 
     async fn duplicate_rows_are_rejected_with_the_reason(app) {
-        let token = admin_token(&app).await;
+        let token = app.admin_token("admin:users").await;
         let row = "E1,a@example.com,Anna,Nowak,O,ACME,user\n";
         let body = format!("{HEADER}{row}{row}E2,A@Example.com,Ewa,Lis,O,ACME,user\n");
         let report: Value = post(&app, &token, "text/csv", body).await.json().await.expect("json");
@@ -82,7 +73,7 @@ backend_tests! {
     }
 
     async fn hostile_strings_in_every_field_come_back_verbatim_as_json(app) {
-        let token = admin_token(&app).await;
+        let token = app.admin_token("admin:users").await;
         let nasty = [
             "Robert'); DROP TABLE users;--",
             "<img src=x onerror=alert(1)>",
@@ -104,7 +95,7 @@ backend_tests! {
     }
 
     async fn control_characters_and_overlong_values_are_refused(app) {
-        let token = admin_token(&app).await;
+        let token = app.admin_token("admin:users").await;
         let long = "x".repeat(201);
         let body = format!("{HEADER}E1,a@example.com,\"A\u{0}B\",C,O,ACME,user\nE2,b@example.com,{long},C,O,ACME,user\nE3,{long}@example.com,A,B,O,ACME,user\nE4,d@example.com,A,B,O,ACME,root\n");
         let report: Value = post(&app, &token, "text/csv", body).await.json().await.expect("json");
@@ -113,13 +104,13 @@ backend_tests! {
     }
 
     async fn a_json_body_that_is_not_an_array_is_400(app) {
-        let token = admin_token(&app).await;
+        let token = app.admin_token("admin:users").await;
         problem(post(&app, &token, "application/json", "{\"legacy_id\": 1}").await, 400).await;
         problem(post(&app, &token, "application/json", "[{\"legacy_id\": ").await, 400).await;
     }
 
     async fn an_empty_or_header_only_file_imports_nothing(app) {
-        let token = admin_token(&app).await;
+        let token = app.admin_token("admin:users").await;
         let empty = post(&app, &token, "text/csv", "").await;
         assert!(empty.status() == 400 || empty.status() == 200, "{}", empty.status());
         let header_only: Value = post(&app, &token, "text/csv", HEADER).await.json().await.expect("json");

@@ -3,14 +3,6 @@
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
-use crate::support::fixtures::{ClientSpec, TestClient};
-
-async fn admin_token(app: &TestApp, scope: &str) -> String {
-    let client: TestClient =
-        app.client_with(ClientSpec { machine_scopes: Some(vec![scope.to_string()]), ..Default::default() }).await;
-    let body: Value = app.token(&client, &[("grant_type", "client_credentials")]).await.json().await.expect("json");
-    body["access_token"].as_str().expect("token").to_string()
-}
 
 async fn call(app: &TestApp, token: &str, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
@@ -30,7 +22,7 @@ async fn create(app: &TestApp, token: &str, name: &str, external_id: &str) -> Va
 
 backend_tests! {
     async fn an_organization_is_created_and_found_by_id_and_external_id(app) {
-        let token = admin_token(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         let created = create(&app, &token, "ACME Sp. z o.o.", "EXT-1").await;
         let id = created["id"].as_str().expect("id");
         let by_id: Value = call(&app, &token, "GET", &format!("/organizations/{id}"), None).await.json().await.expect("json");
@@ -40,7 +32,7 @@ backend_tests! {
     }
 
     async fn organizations_are_listed_with_a_total_and_account_counts(app) {
-        let token = admin_token(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         app.active_user().await;
         create(&app, &token, "Zeta", "Z-1").await;
         let page: Value = call(&app, &token, "GET", "/organizations?per_page=1", None).await.json().await.expect("json");
@@ -52,7 +44,7 @@ backend_tests! {
     }
 
     async fn an_organization_is_renamed_and_its_external_id_changed(app) {
-        let token = admin_token(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         let created = create(&app, &token, "Old name", "OLD").await;
         let path = format!("/organizations/{}", created["id"].as_str().expect("id"));
         let response = call(&app, &token, "PATCH", &path, Some(json!({"name": "New name", "external_id": "NEW"}))).await;
@@ -64,7 +56,7 @@ backend_tests! {
     }
 
     async fn a_taken_external_id_is_409(app) {
-        let token = admin_token(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         create(&app, &token, "One", "DUP").await;
         let response = call(&app, &token, "POST", "/organizations", Some(json!({"name": "Two", "external_id": "DUP"}))).await;
         assert_eq!(response.status(), 409);
@@ -74,7 +66,7 @@ backend_tests! {
     }
 
     async fn bad_organization_bodies_are_refused(app) {
-        let token = admin_token(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         for (body, status) in [
             (json!({"name": ""}), 422),
             (json!({"name": "x".repeat(201)}), 422),
@@ -90,7 +82,7 @@ backend_tests! {
     }
 
     async fn organizations_need_the_users_scope(app) {
-        let token = admin_token(&app, "admin:stats").await;
+        let token = app.admin_token("admin:stats").await;
         assert_eq!(call(&app, &token, "POST", "/organizations", Some(json!({"name": "A"}))).await.status(), 403);
     }
 }

@@ -3,16 +3,9 @@
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
-use crate::support::fixtures::{ClientSpec, TestClient};
 use crate::support::journey::GOOD_PASSWORD;
 
 // A copy of `admin.rs`'s helper; it may move to the fixtures later.
-async fn token_with(app: &TestApp, scope: &str) -> String {
-    let client: TestClient =
-        app.client_with(ClientSpec { machine_scopes: Some(vec![scope.to_string()]), ..Default::default() }).await;
-    let body: Value = app.token(&client, &[("grant_type", "client_credentials")]).await.json().await.expect("json");
-    body["access_token"].as_str().expect("token").to_string()
-}
 
 async fn publish(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
     app.http.post(app.url("/admin/api/v1/terms")).bearer_auth(token).json(&body).send().await.expect("POST")
@@ -36,7 +29,7 @@ async fn sign_in_and_accept(app: &TestApp, user: &crate::support::fixtures::Test
 
 backend_tests! {
     async fn published_versions_are_listed_newest_first_with_the_one_in_force_marked(app) {
-        let token = token_with(&app, "admin:terms").await;
+        let token = app.admin_token("admin:terms").await;
         let first = publish(&app, &token, json!({"version": "2026-11", "title": "Regulamin", "body": "Treść."})).await;
         assert_eq!(first.status(), 201);
         let created: Value = first.json().await.expect("json");
@@ -56,7 +49,7 @@ backend_tests! {
     }
 
     async fn publishing_a_taken_version_is_409(app) {
-        let token = token_with(&app, "admin:terms").await;
+        let token = app.admin_token("admin:terms").await;
         let terms = json!({"version": "v1", "title": "Regulamin", "body": "Treść."});
         assert_eq!(publish(&app, &token, terms.clone()).await.status(), 201);
         let again = publish(&app, &token, terms).await;
@@ -65,19 +58,19 @@ backend_tests! {
     }
 
     async fn publishing_an_empty_title_is_422(app) {
-        let token = token_with(&app, "admin:terms").await;
+        let token = app.admin_token("admin:terms").await;
         let response = publish(&app, &token, json!({"version": "v1", "title": "  ", "body": "Treść."})).await;
         assert_eq!(response.status(), 422);
     }
 
     async fn publishing_with_an_unreadable_effective_time_is_400(app) {
-        let token = token_with(&app, "admin:terms").await;
+        let token = app.admin_token("admin:terms").await;
         let response = publish(&app, &token, json!({"version": "v1", "title": "T", "body": "B", "effective_at": "tomorrow"})).await;
         assert_eq!(response.status(), 400);
     }
 
     async fn the_acceptance_report_counts_who_accepted_and_who_has_not_yet(app) {
-        let token = token_with(&app, "admin:terms").await;
+        let token = app.admin_token("admin:terms").await;
         assert_eq!(publish(&app, &token, json!({"version": "v1", "title": "Regulamin", "body": "Treść."})).await.status(), 201);
         let accepting = app.activated_user().await;
         let _waiting = app.activated_user().await;
@@ -96,12 +89,12 @@ backend_tests! {
     }
 
     async fn the_report_of_an_unknown_version_is_404(app) {
-        let token = token_with(&app, "admin:terms").await;
+        let token = app.admin_token("admin:terms").await;
         assert_eq!(get(&app, &token, "/admin/api/v1/terms/nope/acceptances").await.status(), 404);
     }
 
     async fn a_token_without_the_terms_scope_is_403(app) {
-        let token = token_with(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         assert_eq!(get(&app, &token, "/admin/api/v1/terms").await.status(), 403);
         let response = publish(&app, &token, json!({"version": "v1", "title": "T", "body": "B"})).await;
         assert_eq!(response.status(), 403);

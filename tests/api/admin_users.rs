@@ -9,13 +9,6 @@ use crate::support::TestApp;
 use crate::support::fixtures::{ClientSpec, TestClient, TestUser};
 use crate::support::journey::GOOD_PASSWORD;
 
-async fn admin_token(app: &TestApp, scope: &str) -> String {
-    let client: TestClient =
-        app.client_with(ClientSpec { machine_scopes: Some(vec![scope.to_string()]), ..Default::default() }).await;
-    let body: Value = app.token(&client, &[("grant_type", "client_credentials")]).await.json().await.expect("json");
-    body["access_token"].as_str().expect("token").to_string()
-}
-
 async fn call(app: &TestApp, token: &str, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
     let mut request = app.http.request(method, app.url(&format!("/admin/api/v1{path}"))).bearer_auth(token);
@@ -48,7 +41,7 @@ async fn audit_actions(app: &TestApp, action: &str) -> u64 {
 
 backend_tests! {
     async fn details_show_status_sign_in_terms_and_lock_state(app) {
-        let token = admin_token(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         let user = app.active_user().await;
         let body = details(&app, &token, &user).await;
         assert_eq!(body["login"], user.login.as_str());
@@ -62,7 +55,7 @@ backend_tests! {
     }
 
     async fn an_unknown_account_is_404_and_a_bad_id_400(app) {
-        let token = admin_token(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         let unknown = call(&app, &token, "GET", &format!("/users/{}", uuid::Uuid::new_v4()), None).await;
         assert_eq!(unknown.status(), 404);
         assert_eq!(unknown.headers()["content-type"], "application/problem+json");
@@ -71,7 +64,7 @@ backend_tests! {
     }
 
     async fn name_email_role_and_organization_can_be_changed(app) {
-        let token = admin_token(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         let user = app.active_user().await;
         let org: Value = call(&app, &token, "POST", "/organizations", Some(json!({"name": "Beta S.A.", "external_id": "B-7"}))).await.json().await.expect("json");
         let change = json!({"given_name": "Ewa", "family_name": "Lis", "email": "Ewa.Lis@Example.com", "role": "user", "organization_id": org["id"]});
@@ -86,7 +79,7 @@ backend_tests! {
     }
 
     async fn the_audit_event_of_an_edit_names_fields_not_values(app) {
-        let token = admin_token(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         let user = app.active_user().await;
         call(&app, &token, "PATCH", &format!("/users/{}", user.id), Some(json!({"family_name": "Sekretna"}))).await;
         let found = events(&app, audit_events::Column::Action.eq("user.updated")).await;
@@ -99,7 +92,7 @@ backend_tests! {
     }
 
     async fn bad_edits_are_refused_with_their_reason(app) {
-        let token = admin_token(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         let user = app.active_user().await;
         let other = app.active_user().await;
         let path = format!("/users/{}", user.id);
@@ -125,15 +118,15 @@ backend_tests! {
     async fn granting_idp_admin_needs_the_admin_scope(app) {
         let user = app.active_user().await;
         let path = format!("/users/{}", user.id);
-        let narrow = admin_token(&app, "admin:users").await;
+        let narrow = app.admin_token("admin:users").await;
         assert_eq!(call(&app, &narrow, "PATCH", &path, Some(json!({"idp_admin": true}))).await.status(), 403);
-        let full = admin_token(&app, "admin").await;
+        let full = app.admin_token("admin").await;
         let body: Value = call(&app, &full, "PATCH", &path, Some(json!({"idp_admin": true}))).await.json().await.expect("json");
         assert_eq!(body["idp_admin"], true);
     }
 
     async fn a_person_with_idp_admin_may_call_the_api(app) {
-        let full = admin_token(&app, "admin").await;
+        let full = app.admin_token("admin").await;
         let person = app.active_user().await;
         call(&app, &full, "PATCH", &format!("/users/{}", person.id), Some(json!({"idp_admin": true}))).await;
         let console = app.client_with(ClientSpec { machine_scopes: Some(vec!["admin:users".into()]), ..Default::default() }).await;
@@ -156,7 +149,7 @@ backend_tests! {
     }
 
     async fn taking_idp_admin_away_stops_the_persons_token_at_once(app) {
-        let full = admin_token(&app, "admin").await;
+        let full = app.admin_token("admin").await;
         let person = app.active_user().await;
         let path = format!("/users/{}", person.id);
         call(&app, &full, "PATCH", &path, Some(json!({"idp_admin": true}))).await;
@@ -169,7 +162,7 @@ backend_tests! {
     }
 
     async fn locking_revokes_tokens_and_unlocking_restores_sign_in(app) {
-        let token = admin_token(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         let user = app.active_user().await;
         let client = app.client().await;
         let tokens = person_token(&app, &client, &user, "openid offline_access").await;
@@ -187,7 +180,7 @@ backend_tests! {
     }
 
     async fn a_locked_account_cannot_sign_in(app) {
-        let token = admin_token(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         let user = app.activated_user().await;
         call(&app, &token, "POST", &format!("/users/{}/lock", user.id), None).await;
         let response = app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
@@ -198,7 +191,7 @@ backend_tests! {
     }
 
     async fn disabling_ends_every_session(app) {
-        let token = admin_token(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         let user = app.active_user().await;
         app.sign_in(&user).await;
         let sessions: Value = call(&app, &token, "GET", &format!("/users/{}/sessions", user.id), None).await.json().await.expect("json");
@@ -214,7 +207,7 @@ backend_tests! {
     }
 
     async fn one_session_can_be_ended(app) {
-        let token = admin_token(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         let user = app.active_user().await;
         app.sign_in(&user).await;
         let sessions: Value = call(&app, &token, "GET", &format!("/users/{}/sessions", user.id), None).await.json().await.expect("json");
@@ -229,7 +222,7 @@ backend_tests! {
     }
 
     async fn reset_forgets_the_password_and_mails_a_fresh_link(app) {
-        let token = admin_token(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         let user = app.activated_user().await;
         let body: Value = call(&app, &token, "POST", &format!("/users/{}/reset", user.id), None).await.json().await.expect("json");
         assert_eq!(body["status"], "invited");
@@ -242,7 +235,7 @@ backend_tests! {
     }
 
     async fn resending_an_activation_voids_the_earlier_link(app) {
-        let token = admin_token(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         let user = app.imported_user().await;
         let first = app.activation_link(&user, 0).await;
         let response = call(&app, &token, "POST", &format!("/users/{}/activation", user.id), None).await;
@@ -254,14 +247,14 @@ backend_tests! {
     }
 
     async fn resending_to_an_active_account_is_409(app) {
-        let token = admin_token(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         let user = app.active_user().await;
         let response = call(&app, &token, "POST", &format!("/users/{}/activation", user.id), None).await;
         assert_eq!(response.status(), 409);
     }
 
     async fn deleting_anonymises_and_keeps_the_audit_trail(app) {
-        let token = admin_token(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         let user = app.active_user().await;
         app.sign_in(&user).await;
         assert_eq!(call(&app, &token, "DELETE", &format!("/users/{}", user.id), None).await.status(), 204);
@@ -278,7 +271,7 @@ backend_tests! {
     }
 
     async fn a_wrong_scope_cannot_change_accounts(app) {
-        let token = admin_token(&app, "admin:stats").await;
+        let token = app.admin_token("admin:stats").await;
         let user = app.active_user().await;
         assert_eq!(call(&app, &token, "POST", &format!("/users/{}/disable", user.id), None).await.status(), 403);
         assert_eq!(call(&app, &token, "DELETE", &format!("/users/{}", user.id), None).await.status(), 403);

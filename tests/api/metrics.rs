@@ -6,17 +6,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::fixtures::{ClientSpec, TestClient};
 use crate::support::journey::GOOD_PASSWORD;
 use crate::support::{Backend, TestApp};
 
 // A copy of `admin.rs`'s helper; it may move to the fixtures later.
-async fn token_with(app: &TestApp, scope: &str) -> String {
-    let client: TestClient =
-        app.client_with(ClientSpec { machine_scopes: Some(vec![scope.to_string()]), ..Default::default() }).await;
-    let body: Value = app.token(&client, &[("grant_type", "client_credentials")]).await.json().await.expect("json");
-    body["access_token"].as_str().expect("token").to_string()
-}
 
 async fn scrape(app: &TestApp) -> String {
     let response = app.get("/metrics").await;
@@ -103,7 +96,7 @@ backend_tests! {
         let created = "kuke_id_import_rows_total{outcome=\"created\"}";
         let rejected = "kuke_id_import_rows_total{outcome=\"rejected\"}";
         let invitations = "kuke_id_campaign_invitations_total";
-        let token = token_with(&app, "admin:users").await;
+        let token = app.admin_token("admin:users").await;
         let before = scrape(&app).await;
         let imported = app.http.post(app.url("/admin/api/v1/imports")).bearer_auth(&token).header("content-type", "text/csv").body(CSV).send().await.expect("POST");
         assert_eq!(imported.status(), 200);

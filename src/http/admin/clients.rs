@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -136,11 +136,6 @@ pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<S
     Ok(Json(view(&client, state.clock.now())).into_response())
 }
 
-/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(deserializer).map(Some)
-}
-
 /// Body of `PATCH /clients/{id}`: only the fields given change; a list replaces
 /// the stored one; `"backchannel_logout_uri": null` removes the endpoint.
 #[derive(Debug, Deserialize)]
@@ -153,7 +148,7 @@ pub struct ClientPatch {
     require_pkce: Option<bool>,
     id_token_alg: Option<String>,
     scopes: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "body::present")]
     backchannel_logout_uri: Option<Option<String>>,
 }
 
