@@ -92,17 +92,42 @@ fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLa
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }
 
-/// The body-limit layer answers 413 with a bare text body; give it the same JSON
-/// shape as every other error.
+/// Errors in the shape of their API. The body-limit layer answers 413 with a bare
+/// text body, and axum's extractors (a query or path that does not parse) and
+/// fallbacks answer in text or OAuth-style JSON; below the admin API every error
+/// becomes RFC 9457 problem details, elsewhere a 413 gets the JSON shape.
 async fn explain_oversized_body(request: Request<axum::body::Body>, next: Next) -> Response {
     let admin = request.uri().path().starts_with(admin::PREFIX);
     let response = next.run(request).await;
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE
-        && response.headers().get(header::CONTENT_TYPE).is_none_or(|v| !v.as_bytes().starts_with(b"application/"))
-    {
+    let content_type = response.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes().to_vec()).unwrap_or_default();
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !content_type.starts_with(b"application/") {
         return too_large(admin);
     }
+    let failed = response.status().is_client_error() || response.status().is_server_error();
+    if admin && failed && !content_type.starts_with(b"application/problem+json") {
+        return as_problem(response).await;
+    }
     response
+}
+
+/// Re-states an admin API error as problem details, keeping its status, its
+/// explanation and the headers that matter (`Allow`, `WWW-Authenticate`).
+async fn as_problem(response: Response) -> Response {
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 16 * 1024).await.unwrap_or_default();
+    let explanation = serde_json::from_slice::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|json| json["error_description"].as_str().map(str::to_string))
+        .unwrap_or_else(|| String::from_utf8_lossy(&text).trim().to_string());
+    let title = parts.status.canonical_reason().unwrap_or("Error");
+    let detail = if explanation.is_empty() { title.to_lowercase() } else { explanation };
+    let mut problem = admin::problem::Problem::new(parts.status, title, detail).into_response();
+    for name in [header::ALLOW, header::WWW_AUTHENTICATE] {
+        if let Some(value) = parts.headers.get(&name) {
+            problem.headers_mut().insert(name, value.clone());
+        }
+    }
+    problem
 }
 
 /// 413 in the shape of the caller's API: problem+json for the admin API, JSON elsewhere.

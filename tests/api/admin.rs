@@ -133,3 +133,19 @@ async fn an_import_over_the_body_limit_is_413() {
     assert_eq!(response.status(), 413);
     assert_eq!(response.headers()["content-type"], "application/problem+json");
 }
+
+backend_tests! {
+    async fn unreadable_query_and_path_values_are_problems_too(app) {
+        let token = app.admin_token("admin").await;
+        for path in ["/admin/api/v1/users?page=first", "/admin/api/v1/users?organization_id=nope", "/admin/api/v1/no-such-route"] {
+            let response = app.http.get(app.url(path)).bearer_auth(&token).send().await.expect("GET");
+            assert!(response.status().is_client_error(), "{path}");
+            assert_eq!(response.headers()["content-type"], "application/problem+json", "{path}");
+            let body: serde_json::Value = response.json().await.expect("problem");
+            assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{path}");
+        }
+        let wrong_method = app.http.put(app.url("/admin/api/v1/users")).bearer_auth(&token).send().await.expect("PUT");
+        assert_eq!(wrong_method.status(), 405);
+        assert_eq!(wrong_method.headers()["content-type"], "application/problem+json");
+    }
+}
