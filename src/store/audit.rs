@@ -1,6 +1,6 @@
 //! Appends to the audit trail (rows are never updated) and searches it.
 
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -91,8 +91,7 @@ fn condition(filter: &AuditFilter) -> Condition {
     match filter.action.as_deref() {
         Some(prefix) if prefix.ends_with('.') => {
             // LIKE, with its wildcards escaped: `_` is common in action names.
-            let escaped = prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            let pattern = LikeExpr::new(format!("{escaped}%")).escape('\\');
+            let pattern = super::like_literal(prefix, false, true);
             condition = condition.add(Expr::col((audit_events::Entity, audit_events::Column::Action)).like(pattern));
         }
         Some(action) => condition = condition.add(audit_events::Column::Action.eq(action)),

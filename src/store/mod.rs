@@ -33,6 +33,23 @@ use crate::config::Settings;
 
 pub use sea_orm::ConnectionTrait as Connection;
 
+/// A LIKE pattern matching `text` literally (its `%`, `_` and backslashes escaped) where
+/// `before` and `after` say whether anything may come before or after it.
+pub(crate) fn like_literal(text: &str, before: bool, after: bool) -> sea_orm::sea_query::LikeExpr {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let pattern = format!("{}{escaped}{}", if before { "%" } else { "" }, if after { "%" } else { "" });
+    sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')
+}
+
+/// Whether `column` contains `text`, ignoring case, on SQLite and PostgreSQL alike.
+pub(crate) fn contains_ignoring_case(
+    column: impl sea_orm::sea_query::IntoColumnRef,
+    text: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func};
+    Expr::expr(Func::lower(Expr::col(column))).like(like_literal(&text.to_lowercase(), true, true))
+}
+
 /// Why a storage call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

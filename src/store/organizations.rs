@@ -105,8 +105,8 @@ pub async fn search(
     if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
         query = query.filter(
             Condition::any()
-                .add(organizations::Column::Name.contains(text))
-                .add(organizations::Column::ExternalId.contains(text)),
+                .add(super::contains_ignoring_case(organizations::Column::Name, text))
+                .add(super::contains_ignoring_case(organizations::Column::ExternalId, text)),
         );
     }
     let total = query.clone().count(conn).await?;

@@ -415,9 +415,9 @@ pub async fn search(
     if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         condition = condition.add(
             Condition::any()
-                .add(users::Column::Email.contains(text))
-                .add(users::Column::GivenName.contains(text))
-                .add(users::Column::FamilyName.contains(text)),
+                .add(super::contains_ignoring_case(users::Column::Email, text))
+                .add(super::contains_ignoring_case(users::Column::GivenName, text))
+                .add(super::contains_ignoring_case(users::Column::FamilyName, text)),
         );
     }
     let paginator = users::Entity::find().filter(condition).order_by_asc(users::Column::Id).paginate(conn, per_page);

@@ -277,3 +277,18 @@ backend_tests! {
         assert_eq!(call(&app, &token, "DELETE", &format!("/users/{}", user.id), None).await.status(), 403);
     }
 }
+
+backend_tests! {
+    async fn text_search_ignores_case_and_takes_wildcards_literally(app) {
+        let token = app.admin_token("admin:users").await;
+        app.active_user().await;
+        let found: Value = call(&app, &token, "GET", "/users?q=nOWAK", None).await.json().await.expect("json");
+        assert_eq!(found["total"], 1);
+        for wildcard in ["%25", "_", "%25ow%25"] {
+            let none: Value = call(&app, &token, "GET", &format!("/users?q={wildcard}"), None).await.json().await.expect("json");
+            assert_eq!(none["total"], 0, "{wildcard}");
+        }
+        let orgs: Value = call(&app, &token, "GET", "/organizations?q=acme", None).await.json().await.expect("json");
+        assert_eq!(orgs["total"], 1);
+    }
+}
