@@ -57,17 +57,22 @@ pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<GrantR
 }
 
 /// Revokes a grant and every refresh token of its family.
+///
+/// The refresh tokens are locked before the grant, the order a refresh takes
+/// them in: a concurrent reuse of the same token has already locked it (on
+/// PostgreSQL an UPDATE keeps the row lock even when the row no longer matches),
+/// and taking the grant first deadlocked against it.
 pub async fn revoke(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<(), StoreError> {
-    grants::Entity::update_many()
-        .col_expr(grants::Column::RevokedAt, Expr::value(now))
-        .filter(grants::Column::Id.eq(id))
-        .filter(grants::Column::RevokedAt.is_null())
-        .exec(conn)
-        .await?;
     refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
         .filter(refresh_tokens::Column::GrantId.eq(id))
         .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    grants::Entity::update_many()
+        .col_expr(grants::Column::RevokedAt, Expr::value(now))
+        .filter(grants::Column::Id.eq(id))
+        .filter(grants::Column::RevokedAt.is_null())
         .exec(conn)
         .await?;
     Ok(())
