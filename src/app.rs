@@ -65,10 +65,7 @@ impl App {
         // Outgoing HTTPS (back-channel logout) uses rustls with ring, like sqlx and lettre;
         // reqwest is built without a provider of its own, so one must be installed first.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let store = open_store(&settings).await?;
-        store.migrate().await.map_err(|source| StartError::Database { url: redact(&settings.database_url), source })?;
-        let keys = load_keys(&settings)?;
-        Ok(Self { listener, state: AppState::new(settings, store, clock, keys) })
+        Ok(Self { listener, state: prepare(settings, clock).await? })
     }
 
     /// The state of a provider that does not serve: for CLI commands that act like
@@ -76,10 +73,7 @@ impl App {
     /// are queued for the serving nodes to deliver).
     pub async fn offline_state(settings: Settings) -> Result<AppState, StartError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let store = open_store(&settings).await?;
-        store.migrate().await.map_err(|source| StartError::Database { url: redact(&settings.database_url), source })?;
-        let keys = load_keys(&settings)?;
-        Ok(AppState::new(settings, store, Clock::default(), keys))
+        prepare(settings, Clock::default()).await
     }
 
     /// The bound address (useful with port 0).
@@ -113,6 +107,15 @@ impl App {
         reminders.abort();
         result
     }
+}
+
+/// Opens and migrates the database and loads (or creates) the keys: what a
+/// serving node and an offline CLI command both start from.
+async fn prepare(settings: Settings, clock: Clock) -> Result<AppState, StartError> {
+    let store = open_store(&settings).await?;
+    store.migrate().await.map_err(|source| StartError::Database { url: redact(&settings.database_url), source })?;
+    let keys = load_keys(&settings)?;
+    Ok(AppState::new(settings, store, clock, keys))
 }
 
 /// Opens the database named by the settings, with a clear error naming it.

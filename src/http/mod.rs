@@ -99,12 +99,15 @@ fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLa
 async fn explain_oversized_body(request: Request<axum::body::Body>, next: Next) -> Response {
     let admin = request.uri().path().starts_with(admin::PREFIX);
     let response = next.run(request).await;
-    let content_type = response.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes().to_vec()).unwrap_or_default();
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !content_type.starts_with(b"application/") {
+    // Every response passes here: read the header in place, allocate nothing.
+    let content_type = response.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes()).unwrap_or_default();
+    let json_like = content_type.starts_with(b"application/");
+    let problem = content_type.starts_with(b"application/problem+json");
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !json_like {
         return too_large(admin);
     }
     let failed = response.status().is_client_error() || response.status().is_server_error();
-    if admin && failed && !content_type.starts_with(b"application/problem+json") {
+    if admin && failed && !problem {
         return as_problem(response).await;
     }
     response
