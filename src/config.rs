@@ -42,6 +42,10 @@ struct RawSettings {
     argon2_parallelism: u32,
     portal_url: Option<String>,
     trust_forwarded_for: bool,
+    lockout_threshold: u32,
+    lockout_secs: u64,
+    address_failures_limit: u32,
+    address_failures_window_secs: u64,
     metrics_enabled: bool,
     metrics_token: Option<String>,
 }
@@ -74,6 +78,10 @@ impl Default for RawSettings {
             argon2_parallelism: 1,
             portal_url: None,
             trust_forwarded_for: false,
+            lockout_threshold: 5,
+            lockout_secs: 300,
+            address_failures_limit: 50,
+            address_failures_window_secs: 300,
             metrics_enabled: true,
             metrics_token: None,
         }
@@ -131,6 +139,8 @@ pub struct Settings {
     pub portal_url: Option<String>,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// Attempt limits: account lockout and per-address failure budgets.
+    pub limits: crate::domain::lockout::Limits,
     /// Serve Prometheus metrics at `/metrics`.
     pub metrics_enabled: bool,
     /// When set, `/metrics` requires `Authorization: Bearer <token>`.
@@ -246,6 +256,7 @@ fn from_figment(error: figment::Error) -> ConfigError {
 impl RawSettings {
     fn validate(self) -> Result<Settings, ConfigError> {
         let issuer = validate_issuer(&self.issuer)?;
+        let limits = limits(&self)?;
         let listen: SocketAddr = self.listen.parse().map_err(|_| {
             ConfigError::new("listen", format!("'{}' is not an address like 127.0.0.1:8080", self.listen))
         })?;
@@ -326,6 +337,7 @@ impl RawSettings {
                 }
             },
             trust_forwarded_for: self.trust_forwarded_for,
+            limits,
             metrics_enabled: self.metrics_enabled,
             metrics_token: match self.metrics_token.as_deref().map(str::trim) {
                 None | Some("") => None,
@@ -339,6 +351,35 @@ impl RawSettings {
             },
         })
     }
+}
+
+/// Lockout and per-address budgets. The first lock may be short (tests, strict
+/// deployments) but never longer than the cap every later lock doubles up to, so a
+/// lock always ends by itself within the hour.
+fn limits(raw: &RawSettings) -> Result<crate::domain::lockout::Limits, ConfigError> {
+    use crate::domain::lockout;
+    if !(1..=100).contains(&raw.lockout_threshold) {
+        return Err(ConfigError::new(
+            "lockout_threshold",
+            "must be between 1 and 100 (NIST SP 800-63B allows at most 100)",
+        ));
+    }
+    let cap = lockout::MAX_LOCK.whole_seconds().unsigned_abs();
+    if !(1..=cap).contains(&raw.lockout_secs) {
+        return Err(ConfigError::new("lockout_secs", format!("must be between 1 and {cap}")));
+    }
+    if raw.address_failures_limit == 0 {
+        return Err(ConfigError::new("address_failures_limit", "must be greater than zero"));
+    }
+    if !(1..=86_400).contains(&raw.address_failures_window_secs) {
+        return Err(ConfigError::new("address_failures_window_secs", "must be between 1 and 86400"));
+    }
+    Ok(lockout::Limits {
+        threshold: i32::try_from(raw.lockout_threshold).unwrap_or(100),
+        first_lock: time::Duration::seconds(i64::try_from(raw.lockout_secs).unwrap_or(3600)),
+        address_failures: i32::try_from(raw.address_failures_limit).unwrap_or(i32::MAX),
+        address_window: time::Duration::seconds(i64::try_from(raw.address_failures_window_secs).unwrap_or(300)),
+    })
 }
 
 /// Zero is allowed (a rotated secret stops working at once); the upper bound is
@@ -462,6 +503,22 @@ mod tests {
         assert_eq!(error.key, "KUKE_ID_METRICS_TOKEN");
         let settings = Settings::from_toml(r#"metrics_token = "a-long-enough-scrape-token""#).expect("token");
         assert!(!format!("{settings:?}").contains("a-long-enough-scrape-token"));
+    }
+
+    #[test]
+    fn lockout_defaults_to_five_failures_and_five_minutes() {
+        let limits = Settings::from_toml("").expect("defaults").limits;
+        assert_eq!(limits.threshold, 5);
+        assert_eq!(limits.first_lock, time::Duration::minutes(5));
+    }
+
+    #[test]
+    fn a_lock_longer_than_the_cap_or_a_zero_threshold_is_refused() {
+        assert_eq!(Settings::from_toml("lockout_secs = 3601").unwrap_err().key, "KUKE_ID_LOCKOUT_SECS");
+        assert_eq!(Settings::from_toml("lockout_secs = 0").unwrap_err().key, "KUKE_ID_LOCKOUT_SECS");
+        assert_eq!(Settings::from_toml("lockout_threshold = 0").unwrap_err().key, "KUKE_ID_LOCKOUT_THRESHOLD");
+        let error = Settings::from_toml("address_failures_limit = 0").unwrap_err();
+        assert_eq!(error.key, "KUKE_ID_ADDRESS_FAILURES_LIMIT");
     }
 
     #[test]

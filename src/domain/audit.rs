@@ -52,6 +52,19 @@ pub struct Actor {
     pub ip: Option<String>,
     /// The request id, for HTTP requests.
     pub request_id: Option<String>,
+    /// What the actor may do beyond the scope of the route it called.
+    pub authority: Authority,
+}
+
+/// How far an actor's power reaches. Flows consult it where a narrower scope
+/// could otherwise be turned into a wider one (an admin scope put on a client,
+/// a provider administrator's account changed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Authority {
+    /// Everything: the command line, the provider itself, a caller holding `admin`.
+    Full,
+    /// Only the admin scopes the caller holds (never `admin` itself).
+    Scoped(Vec<String>),
 }
 
 impl Actor {
@@ -62,7 +75,20 @@ impl Actor {
 
     /// An actor known by name only (no request behind it).
     pub fn named(name: impl Into<String>) -> Self {
-        Self { name: name.into(), ip: None, request_id: None }
+        Self { name: name.into(), ip: None, request_id: None, authority: Authority::Full }
+    }
+
+    /// Whether the actor holds full administrative power (`admin`).
+    pub fn is_full_admin(&self) -> bool {
+        self.authority == Authority::Full
+    }
+
+    /// Whether the actor holds `scope` (full power holds every scope).
+    pub fn holds(&self, scope: &str) -> bool {
+        match &self.authority {
+            Authority::Full => true,
+            Authority::Scoped(scopes) => scopes.iter().any(|held| held == scope),
+        }
     }
 
     /// An event by this actor.

@@ -35,6 +35,9 @@ pub enum AccountError {
     /// The change does not apply to the account's state.
     #[error("{0}")]
     WrongState(&'static str),
+    /// The caller's scope does not reach this account.
+    #[error("{0}")]
+    Forbidden(&'static str),
     /// Storage failed.
     #[error(transparent)]
     Internal(#[from] Internal),
@@ -167,6 +170,10 @@ pub async fn update(state: &AppState, actor: &Actor, id: Uuid, edit: Edit) -> Re
     let now = state.clock.now();
     let tx = state.store.begin().await?;
     let row = store::users::row(tx.conn(), id).await?.ok_or(AccountError::NotFound)?;
+    guard(actor, &row)?;
+    if edit.idp_admin.is_some() && !actor.is_full_admin() {
+        return Err(AccountError::Forbidden("granting or taking away idp-admin needs the admin scope"));
+    }
     let mut profile = Profile {
         given_name: row.given_name.clone(),
         family_name: row.family_name.clone(),
@@ -250,7 +257,8 @@ async fn switch(
 ) -> Result<(), AccountError> {
     let now = state.clock.now();
     let tx = state.store.begin().await?;
-    store::users::row(tx.conn(), id).await?.ok_or(AccountError::NotFound)?;
+    let row = store::users::row(tx.conn(), id).await?.ok_or(AccountError::NotFound)?;
+    guard(actor, &row)?;
     if store::users::set_switch(tx.conn(), id, which, on, now).await? {
         if on {
             revoke_grants(&tx, id, now).await?;
@@ -270,6 +278,7 @@ pub async fn reset(state: &AppState, actor: &Actor, id: Uuid) -> Result<(), Acco
     let now = state.clock.now();
     let tx = state.store.begin().await?;
     let row = store::users::row(tx.conn(), id).await?.ok_or(AccountError::NotFound)?;
+    guard(actor, &row)?;
     if row.disabled {
         return Err(AccountError::WrongState("the account is disabled; enable it first"));
     }
@@ -289,6 +298,7 @@ pub async fn reset(state: &AppState, actor: &Actor, id: Uuid) -> Result<(), Acco
 pub async fn resend_activation(state: &AppState, actor: &Actor, id: Uuid) -> Result<(), AccountError> {
     let tx = state.store.begin().await?;
     let row = store::users::row(tx.conn(), id).await?.ok_or(AccountError::NotFound)?;
+    guard(actor, &row)?;
     if row.status == "active" {
         return Err(AccountError::WrongState("the account is already active; reset it instead"));
     }
@@ -307,7 +317,8 @@ pub async fn resend_activation(state: &AppState, actor: &Actor, id: Uuid) -> Res
 pub async fn delete(state: &AppState, actor: &Actor, id: Uuid) -> Result<(), AccountError> {
     let now = state.clock.now();
     let tx = state.store.begin().await?;
-    store::users::row(tx.conn(), id).await?.ok_or(AccountError::NotFound)?;
+    let row = store::users::row(tx.conn(), id).await?.ok_or(AccountError::NotFound)?;
+    guard(actor, &row)?;
     revoke_grants(&tx, id, now).await?;
     store::activation_tokens::void_all(tx.conn(), id, now).await?;
     store::mail_outbox::erase_unsent_for(tx.conn(), id, now).await?;
@@ -367,13 +378,38 @@ pub async fn sessions(state: &AppState, id: Uuid) -> Result<Option<Vec<SessionVi
 }
 
 /// Ends one session of an account; false when it is not an open session of it.
-pub async fn end_session(state: &AppState, actor: &Actor, user_id: Uuid, session_id: Uuid) -> Result<bool, Internal> {
+pub async fn end_session(
+    state: &AppState,
+    actor: &Actor,
+    user_id: Uuid,
+    session_id: Uuid,
+) -> Result<bool, AccountError> {
+    let row = store::users::row(state.store.conn(), user_id).await?.ok_or(AccountError::NotFound)?;
+    guard(actor, &row)?;
     let Some(session) = store::sessions::find(state.store.conn(), session_id).await? else { return Ok(false) };
     if session.user_id != user_id || session.ended_at.is_some() {
         return Ok(false);
     }
     super::logout::end_session(state, &session, actor).await?;
     Ok(true)
+}
+
+/// Ends every session of an account (with back-channel logout).
+pub async fn end_all_sessions(state: &AppState, actor: &Actor, user_id: Uuid) -> Result<(), AccountError> {
+    let row = store::users::row(state.store.conn(), user_id).await?.ok_or(AccountError::NotFound)?;
+    guard(actor, &row)?;
+    super::logout::end_all_sessions(state, user_id, actor).await?;
+    Ok(())
+}
+
+/// Changes to a provider administrator's account take full `admin`: with only
+/// `admin:users`, a caller could point an administrator's e-mail at itself, reset
+/// the account and take it over, or lock every administrator out.
+fn guard(actor: &Actor, row: &crate::store::entities::users::Model) -> Result<(), AccountError> {
+    if row.idp_admin && !actor.is_full_admin() {
+        return Err(AccountError::Forbidden("changing a provider administrator's account needs the admin scope"));
+    }
+    Ok(())
 }
 
 async fn revoke_grants(tx: &Tx, user_id: Uuid, now: OffsetDateTime) -> Result<(), StoreError> {

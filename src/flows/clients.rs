@@ -5,6 +5,7 @@
 
 use time::{Duration, OffsetDateTime};
 
+use super::admin_access;
 use super::client_cache::ClientCache;
 use crate::domain::audit::Actor;
 use crate::domain::client::{self, Client, ClientKind, ClientRuleError, PreviousSecret};
@@ -49,6 +50,9 @@ pub enum RegisterError {
     /// The client id is taken.
     #[error("a client with id '{0}' already exists")]
     Taken(String),
+    /// The caller may not give a client this power.
+    #[error("{0}")]
+    Forbidden(&'static str),
     /// Storage failed.
     #[error(transparent)]
     Store(StoreError),
@@ -66,6 +70,9 @@ pub enum ClientError {
     /// The client is public: it has no secret to rotate.
     #[error("client '{0}' is public and has no secret")]
     Public(String),
+    /// The caller may not change a client this powerful.
+    #[error("{0}")]
+    Forbidden(&'static str),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -87,6 +94,9 @@ pub async fn register(
     actor: &Actor,
     request: Registration,
 ) -> Result<Registered, RegisterError> {
+    if !may_hold(actor, &request.scopes) {
+        return Err(RegisterError::Forbidden(ADMIN_CLIENT_NEEDS_ADMIN));
+    }
     let id = request.id.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     client::check_id(&id)?;
     client::check_name(&request.name)?;
@@ -136,6 +146,18 @@ pub async fn register(
     store::audit::record(tx.conn(), &event, now).await.map_err(RegisterError::Store)?;
     tx.commit().await.map_err(RegisterError::Store)?;
     Ok(Registered { client: registered, secret })
+}
+
+/// What a refused caller is told.
+const ADMIN_CLIENT_NEEDS_ADMIN: &str =
+    "only a caller with the admin scope may create, change or rotate the secret of a client with admin scopes";
+
+/// Whether `actor` may put `scopes` on a client (or change a client that has
+/// them). A caller may never hand out power it does not hold, and a narrower admin
+/// scope is never the whole of `admin`: so any admin scope on a client takes full
+/// `admin`, else `admin:clients` could mint (or take over) an `admin` client.
+fn may_hold(actor: &Actor, scopes: &[String]) -> bool {
+    actor.is_full_admin() || !admin_access::any_admin_scope(scopes)
 }
 
 /// The rules registration and every later change share.
@@ -217,6 +239,11 @@ pub async fn update(
     let now = clock.now();
     let tx = store.begin().await?;
     let mut client = store::clients::find(tx.conn(), id).await?.ok_or_else(|| ClientError::NotFound(id.into()))?;
+    // A client with an admin scope is as strong as the scope: whoever may change its
+    // redirect URIs or scopes could act with it.
+    if !may_hold(actor, &client.scopes) || changes.scopes.as_ref().is_some_and(|scopes| !may_hold(actor, scopes)) {
+        return Err(ClientError::Forbidden(ADMIN_CLIENT_NEEDS_ADMIN));
+    }
     let fields = changes.fields();
     if let Some(name) = changes.name {
         client::check_name(&name)?;
@@ -305,6 +332,9 @@ pub async fn rotate_secret(
     let client = store::clients::find(tx.conn(), id).await?.ok_or_else(|| ClientError::NotFound(id.into()))?;
     if client.kind == ClientKind::Public {
         return Err(ClientError::Public(id.into()));
+    }
+    if !may_hold(actor, &client.scopes) {
+        return Err(ClientError::Forbidden(ADMIN_CLIENT_NEEDS_ADMIN));
     }
     let previous =
         client.secret_hash.filter(|_| grace.is_positive()).map(|hash| PreviousSecret { hash, expires_at: now + grace });

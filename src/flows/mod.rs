@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod admin_access;
 pub mod audit;
 pub mod authorize;
 pub mod backchannel;

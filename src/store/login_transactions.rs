@@ -61,37 +61,6 @@ pub async fn find(conn: &impl ConnectionTrait, handle_hash: &str) -> Result<Opti
     Ok(tx::Entity::find().filter(tx::Column::HandleHash.eq(handle_hash)).one(conn).await?)
 }
 
-/// Counts a wrong code atomically; returns false when the transaction had already
-/// ended (a concurrent request finished it).
-pub async fn count_wrong_code(conn: &impl ConnectionTrait, row: &LoginRow) -> Result<bool, StoreError> {
-    let result = tx::Entity::update_many()
-        .col_expr(tx::Column::CodeAttempts, Expr::col(tx::Column::CodeAttempts).add(1))
-        .filter(tx::Column::Id.eq(row.id))
-        .filter(tx::Column::EndedAt.is_null())
-        .exec(conn)
-        .await?;
-    Ok(result.rows_affected == 1)
-}
-
-/// Replaces the code (resend); the attempt counter stays.
-pub async fn replace_code(
-    conn: &impl ConnectionTrait,
-    id: Uuid,
-    code_hash: &str,
-    code_expires_at: OffsetDateTime,
-    now: OffsetDateTime,
-) -> Result<(), StoreError> {
-    tx::Entity::update_many()
-        .col_expr(tx::Column::CodeHash, Expr::value(code_hash))
-        .col_expr(tx::Column::CodeExpiresAt, Expr::value(code_expires_at))
-        .col_expr(tx::Column::CodesSent, Expr::col(tx::Column::CodesSent).add(1))
-        .col_expr(tx::Column::CodeSentAt, Expr::value(now))
-        .filter(tx::Column::Id.eq(id))
-        .exec(conn)
-        .await?;
-    Ok(())
-}
-
 /// Moves to `step` (`terms`), forgetting the code; false if already moved or ended.
 pub async fn advance(conn: &impl ConnectionTrait, id: Uuid, from: &str, to: &str) -> Result<bool, StoreError> {
     let result = tx::Entity::update_many()
@@ -112,6 +81,76 @@ pub async fn end(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> 
         .col_expr(tx::Column::CodeHash, Expr::value(Option::<String>::None))
         .filter(tx::Column::Id.eq(id))
         .filter(tx::Column::EndedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Ends every open transaction of an account (it was locked, or its password
+/// changed); returns how many ended.
+pub async fn end_all_for_user(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<u64, StoreError> {
+    let result = tx::Entity::update_many()
+        .col_expr(tx::Column::EndedAt, Expr::value(now))
+        .col_expr(tx::Column::CodeHash, Expr::value(Option::<String>::None))
+        .filter(tx::Column::UserId.eq(user_id))
+        .filter(tx::Column::EndedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Takes one code attempt of the transaction *before* the code is compared: one
+/// conditional statement, so racing submissions get at most `max` attempts between
+/// them. Returns the transaction as it is after the attempt was counted, or `None`
+/// when it has ended, expired, moved on or used up its attempts.
+pub async fn reserve_code_attempt(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    max: i32,
+    now: OffsetDateTime,
+) -> Result<Option<LoginRow>, StoreError> {
+    let rows = tx::Entity::update_many()
+        .col_expr(tx::Column::CodeAttempts, Expr::col(tx::Column::CodeAttempts).add(1))
+        .filter(tx::Column::Id.eq(id))
+        .filter(tx::Column::Step.eq("code"))
+        .filter(tx::Column::EndedAt.is_null())
+        .filter(tx::Column::ExpiresAt.gt(now))
+        .filter(tx::Column::CodeAttempts.lt(max))
+        .exec_with_returning(conn)
+        .await?;
+    Ok(rows.into_iter().next())
+}
+
+/// Replaces the code (resend) if the transaction may have another one: fewer than
+/// `max_sent` codes so far and the last one at least `interval` old. One conditional
+/// statement, so racing resends send one code. The attempt counter stays.
+pub async fn resend_code(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    code_hash: &str,
+    code_expires_at: OffsetDateTime,
+    limits: (i32, time::Duration),
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let (max_sent, interval) = limits;
+    let result = tx::Entity::update_many()
+        .col_expr(tx::Column::CodeHash, Expr::value(code_hash))
+        .col_expr(tx::Column::CodeExpiresAt, Expr::value(code_expires_at))
+        .col_expr(tx::Column::CodesSent, Expr::col(tx::Column::CodesSent).add(1))
+        .col_expr(tx::Column::CodeSentAt, Expr::value(now))
+        .filter(tx::Column::Id.eq(id))
+        .filter(tx::Column::Step.eq("code"))
+        .filter(tx::Column::EndedAt.is_null())
+        .filter(tx::Column::CodesSent.lt(max_sent))
+        .filter(
+            sea_orm::Condition::any()
+                .add(tx::Column::CodeSentAt.is_null())
+                .add(tx::Column::CodeSentAt.lte(now - interval)),
+        )
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)

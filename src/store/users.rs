@@ -167,6 +167,13 @@ pub struct Credentials {
     pub admin_locked: bool,
 }
 
+impl Credentials {
+    /// Whether a lock (an administrator's, or an automatic one) is in force at `now`.
+    pub fn locked_at(&self, now: OffsetDateTime) -> bool {
+        self.admin_locked || self.locked_until.is_some_and(|until| until > now)
+    }
+}
+
 /// The sign-in state of an account.
 pub async fn credentials(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Credentials>, StoreError> {
     Ok(users::Entity::find_by_id(id).one(conn).await?.map(|r| Credentials {
@@ -213,36 +220,94 @@ pub async fn mark_invited(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDate
     Ok(())
 }
 
-/// Counts a failed password or code; returns the new consecutive count.
+/// Takes one attempt slot of the account *before* a password is verified: one
+/// conditional statement, so however many requests race, only the slots left below
+/// `threshold` are handed out, and never while the account is locked. Returns the
+/// slot taken (1-based count of attempts now held), or `None` when the account is
+/// locked, out of attempts or gone.
+pub async fn reserve_attempt(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    threshold: i32,
+    now: OffsetDateTime,
+) -> Result<Option<i32>, StoreError> {
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::Expr;
+    let rows = users::Entity::update_many()
+        .col_expr(users::Column::FailedAttempts, Expr::col(users::Column::FailedAttempts).add(1))
+        .filter(users::Column::Id.eq(id))
+        .filter(users::Column::FailedAttempts.lt(threshold))
+        .filter(unlocked(now))
+        .exec_with_returning(conn)
+        .await?;
+    Ok(rows.first().map(|r| r.failed_attempts))
+}
+
+/// Gives a slot taken by [`reserve_attempt`] back (the password was right), unless
+/// a lock has reset the count in between.
+pub async fn give_back_attempt(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<(), StoreError> {
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::Expr;
+    users::Entity::update_many()
+        .col_expr(users::Column::FailedAttempts, Expr::col(users::Column::FailedAttempts).sub(1))
+        .filter(users::Column::Id.eq(id))
+        .filter(users::Column::FailedAttempts.gt(0))
+        .filter(unlocked(now))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Counts a failure that had no slot of its own (a wrong e-mailed code) in one
+/// statement; returns the new consecutive count.
 pub async fn count_failure(conn: &impl ConnectionTrait, id: Uuid) -> Result<i32, StoreError> {
     use sea_orm::ExprTrait;
     use sea_orm::sea_query::Expr;
-    users::Entity::update_many()
+    let rows = users::Entity::update_many()
         .col_expr(users::Column::FailedAttempts, Expr::col(users::Column::FailedAttempts).add(1))
         .filter(users::Column::Id.eq(id))
-        .exec(conn)
+        .exec_with_returning(conn)
         .await?;
-    Ok(users::Entity::find_by_id(id).one(conn).await?.map(|r| r.failed_attempts).unwrap_or(0))
+    Ok(rows.first().map(|r| r.failed_attempts).unwrap_or(0))
 }
 
-/// Locks the account until `until` and starts counting failures afresh.
-pub async fn lock(
+/// Locks the account when its failures reached `limits.threshold` and it is not
+/// locked already. The condition and the change are one statement, so of any
+/// number of racing requests exactly one locks (and mails the owner); the lock's
+/// length grows with the locks before it, computed in the same statement.
+/// Returns the new lock's length, or `None` when nothing was locked.
+pub async fn lock_if_exhausted(
     conn: &impl ConnectionTrait,
     id: Uuid,
-    until: OffsetDateTime,
+    limits: &crate::domain::lockout::Limits,
     now: OffsetDateTime,
-) -> Result<(), StoreError> {
+) -> Result<Option<time::Duration>, StoreError> {
+    use crate::domain::lockout;
     use sea_orm::ExprTrait;
-    use sea_orm::sea_query::Expr;
-    users::Entity::update_many()
-        .col_expr(users::Column::LockedUntil, Expr::value(until))
+    use sea_orm::sea_query::{CaseStatement, Expr};
+    let mut until = CaseStatement::new();
+    for lockouts in 0..lockout::DOUBLINGS {
+        until = until.case(users::Column::Lockouts.eq(lockouts), Expr::value(now + limits.lock_length(lockouts)));
+    }
+    let until = until.finally(Expr::value(now + lockout::MAX_LOCK));
+    let rows = users::Entity::update_many()
+        .col_expr(users::Column::LockedUntil, until.into())
         .col_expr(users::Column::Lockouts, Expr::col(users::Column::Lockouts).add(1))
         .col_expr(users::Column::FailedAttempts, Expr::value(0))
         .col_expr(users::Column::UpdatedAt, Expr::value(now))
         .filter(users::Column::Id.eq(id))
-        .exec(conn)
+        .filter(users::Column::FailedAttempts.gte(limits.threshold))
+        .filter(unlocked(now))
+        .exec_with_returning(conn)
         .await?;
-    Ok(())
+    Ok(rows.first().and_then(|r| r.locked_until).map(|until| until - now))
+}
+
+/// Not locked by an administrator, and no automatic lock in force at `now`.
+fn unlocked(now: OffsetDateTime) -> sea_orm::Condition {
+    sea_orm::Condition::all().add(users::Column::AdminLocked.eq(false)).add(
+        sea_orm::Condition::any().add(users::Column::LockedUntil.is_null()).add(users::Column::LockedUntil.lte(now)),
+    )
 }
 
 /// A completed sign-in: failures forgotten, first/last sign-in recorded.

@@ -1,5 +1,7 @@
 //! Consent for third-party clients.
 
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
 use crate::support::TestApp;
 use crate::support::fixtures::{CHALLENGE, ClientSpec, TestClient, query_param, redirect_location};
 
@@ -97,4 +99,43 @@ async fn app_login(app: &TestApp) -> String {
     use kuke_id::store::entities::users;
     use sea_orm::EntityTrait;
     users::Entity::find().one(app.state.store.conn()).await.expect("db").expect("a user").login
+}
+
+backend_tests! {
+    async fn a_consent_given_before_the_sign_in_it_waits_for_never_reaches_the_person_who_signs_in(app) {
+        // The attacker, signed in as account A in their own browser, parks a request
+        // that needs a fresh sign-in and answers its consent page.
+        let attacker_account = app.active_user().await;
+        let client = app.client_with(ClientSpec { first_party: false, ..Default::default() }).await;
+        let attacker = app.new_browser();
+        let signed_in = attacker.post(app.url("/test-support/sign-in")).form(&[("login", attacker_account.login.as_str())]).send().await.expect("sign in");
+        assert_eq!(signed_in.status(), 204);
+        let mut url = url::Url::parse(&app.url("/authorize")).expect("url");
+        url.query_pairs_mut().append_pair("client_id", &client.id).append_pair("redirect_uri", &client.redirect_uri);
+        url.query_pairs_mut().extend_pairs(PARAMS).append_pair("prompt", "login");
+        let parked = attacker.get(url).send().await.expect("authorize");
+        let location = parked.headers()["location"].to_str().expect("ascii").to_string();
+        let handle = location.split("request=").nth(1).expect("handle").to_string();
+        let page = attacker.get(app.url(&format!("/consent?request={handle}"))).send().await.expect("GET").text().await.expect("html");
+        let csrf = crate::support::journey::hidden(&page, "csrf").expect("csrf");
+        let answer = attacker.post(app.url("/consent")).form(&[("csrf", csrf.as_str()), ("request", handle.as_str()), ("decision", "allow")]).send().await.expect("POST");
+        assert!(answer.status().is_client_error(), "a consent for a request awaiting a sign-in is refused: {}", answer.status());
+
+        // The victim signs in on the genuine pages through the attacker's handle.
+        let victim = app.activated_user().await;
+        app.sign_in_form(&victim.login, crate::support::journey::GOOD_PASSWORD, Some(&handle)).await;
+        let code = app.code_of(&victim, 0).await;
+        let finished = app.submit_code(&code).await;
+
+        let next = finished.headers().get("location").map(|l| l.to_str().expect("ascii").to_string()).unwrap_or_default();
+        assert!(!next.starts_with(&client.redirect_uri), "no code reaches the client without the victim's consent: {next}");
+        let codes = kuke_id::store::entities::authorization_codes::Entity::find()
+            .filter(kuke_id::store::entities::authorization_codes::Column::UserId.eq(victim.id))
+            .count(app.state.store.conn())
+            .await
+            .expect("count");
+        assert_eq!(codes, 0, "no code was issued for the victim");
+        let consent = kuke_id::store::consents::find(app.state.store.conn(), victim.id, &client.id).await.expect("db");
+        assert!(consent.is_none(), "no consent was recorded for the victim");
+    }
 }

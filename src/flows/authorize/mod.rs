@@ -121,10 +121,17 @@ pub async fn answer_consent(
     let Some((id, mut request, client)) = load_parked(state, handle).await? else {
         return Ok(Outcome::ErrorPage(PageError::RequestExpired));
     };
-    let Some((_, user)) = super::session::current(state, session_cookie).await? else {
-        return decide(state, &client, request, Some((id, handle.to_string())), None).await;
-    };
+    let parked = Some((id, handle.to_string()));
+    let session = super::session::current(state, session_cookie).await?;
     let now = state.clock.now();
+    // Consent is given by the person the request will be answered for: while the
+    // request still needs a sign-in, nobody can answer it (else one person's
+    // "allow" would be carried over to whoever signs in next with this handle).
+    let Some((_, user)) = session.as_ref().filter(|_| !needs_sign_in(&request, parked.as_ref(), session.as_ref(), now))
+    else {
+        return Ok(Outcome::ErrorPage(PageError::RequestExpired));
+    };
+    let user = user.clone();
     let redirect = redirect_of(state, &request);
     if !allow {
         let tx = state.store.begin().await?;
@@ -136,7 +143,7 @@ pub async fn answer_consent(
         let error = OAuthError::new(ErrorCode::AccessDenied, "the user declined");
         return Ok(Outcome::Respond(ClientResponse::error(&redirect, &error)));
     }
-    request.consented = true;
+    request.consented_by = Some(user.id);
     let tx = state.store.begin().await?;
     store::consents::upsert(tx.conn(), user.id, &client.id, &request.scope, now).await?;
     store::authorization_requests::update_parameters(tx.conn(), id, &to_json(&request)).await?;
@@ -205,7 +212,7 @@ fn validate(
         ui_locales: checks::bounded(params, "ui_locales")?,
         acr_values: checks::bounded(params, "acr_values")?,
         hint_subject,
-        consented: false,
+        consented_by: None,
         created_at_ms: unix_ms(state.clock.now()),
     })
 }
@@ -222,19 +229,7 @@ async fn decide(
     let now = state.clock.now();
     let prompt = request.prompt();
     let redirect = redirect_of(state, &request);
-    let needs_sign_in = match &session {
-        None => true,
-        Some((session, user)) => {
-            // Only a sign-in that happened while this request was parked satisfies
-            // prompt=login, max_age and a hint naming another account.
-            let authenticated_for_this_request =
-                parked.is_some() && unix_ms(session.auth_time) >= request.created_at_ms;
-            let too_old = request.max_age.is_some_and(|max| (now - session.auth_time).whole_seconds() > max);
-            let other_user = request.hint_subject.as_deref().is_some_and(|sub| sub != user.subject());
-            !authenticated_for_this_request && (prompt.login || too_old || other_user)
-        }
-    };
-    if needs_sign_in {
+    if needs_sign_in(&request, parked.as_ref(), session.as_ref(), now) {
         if prompt.none {
             let error = OAuthError::new(ErrorCode::LoginRequired, "the user is not signed in");
             return finish_with_error(state, parked, &redirect, error).await;
@@ -249,7 +244,9 @@ async fn decide(
     let Some((session, user)) = session else {
         return Ok(Outcome::ErrorPage(PageError::Internal));
     };
-    if !client.first_party && !request.consented {
+    // Only the consent of the person now signed in counts: theirs from earlier
+    // requests (the consents table), or one they gave on this request.
+    if !client.first_party && request.consented_by != Some(user.id) {
         let consented = store::consents::find(state.store.conn(), user.id, &client.id).await?;
         let covered =
             consented.is_some_and(|granted| scope::parse(&request.scope).iter().all(|s| scope::contains(&granted, s)));
@@ -263,6 +260,22 @@ async fn decide(
         }
     }
     issue_code(state, &request, parked, &redirect, &session, &user, now).await
+}
+
+/// Whether the request needs a (fresh) sign-in before it can be answered for this
+/// session. Only a sign-in that happened while the request was parked satisfies
+/// prompt=login, max_age and a hint naming another account.
+fn needs_sign_in(
+    request: &AuthRequest,
+    parked: Option<&(uuid::Uuid, String)>,
+    session: Option<&(Session, User)>,
+    now: OffsetDateTime,
+) -> bool {
+    let Some((session, user)) = session else { return true };
+    let authenticated_for_this_request = parked.is_some() && unix_ms(session.auth_time) >= request.created_at_ms;
+    let too_old = request.max_age.is_some_and(|max| (now - session.auth_time).whole_seconds() > max);
+    let other_user = request.hint_subject.as_deref().is_some_and(|sub| sub != user.subject());
+    !authenticated_for_this_request && (request.prompt().login || too_old || other_user)
 }
 
 async fn issue_code(

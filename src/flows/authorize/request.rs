@@ -44,9 +44,11 @@ pub struct AuthRequest {
     pub acr_values: Option<String>,
     /// `sub` of a valid `id_token_hint`.
     pub hint_subject: Option<String>,
-    /// Consent was given during this request.
+    /// The account that consented during this request. Consent belongs to a person:
+    /// it lets only that person's sign-in skip the consent page, never whoever
+    /// finishes the request (a parked request's handle can be sent to anyone).
     #[serde(default)]
-    pub consented: bool,
+    pub consented_by: Option<uuid::Uuid>,
     /// Arrival time, unix milliseconds.
     pub created_at_ms: i64,
 }

@@ -2,6 +2,7 @@
 //! password rules applied, and on success — in one transaction — the password
 //! hash is stored, the token spent, the account activated and the login mail queued.
 
+use super::{Origin, Surface};
 use crate::domain::audit::AuditEvent;
 use crate::domain::password::{self, Rule};
 use crate::domain::user::User;
@@ -21,6 +22,9 @@ pub enum LinkProblem {
     Expired,
     /// Already used, or replaced by a newer link.
     Used,
+    /// This client address guessed too many links: every link gets this neutral
+    /// answer until its window ends.
+    Throttled,
 }
 
 /// A usable link and its account.
@@ -30,8 +34,22 @@ pub struct ValidLink {
     pub user: User,
 }
 
-/// Checks a link from the mail.
-pub async fn check(state: &AppState, token: &str) -> Result<Result<ValidLink, LinkProblem>, Internal> {
+/// Checks a link from the mail. Every look-up takes a slot of the client address's
+/// link budget first; a valid link gives it back, so only guesses (unknown, used or
+/// expired tokens) use it up. Over the budget, every link — valid or not — gets the
+/// same neutral answer until the window ends; other addresses are not affected.
+pub async fn check(state: &AppState, token: &str, origin: &Origin) -> Result<Result<ValidLink, LinkProblem>, Internal> {
+    if !super::reserve_address(state, Surface::Link, origin).await? {
+        return Ok(Err(LinkProblem::Throttled));
+    }
+    let checked = look_up(state, token).await?;
+    if checked.is_ok() {
+        super::release_address(state, Surface::Link, origin).await?;
+    }
+    Ok(checked)
+}
+
+async fn look_up(state: &AppState, token: &str) -> Result<Result<ValidLink, LinkProblem>, Internal> {
     if token.len() != 43 {
         return Ok(Err(LinkProblem::Unknown));
     }
@@ -61,15 +79,18 @@ pub enum SetPassword {
     Done,
 }
 
-/// Sets the password through a link.
+/// Sets the password through a link. The link is spent (one conditional statement)
+/// before the password is hashed, so of any number of racing submissions exactly
+/// one hashes and sets its password; the others are told the link was used.
 pub async fn set_password(
     state: &AppState,
     token: &str,
     new: &str,
     repeated: &str,
+    origin: &Origin,
     lang: Lang,
 ) -> Result<SetPassword, Internal> {
-    let link = match check(state, token).await? {
+    let link = match check(state, token, origin).await? {
         Ok(link) => link,
         Err(problem) => return Ok(SetPassword::Link(problem)),
     };
@@ -78,18 +99,33 @@ pub async fn set_password(
     if !broken.is_empty() {
         return Ok(SetPassword::Refused(broken));
     }
-    let Ok(hash) = state.hasher.hash(new.to_string()).await else {
-        return Err(Internal(store::StoreError::Corrupt("password hashing failed".into())));
-    };
-    let now = state.clock.now();
-    let tx = state.store.begin().await?;
-    if !store::activation_tokens::consume(tx.conn(), link.token.id, now).await? {
+    let spent_at = state.clock.now();
+    if !store::activation_tokens::consume(state.store.conn(), link.token.id, spent_at).await? {
         // Spent by a concurrent submission, or voided by a newer link in between.
         return Ok(SetPassword::Link(LinkProblem::Used));
     }
+    let Ok(hash) = state.hasher.hash(new.to_string()).await else {
+        store::activation_tokens::unconsume(state.store.conn(), link.token.id, spent_at).await?;
+        return Err(Internal(store::StoreError::Corrupt("password hashing failed".into())));
+    };
+    if let Err(error) = store_password(state, &link, &hash, lang).await {
+        // Nothing was stored: the link works again.
+        store::activation_tokens::unconsume(state.store.conn(), link.token.id, spent_at).await?;
+        return Err(error);
+    }
+    state.mail_queued.notify_one();
+    Ok(SetPassword::Done)
+}
+
+/// Stores the password of a spent link: account activated, other links of the
+/// account voided, login mail queued, audited — one transaction.
+async fn store_password(state: &AppState, link: &ValidLink, hash: &str, lang: Lang) -> Result<(), Internal> {
+    let user = &link.user;
+    let now = state.clock.now();
+    let tx = state.store.begin().await?;
     // A reminder may have sent a second link to the same account: it dies with this one.
     store::activation_tokens::void_all(tx.conn(), user.id, now).await?;
-    store::users::set_password(tx.conn(), user.id, &hash, now).await?;
+    store::users::set_password(tx.conn(), user.id, hash, now).await?;
     let sign_in_url = format!("{}/login", state.settings.issuer);
     let message = Message::LoginNumber { login: user.login.clone(), sign_in_url };
     mail::queue(tx.conn(), user, &message, lang, &state.settings.mail_from, now).await?;
@@ -98,6 +134,5 @@ pub async fn set_password(
     event.details = serde_json::json!({"purpose": link.token.purpose});
     store::audit::record(tx.conn(), &event, now).await?;
     tx.commit().await?;
-    state.mail_queued.notify_one();
-    Ok(SetPassword::Done)
+    Ok(())
 }

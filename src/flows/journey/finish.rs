@@ -30,6 +30,11 @@ pub async fn complete(
     if !store::login_transactions::end(tx.conn(), row.id, now).await? {
         return Ok(None);
     }
+    // A lock that came while the code or the terms were pending ends the sign-in here.
+    if store::users::credentials(tx.conn(), row.user_id).await?.is_none_or(|c| c.locked_at(now)) {
+        tx.commit().await?;
+        return Ok(None);
+    }
     store::users::signed_in(tx.conn(), row.user_id, now).await?;
     tx.commit().await?;
     let amr = vec!["pwd".to_string(), "otp".to_string()];

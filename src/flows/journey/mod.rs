@@ -19,6 +19,7 @@ pub mod activate;
 pub mod campaign;
 pub mod finish;
 pub mod invite;
+pub(crate) mod lockout;
 pub mod one_time_code;
 pub mod reminders;
 pub mod request_link;
@@ -37,24 +38,54 @@ pub struct Origin {
     pub user_agent: Option<String>,
 }
 
-/// Failed sign-in or code attempts one client address may make per window. Only
-/// failures count: on launch day a whole customer office may sign in from one address.
-pub(crate) const FAILURES_PER_ADDRESS: i32 = 50;
-/// The window of [`FAILURES_PER_ADDRESS`], in seconds.
-pub(crate) const FAILURE_WINDOW_SECS: i64 = 300;
+/// A guessing surface whose failures are budgeted per client address. Only
+/// failures use the budget: on launch day a whole customer office may sign in from
+/// one address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Surface {
+    /// Login + password.
+    SignIn,
+    /// The e-mailed code.
+    Code,
+    /// Activation and reset links.
+    Link,
+}
 
-/// Whether the client address is over its failure budget (nothing is counted).
-pub(crate) async fn address_blocked(state: &AppState, kind: &str, origin: &Origin) -> Result<bool, super::Internal> {
-    let bucket = format!("{kind}:ip:{}", origin.ip.as_deref().unwrap_or("unknown"));
-    let window = time::Duration::seconds(FAILURE_WINDOW_SECS);
-    Ok(store::rate_limits::exceeded(state.store.conn(), &bucket, window, FAILURES_PER_ADDRESS, state.clock.now())
+impl Surface {
+    fn bucket(self, origin: &Origin) -> String {
+        let kind = match self {
+            Surface::SignIn => "signin",
+            Surface::Code => "code",
+            Surface::Link => "link-use",
+        };
+        format!("{kind}:ip:{}", origin.ip.as_deref().unwrap_or("unknown"))
+    }
+}
+
+/// Takes a slot of the client address's failure budget before an attempt is
+/// verified; false when the address is over budget and the attempt must not be
+/// verified at all.
+pub(crate) async fn reserve_address(
+    state: &AppState,
+    surface: Surface,
+    origin: &Origin,
+) -> Result<bool, super::Internal> {
+    let limits = &state.settings.limits;
+    let bucket = surface.bucket(origin);
+    let now = state.clock.now();
+    Ok(store::rate_limits::hit(state.store.conn(), &bucket, limits.address_window, limits.address_failures, now)
         .await?)
 }
 
-/// Counts a failure of the client address.
-pub(crate) async fn address_failed(state: &AppState, kind: &str, origin: &Origin) -> Result<(), super::Internal> {
-    let bucket = format!("{kind}:ip:{}", origin.ip.as_deref().unwrap_or("unknown"));
-    within_limit(state, &bucket, FAILURE_WINDOW_SECS, FAILURES_PER_ADDRESS).await.map(|_| ())
+/// Gives the slot taken by [`reserve_address`] back: the attempt did not fail.
+pub(crate) async fn release_address(
+    state: &AppState,
+    surface: Surface,
+    origin: &Origin,
+) -> Result<(), super::Internal> {
+    let bucket = surface.bucket(origin);
+    let now = state.clock.now();
+    Ok(store::rate_limits::give_back(state.store.conn(), &bucket, state.settings.limits.address_window, now).await?)
 }
 
 /// Counts a hit on a rate-limit bucket; true while within the limit.

@@ -2,7 +2,7 @@
 //! codes per sign-in (then it ends); codes expire; a code can be re-sent a few
 //! times, not too often.
 
-use super::Origin;
+use super::{Origin, Surface};
 use crate::domain::one_time_code::{self, MAX_ATTEMPTS, MAX_RESENDS, RESEND_INTERVAL_SECS};
 use crate::flows::Internal;
 use crate::i18n::Lang;
@@ -70,24 +70,37 @@ async fn check(
     origin: &Origin,
     lang: Lang,
 ) -> Result<CodeCheck, Internal> {
-    if super::address_blocked(state, "code", origin).await? {
+    if !super::reserve_address(state, Surface::Code, origin).await? {
         return Ok(CodeCheck::TooMany);
     }
     let Some(row) = current(state, handle, "code").await? else { return Ok(CodeCheck::NoTransaction) };
     let now = state.clock.now();
     if row.code_expires_at.is_none_or(|at| at <= now) {
+        super::release_address(state, Surface::Code, origin).await?;
         return Ok(CodeCheck::Expired);
+    }
+    // The attempt is counted before the code is compared, so parallel guesses share
+    // the transaction's attempts instead of each seeing the same count.
+    let conn = state.store.conn();
+    let Some(row) = store::login_transactions::reserve_code_attempt(conn, row.id, MAX_ATTEMPTS, now).await? else {
+        return Ok(CodeCheck::Ended);
+    };
+    // A lock applies to every step, not only to the password.
+    let locked = store::users::credentials(conn, row.user_id).await?.is_none_or(|c| c.locked_at(now));
+    if locked {
+        store::login_transactions::end(conn, row.id, now).await?;
+        return Ok(CodeCheck::Ended);
     }
     let right = match (one_time_code::normalise(typed), &row.code_hash) {
         (Some(code), Some(stored)) => opaque::matches(&code, stored),
         _ => false,
     };
     if !right {
-        super::address_failed(state, "code", origin).await?;
         return wrong(state, &row, lang).await;
     }
-    let needs_terms = match store::terms::current(state.store.conn(), now).await? {
-        Some(terms) => !store::terms::accepted(state.store.conn(), row.user_id, terms.id).await?,
+    super::release_address(state, Surface::Code, origin).await?;
+    let needs_terms = match store::terms::current(conn, now).await? {
+        Some(terms) => !store::terms::accepted(conn, row.user_id, terms.id).await?,
         None => false,
     };
     if needs_terms {
@@ -102,28 +115,22 @@ async fn check(
     }
 }
 
+/// A wrong code: it counts against the account too (across its sign-ins), and the
+/// last attempt of the transaction ends it. `row` already carries this attempt.
 async fn wrong(state: &AppState, row: &LoginRow, lang: Lang) -> Result<CodeCheck, Internal> {
-    let tx = state.store.begin().await?;
-    let counted = store::login_transactions::count_wrong_code(tx.conn(), row).await?;
-    let attempts = row.code_attempts + 1;
-    let ended = attempts >= MAX_ATTEMPTS;
-    if ended {
-        store::login_transactions::end(tx.conn(), row.id, state.clock.now()).await?;
-    }
-    tx.commit().await?;
-    if !counted {
-        return Ok(CodeCheck::NoTransaction);
-    }
-    let user = store::users::find(state.store.conn(), row.user_id).await?;
-    let locked = match &user {
-        Some(user) => super::sign_in::count_failure(state, user, lang).await?,
-        None => false,
-    };
-    if locked && !ended {
-        store::login_transactions::end(state.store.conn(), row.id, state.clock.now()).await?;
+    let conn = state.store.conn();
+    store::users::count_failure(conn, row.user_id).await?;
+    if let Some(user) = store::users::find(conn, row.user_id).await?
+        && super::lockout::lock_if_exhausted(state, &user, lang).await?
+    {
+        // The lock ended this transaction with every other one of the account.
         return Ok(CodeCheck::Ended);
     }
-    Ok(if ended { CodeCheck::Ended } else { CodeCheck::Wrong { left: MAX_ATTEMPTS - attempts } })
+    if row.code_attempts >= MAX_ATTEMPTS {
+        store::login_transactions::end(conn, row.id, state.clock.now()).await?;
+        return Ok(CodeCheck::Ended);
+    }
+    Ok(CodeCheck::Wrong { left: MAX_ATTEMPTS - row.code_attempts })
 }
 
 /// The answer to "send the code again".
@@ -139,29 +146,36 @@ pub enum Resend {
     Sent,
 }
 
-/// Mails a new code for the sign-in in progress.
+/// Mails a new code for the sign-in in progress. The limits (how many codes, how
+/// often) are checked and the new code stored in one conditional statement, in the
+/// same transaction as the mail, so racing resends mail one code.
 pub async fn resend(state: &AppState, handle: Option<&str>, lang: Lang) -> Result<Resend, Internal> {
     let Some(row) = current(state, handle, "code").await? else { return Ok(Resend::NoTransaction) };
-    let now = state.clock.now();
-    if row.codes_sent > MAX_RESENDS {
-        return Ok(Resend::LimitReached);
-    }
-    if let Some(sent) = row.code_sent_at {
-        let wait = RESEND_INTERVAL_SECS - (now - sent).whole_seconds();
-        if wait > 0 {
-            return Ok(Resend::TooSoon(wait));
-        }
-    }
     let Some(user) = store::users::find(state.store.conn(), row.user_id).await? else {
         return Ok(Resend::NoTransaction);
     };
+    let now = state.clock.now();
     let code = one_time_code::generate();
     let ttl = time::Duration::try_from(state.settings.login_code_ttl).unwrap_or(time::Duration::minutes(10));
+    let limits = (MAX_RESENDS + 1, time::Duration::seconds(RESEND_INTERVAL_SECS));
     let tx = state.store.begin().await?;
-    store::login_transactions::replace_code(tx.conn(), row.id, &opaque::hash(&code), now + ttl, now).await?;
+    if !store::login_transactions::resend_code(tx.conn(), row.id, &opaque::hash(&code), now + ttl, limits, now).await? {
+        drop(tx);
+        return refused_resend(state, handle).await;
+    }
     let message = Message::OneTimeCode { code, minutes: u64::try_from(ttl.whole_minutes()).unwrap_or(10) };
     mail::queue(tx.conn(), &user, &message, lang, &state.settings.mail_from, now).await?;
     tx.commit().await?;
     state.mail_queued.notify_one();
     Ok(Resend::Sent)
+}
+
+/// Why a resend was refused, read after the fact (for the message only).
+async fn refused_resend(state: &AppState, handle: Option<&str>) -> Result<Resend, Internal> {
+    let Some(row) = current(state, handle, "code").await? else { return Ok(Resend::NoTransaction) };
+    if row.codes_sent > MAX_RESENDS {
+        return Ok(Resend::LimitReached);
+    }
+    let elapsed = row.code_sent_at.map(|sent| (state.clock.now() - sent).whole_seconds()).unwrap_or(0);
+    Ok(Resend::TooSoon((RESEND_INTERVAL_SECS - elapsed).max(1)))
 }

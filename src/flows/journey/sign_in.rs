@@ -2,9 +2,9 @@
 //! password get the same answer in the same time (a dummy argon2 verification runs
 //! for unknown logins); a right pair opens a login transaction and mails a code.
 
-use super::Origin;
-use crate::domain::audit::AuditEvent;
-use crate::domain::{lockout, login_number, one_time_code};
+use super::{Origin, Surface};
+use crate::domain::user::User;
+use crate::domain::{login_number, one_time_code};
 use crate::flows::Internal;
 use crate::i18n::Lang;
 use crate::mail::{self, Message};
@@ -31,6 +31,11 @@ pub enum SignIn {
 }
 
 /// Checks login and password; on success mails a code.
+///
+/// The order is what makes the limits hold under parallel requests: the client
+/// address's failure budget and the account's attempt slot are both taken *before*
+/// the password is verified, each in one conditional statement, and given back only
+/// when the password was right. No database transaction is open across the hash.
 pub async fn submit(
     state: &AppState,
     login: &str,
@@ -39,39 +44,43 @@ pub async fn submit(
     origin: &Origin,
     lang: Lang,
 ) -> Result<SignIn, Internal> {
-    if super::address_blocked(state, "signin", origin).await? {
+    if !super::reserve_address(state, Surface::SignIn, origin).await? {
         metrics::sign_in(Outcome::RateLimited);
         return Ok(SignIn::TooMany);
     }
     let login = login.trim();
     let conn = state.store.conn();
-    let user = if login_number::is_well_formed(login) { store::users::find_by_login(conn, login).await? } else { None };
-    let credentials = match &user {
-        Some(user) => store::users::credentials(conn, user.id).await?,
+    let now = state.clock.now();
+    let account =
+        if login_number::is_well_formed(login) { store::users::find_by_login(conn, login).await? } else { None };
+    let user = account.clone().filter(User::can_sign_in);
+    let slot = match &user {
+        Some(user) => store::users::reserve_attempt(conn, user.id, state.settings.limits.threshold, now).await?,
         None => None,
     };
-    // Always one argon2 verification, against a dummy hash when there is no account.
-    let stored = credentials.as_ref().and_then(|c| c.password_hash.clone());
-    let password_ok = state.hasher.verify(password.chars().take(1024).collect(), stored).await;
-    let now = state.clock.now();
-    let (Some(user), Some(credentials)) = (user, credentials) else {
-        super::address_failed(state, "signin", origin).await?;
-        metrics::sign_in(Outcome::BadCredentials);
-        return Ok(SignIn::Refused);
+    let stored = match (&user, slot) {
+        (Some(user), Some(_)) => store::users::credentials(conn, user.id).await?.and_then(|c| c.password_hash),
+        _ => None,
     };
-    // The person sees one answer for all of these; operators' metrics tell them apart.
-    let locked = credentials.admin_locked || credentials.locked_until.is_some_and(|until| until > now);
-    if locked || !user.can_sign_in() {
-        super::address_failed(state, "signin", origin).await?;
-        metrics::sign_in(if locked { Outcome::Locked } else { Outcome::NotAllowed });
-        return Ok(SignIn::Refused);
-    }
+    // Always one argon2 verification, against a dummy hash when nothing may be
+    // verified (no account, not allowed, locked, out of attempts): one answer, one timing.
+    let password_ok = state.hasher.verify(password.chars().take(1024).collect(), stored).await;
+    let (Some(user), Some(slot)) = (user, slot) else {
+        return refused(state, account.as_ref(), lang).await;
+    };
     if !password_ok {
-        super::address_failed(state, "signin", origin).await?;
-        count_failure(state, &user, lang).await?;
+        // The failure keeps its slot; the last one locks.
+        super::lockout::lock_if_exhausted(state, &user, lang).await?;
         metrics::sign_in(Outcome::BadCredentials);
         return Ok(SignIn::Refused);
     }
+    // A right password gives its slots back — except the account's last one, which
+    // it holds until the sign-in completes: otherwise a burst of guesses racing a
+    // right password would win the returned slot again.
+    if slot < state.settings.limits.threshold {
+        store::users::give_back_attempt(conn, user.id, now).await?;
+    }
+    super::release_address(state, Surface::SignIn, origin).await?;
     let handle = opaque::random_token();
     let code = one_time_code::generate();
     let code_ttl = time::Duration::try_from(state.settings.login_code_ttl).unwrap_or(time::Duration::minutes(10));
@@ -104,32 +113,18 @@ pub async fn submit(
     Ok(SignIn::CodeSent { handle })
 }
 
-/// Counts a failed password or code; the fifth in a row locks the account for a
-/// while and tells its owner by mail. Returns true when this failure locked it.
-pub(crate) async fn count_failure(
-    state: &AppState,
-    user: &crate::domain::user::User,
-    lang: Lang,
-) -> Result<bool, Internal> {
-    let now = state.clock.now();
-    let tx = state.store.begin().await?;
-    let failures = store::users::count_failure(tx.conn(), user.id).await?;
-    let locked = failures >= lockout::THRESHOLD;
-    if locked {
-        let lockouts = store::users::credentials(tx.conn(), user.id).await?.map(|c| c.lockouts).unwrap_or(0);
-        let length = lockout::duration(lockouts);
-        store::users::lock(tx.conn(), user.id, now + length, now).await?;
-        let minutes = u64::try_from(length.whole_minutes()).unwrap_or(5);
-        let message = Message::AccountLocked { minutes };
-        mail::queue(tx.conn(), user, &message, lang, &state.settings.mail_from, now).await?;
-        let mut event = AuditEvent::new("system", "user.locked", None);
-        event.subject_user_id = Some(user.id);
-        event.details = serde_json::json!({"minutes": minutes});
-        store::audit::record(tx.conn(), &event, now).await?;
-    }
-    tx.commit().await?;
-    if locked {
-        state.mail_queued.notify_one();
-    }
-    Ok(locked)
+/// Nothing was verified: no such account, one that may not sign in, or one that is
+/// locked or out of attempts. An account out of attempts but not yet locked (its
+/// last slot taken by a racing request) is locked now.
+async fn refused(state: &AppState, user: Option<&User>, lang: Lang) -> Result<SignIn, Internal> {
+    let outcome = match user {
+        Some(user) if user.can_sign_in() => {
+            super::lockout::lock_if_exhausted(state, user, lang).await?;
+            Outcome::Locked
+        }
+        Some(_) => Outcome::NotAllowed,
+        None => Outcome::BadCredentials,
+    };
+    metrics::sign_in(outcome);
+    Ok(SignIn::Refused)
 }

@@ -3,19 +3,17 @@
 //! `client_credentials`; people get them through the normal journey, and their
 //! token counts only while the account holds the `idp-admin` role and may sign in
 //! (checked on every call, so taking the role away takes effect at once).
-//! No token is 401; a wrong scope or a person without the role is 403.
-
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
-use uuid::Uuid;
+//! No token is 401; a wrong scope or a person without the role is 403. The
+//! decision is `flows::admin_access`'s; this file only maps it to HTTP.
 
 use super::problem::Problem;
 use crate::domain::audit::Actor;
-use crate::domain::oauth::scope;
+use crate::flows::admin_access::{self, Denied};
 use crate::http::journey::ClientOrigin;
 use crate::state::AppState;
-use crate::store;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
 
 /// What every admin request carries before its token is checked.
 #[derive(Debug, Clone)]
@@ -54,36 +52,22 @@ impl Caller {
         let token = self.token.as_deref().ok_or_else(|| {
             Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", "a bearer access token is required")
         })?;
-        let claims = crate::flows::access::check(state, token).await?.ok_or_else(|| {
-            Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", "the access token is invalid or expired")
-        })?;
-        if !scope::contains(&claims.scope, required) && !scope::contains(&claims.scope, "admin") {
-            return Err(Problem::new(
-                StatusCode::FORBIDDEN,
-                "Forbidden",
-                format!("the token lacks the {required} scope"),
-            ));
-        }
-        // A grant id marks a token issued to a person; client_credentials tokens have none.
-        let name = if claims.gid.is_some() {
-            let user_id = Uuid::parse_str(&claims.sub).ok();
-            let user = match user_id {
-                Some(id) => store::users::find(state.store.conn(), id).await?,
-                None => None,
-            };
-            match user {
-                Some(user) if user.idp_admin && user.can_sign_in() => format!("user:{}", user.id),
-                _ => {
-                    return Err(Problem::new(
-                        StatusCode::FORBIDDEN,
-                        "Forbidden",
-                        "the account does not hold the idp-admin role",
-                    ));
-                }
+        match admin_access::admit(state, token, required).await? {
+            Ok(admitted) => Ok(Actor {
+                name: admitted.name,
+                ip: self.ip.clone(),
+                request_id: self.request_id.clone(),
+                authority: admitted.authority,
+            }),
+            Err(Denied::InvalidToken) => {
+                Err(Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", "the access token is invalid or expired"))
             }
-        } else {
-            format!("client:{}", claims.client_id)
-        };
-        Ok(Actor { name, ip: self.ip.clone(), request_id: self.request_id.clone() })
+            Err(Denied::MissingScope(scope)) => {
+                Err(Problem::new(StatusCode::FORBIDDEN, "Forbidden", format!("the token lacks the {scope} scope")))
+            }
+            Err(Denied::NotAnAdministrator) => {
+                Err(Problem::new(StatusCode::FORBIDDEN, "Forbidden", "the account does not hold the idp-admin role"))
+            }
+        }
     }
 }

@@ -55,6 +55,7 @@ fn client_problem(error: ClientError) -> Problem {
         ClientError::Rule(rule) => Problem::unprocessable(rule.to_string()),
         ClientError::NotFound(_) => Problem::not_found(error.to_string()),
         ClientError::Public(_) => Problem::conflict(error.to_string()),
+        ClientError::Forbidden(_) => Problem::forbidden(error.to_string()),
         ClientError::Store(store) => store.into(),
     }
 }
@@ -121,6 +122,7 @@ pub async fn create(
         clients::register(&state.store, &state.clock, &actor, registration).await.map_err(|e| match e {
             RegisterError::Rule(rule) => Problem::unprocessable(rule.to_string()),
             RegisterError::Taken(_) => Problem::conflict(e.to_string()),
+            RegisterError::Forbidden(_) => Problem::forbidden(e.to_string()),
             RegisterError::Store(store) => store.into(),
         })?;
     let mut answer = view(&registered.client, state.clock.now());

@@ -34,6 +34,11 @@ impl Problem {
         Self::new(StatusCode::CONFLICT, "Conflict", detail)
     }
 
+    /// 403: the caller is known but may not do this.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "Forbidden", detail)
+    }
+
     /// 422: well-formed, but a rule refuses it.
     pub fn unprocessable(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable content", detail)

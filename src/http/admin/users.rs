@@ -78,6 +78,7 @@ impl From<AccountError> for Problem {
             AccountError::NotFound => Problem::not_found(error.to_string()),
             AccountError::Invalid(_) | AccountError::UnknownOrganization => Problem::unprocessable(error.to_string()),
             AccountError::EmailTaken | AccountError::WrongState(_) => Problem::conflict(error.to_string()),
+            AccountError::Forbidden(_) => Problem::forbidden(error.to_string()),
             AccountError::Internal(internal) => internal.into(),
         }
     }
@@ -107,9 +108,6 @@ pub async fn update(
     let actor = caller.require(&state, "admin:users").await?;
     let id = super::uuid(&id)?;
     let change: AccountChange = body::json(&headers, &body)?;
-    if change.idp_admin.is_some() {
-        caller.require(&state, "admin").await?;
-    }
     let edit = Edit {
         given_name: change.given_name,
         family_name: change.family_name,
@@ -208,8 +206,7 @@ pub async fn end_sessions(
 ) -> Result<Response, Problem> {
     let actor = caller.require(&state, "admin:users").await?;
     let id = super::uuid(&id)?;
-    accounts::sessions(&state, id).await?.ok_or(AccountError::NotFound)?;
-    crate::flows::logout::end_all_sessions(&state, id, &actor).await?;
+    accounts::end_all_sessions(&state, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

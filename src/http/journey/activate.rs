@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 
-use super::{CsrfForm, form_page, form_page_with_status};
+use super::{ClientOrigin, CsrfForm, form_page, form_page_with_status};
 use crate::domain::password::Rule;
 use crate::flows::journey::activate::{self, LinkProblem, SetPassword};
 use crate::http::form;
@@ -28,8 +28,11 @@ fn invalid(state: &AppState, jar: &CookieJar, page: &PageContext, problem: LinkP
         LinkProblem::Unknown => "link_unknown",
         LinkProblem::Expired => "link_expired",
         LinkProblem::Used => "link_used",
+        LinkProblem::Throttled => "link_throttled",
     };
-    form_page_with_status(state, jar, page, "pages/activation_invalid.html", context! { reason }, StatusCode::GONE)
+    // A throttled address learns nothing about the link it holds: 429, not 410.
+    let status = if problem == LinkProblem::Throttled { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::GONE };
+    form_page_with_status(state, jar, page, "pages/activation_invalid.html", context! { reason }, status)
 }
 
 /// Shows the password form for a valid link, or explains why the link is dead.
@@ -37,10 +40,11 @@ pub async fn get(
     State(state): State<AppState>,
     jar: CookieJar,
     page: PageContext,
+    ClientOrigin(origin): ClientOrigin,
     Query(query): Query<LinkQuery>,
 ) -> Response {
     let token = query.token.unwrap_or_default();
-    match activate::check(&state, &token).await {
+    match activate::check(&state, &token, &origin).await {
         Ok(Ok(_)) => form_page(
             &state,
             &jar,
@@ -58,12 +62,13 @@ pub async fn post(
     State(state): State<AppState>,
     jar: CookieJar,
     page: PageContext,
+    ClientOrigin(origin): ClientOrigin,
     CsrfForm(fields): CsrfForm,
 ) -> Response {
     let token = form::first(&fields, "token").unwrap_or_default().to_string();
     let password = form::first(&fields, "password").unwrap_or_default();
     let repeated = form::first(&fields, "password_repeat").unwrap_or_default();
-    match activate::set_password(&state, &token, password, repeated, page.lang).await {
+    match activate::set_password(&state, &token, password, repeated, &origin, page.lang).await {
         Ok(SetPassword::Done) => page.page("pages/password_set.html", context! {}).into_response(),
         Ok(SetPassword::Refused(broken)) => {
             let errors: Vec<&str> = broken.iter().map(|r| r.key()).collect();

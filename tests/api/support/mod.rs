@@ -39,9 +39,10 @@ impl Backend {
 }
 
 /// Declares each test twice, as `<name>::sqlite` and `<name>::postgres`; the
-/// Postgres one returns at once when no server is configured.
+/// Postgres one returns at once when no server is configured. A leading
+/// `settings = "…";` starts every test's provider with those extra TOML settings.
 macro_rules! backend_tests {
-    ($( $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block )*) => {
+    (settings = $settings:expr; $( $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block )*) => {
         $(
             $(#[$meta])*
             mod $name {
@@ -52,16 +53,19 @@ macro_rules! backend_tests {
 
                 #[tokio::test]
                 async fn sqlite() {
-                    body($crate::support::TestApp::spawn($crate::support::Backend::Sqlite).await).await;
+                    body($crate::support::TestApp::spawn_with($crate::support::Backend::Sqlite, $settings).await).await;
                 }
 
                 #[tokio::test]
                 async fn postgres() {
                     let Some(backend) = $crate::support::Backend::postgres() else { return };
-                    body($crate::support::TestApp::spawn(backend).await).await;
+                    body($crate::support::TestApp::spawn_with(backend, $settings).await).await;
                 }
             }
         )*
+    };
+    ($( $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block )*) => {
+        backend_tests! { settings = ""; $( $(#[$meta])* async fn $name($app) $body )* }
     };
 }
 
