@@ -42,6 +42,7 @@ struct RawSettings {
     argon2_parallelism: u32,
     portal_url: Option<String>,
     trust_forwarded_for: bool,
+    trusted_proxies: String,
     lockout_threshold: u32,
     lockout_secs: u64,
     address_failures_limit: u32,
@@ -78,6 +79,7 @@ impl Default for RawSettings {
             argon2_parallelism: 1,
             portal_url: None,
             trust_forwarded_for: false,
+            trusted_proxies: String::new(),
             lockout_threshold: 5,
             lockout_secs: 300,
             address_failures_limit: 50,
@@ -137,8 +139,8 @@ pub struct Settings {
     pub argon2: crate::domain::password::Cost,
     /// The Client Portal, linked from the final page of a journey begun from a mail.
     pub portal_url: Option<String>,
-    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
-    pub trust_forwarded_for: bool,
+    /// Which peers are our reverse proxies, whose `X-Forwarded-For` is believed.
+    pub proxies: crate::domain::client_address::TrustedProxies,
     /// Attempt limits: account lockout and per-address failure budgets.
     pub limits: crate::domain::lockout::Limits,
     /// Serve Prometheus metrics at `/metrics`.
@@ -336,7 +338,17 @@ impl RawSettings {
                     Some(url.to_string())
                 }
             },
-            trust_forwarded_for: self.trust_forwarded_for,
+            proxies: crate::domain::client_address::TrustedProxies {
+                networks: crate::domain::client_address::TrustedProxies::parse_list(&self.trusted_proxies).map_err(
+                    |entry| {
+                        ConfigError::new(
+                            "trusted_proxies",
+                            format!("'{entry}' is not an address or a network like 10.0.0.0/8"),
+                        )
+                    },
+                )?,
+                trust_peer: self.trust_forwarded_for,
+            },
             limits,
             metrics_enabled: self.metrics_enabled,
             metrics_token: match self.metrics_token.as_deref().map(str::trim) {
@@ -519,6 +531,15 @@ mod tests {
         assert_eq!(Settings::from_toml("lockout_threshold = 0").unwrap_err().key, "KUKE_ID_LOCKOUT_THRESHOLD");
         let error = Settings::from_toml("address_failures_limit = 0").unwrap_err();
         assert_eq!(error.key, "KUKE_ID_ADDRESS_FAILURES_LIMIT");
+    }
+
+    #[test]
+    fn trusted_proxies_are_networks_and_a_bad_one_is_named() {
+        let settings = Settings::from_toml(r#"trusted_proxies = "10.0.0.0/8, ::1""#).expect("proxies");
+        assert_eq!(settings.proxies.networks.len(), 2);
+        let error = Settings::from_toml(r#"trusted_proxies = "10.0.0.0/8, lb.internal""#).unwrap_err();
+        assert_eq!(error.key, "KUKE_ID_TRUSTED_PROXIES");
+        assert!(error.message.contains("lb.internal"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod client;
+pub mod client_address;
 pub mod clock;
 pub mod endpoints;
 pub mod import;

@@ -262,6 +262,8 @@ async fn switch(
     if store::users::set_switch(tx.conn(), id, which, on, now).await? {
         if on {
             revoke_grants(&tx, id, now).await?;
+            // A sign-in already past its password must not finish either.
+            store::login_transactions::end_all_for_user(tx.conn(), id, now).await?;
         }
         audit(&tx, actor, action, id, serde_json::json!({}), now).await?;
     }

@@ -2,13 +2,14 @@
 //! every node (it lives in the database), revoke what depended on it, and send
 //! the user back only to a post-logout redirect URI registered for the client.
 
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::Internal;
 use crate::domain::audit::Actor;
 use crate::domain::session::Session;
 use crate::state::AppState;
-use crate::store;
+use crate::store::{self, Tx};
 use crate::tokens::id_token;
 
 /// The logout request's parameters (RP-Initiated Logout 1.0 §2).
@@ -125,8 +126,22 @@ fn with_state(uri: &str, state: Option<&str>) -> String {
 pub async fn end_session(state: &AppState, session: &Session, actor: &Actor) -> Result<(), Internal> {
     let now = state.clock.now();
     let tx = state.store.begin().await?;
+    if end_session_in(state, &tx, session, actor, now).await? {
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// [`end_session`] inside the caller's transaction; false when it had ended already.
+async fn end_session_in(
+    state: &AppState,
+    tx: &Tx,
+    session: &Session,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<bool, Internal> {
     if !store::sessions::end(tx.conn(), session.id, now).await? {
-        return Ok(());
+        return Ok(false);
     }
     let grants = store::grants::for_session(tx.conn(), session.id).await?;
     let mut clients: Vec<String> = Vec::new();
@@ -138,11 +153,32 @@ pub async fn end_session(state: &AppState, session: &Session, actor: &Actor) -> 
             clients.push(grant.client_id.clone());
         }
     }
-    super::backchannel::enqueue(state, &tx, session, &clients, now).await?;
+    super::backchannel::enqueue(state, tx, session, &clients, now).await?;
     let mut event = actor.event("session.ended", Some(session.id.to_string()));
     event.subject_user_id = Some(session.user_id);
     store::audit::record(tx.conn(), &event, now).await?;
-    tx.commit().await?;
+    Ok(true)
+}
+
+/// Cuts an account off inside the caller's transaction: every session ends (with
+/// back-channel logout), every grant is revoked (access and refresh tokens die,
+/// `offline_access` ones too) and every sign-in in progress ends. Used when the
+/// password changes through a link and when an administrator locks the account,
+/// so that nothing begun before the change outlives it.
+pub(crate) async fn cut_off(
+    state: &AppState,
+    tx: &Tx,
+    user_id: Uuid,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<(), Internal> {
+    for session in store::sessions::open_for_user(tx.conn(), user_id).await? {
+        end_session_in(state, tx, &session, actor, now).await?;
+    }
+    for grant in store::grants::for_user(tx.conn(), user_id).await? {
+        store::grants::revoke(tx.conn(), grant.id, now).await?;
+    }
+    store::login_transactions::end_all_for_user(tx.conn(), user_id, now).await?;
     Ok(())
 }
 

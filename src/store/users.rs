@@ -580,13 +580,17 @@ pub async fn set_switch(
     let mut update = users::Entity::update_many()
         .col_expr(column, Expr::value(on))
         .col_expr(users::Column::UpdatedAt, Expr::value(now));
-    if switch == Switch::Locked && !on {
+    let changes = if switch == Switch::Locked && !on {
+        // Unlocking lifts an automatic lock as well as an administrator's.
         update = update
             .col_expr(users::Column::LockedUntil, Expr::value(Option::<OffsetDateTime>::None))
             .col_expr(users::Column::FailedAttempts, Expr::value(0));
-    }
-    let result = update.filter(users::Column::Id.eq(id)).filter(column.eq(!on)).exec(conn).await?;
-    Ok(result.rows_affected == 1 || (switch == Switch::Locked && !on))
+        sea_orm::Condition::any().add(column.eq(true)).add(users::Column::LockedUntil.gt(now))
+    } else {
+        sea_orm::Condition::all().add(column.eq(!on))
+    };
+    let result = update.filter(users::Column::Id.eq(id)).filter(changes).exec(conn).await?;
+    Ok(result.rows_affected == 1)
 }
 
 /// Forgets the password: the account waits for a new activation (`invited`).

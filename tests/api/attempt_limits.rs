@@ -397,3 +397,49 @@ backend_tests! {
         }
     }
 }
+
+backend_tests! {
+    settings = "trusted_proxies = \"127.0.0.0/8\"\naddress_failures_limit = 3";
+
+    async fn rotating_the_client_written_part_of_x_forwarded_for_does_not_escape_the_address_budget(app) {
+        let (_, _, csrf) = app.page("/login").await;
+        let mut statuses = Vec::new();
+        for n in 0..6 {
+            // What a proxy forwards: the client's own claim, then the address it saw.
+            let header = format!("6.6.6.{n}, 203.0.113.5");
+            statuses.push(sign_in_from(&app, &csrf, "123456", WRONG_PASSWORD, header).await);
+        }
+
+        assert_eq!(statuses, [401, 401, 401, 429, 429, 429]);
+    }
+
+    async fn the_address_recorded_for_a_session_is_the_one_the_proxy_saw(app) {
+        let user = app.activated_user().await;
+        let (_, _, csrf) = app.page("/login").await;
+        let started = sign_in_from(&app, &csrf, &user.login, GOOD_PASSWORD, "6.6.6.6, 203.0.113.5".into()).await;
+        assert_eq!(started, 303);
+        let code = app.code_of(&user, 0).await;
+        let (_, _, csrf) = app.page("/login/code").await;
+        let request = app.http.post(app.url("/login/code")).header("x-forwarded-for", "7.7.7.7, 203.0.113.5");
+        request.form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.expect("POST");
+
+        let session = sessions::Entity::find()
+            .filter(sessions::Column::UserId.eq(user.id))
+            .one(app.state.store.conn())
+            .await
+            .expect("query")
+            .expect("a session");
+        assert_eq!(session.ip.as_deref(), Some("203.0.113.5"));
+    }
+
+    async fn a_forwarded_value_that_is_not_an_address_is_never_recorded(app) {
+        let (_, _, csrf) = app.page("/login").await;
+        let junk = "x".repeat(10_000);
+        for _ in 0..4 {
+            sign_in_from(&app, &csrf, "123456", WRONG_PASSWORD, junk.clone()).await;
+        }
+        let buckets = kuke_id::store::entities::rate_limits::Entity::find().all(app.state.store.conn()).await.expect("query");
+        assert!(buckets.iter().all(|b| b.bucket.len() < 100), "no attacker-chosen text of any length is stored");
+        assert!(buckets.iter().any(|b| b.bucket == "signin:ip:127.0.0.1"), "the proxy's own address is used");
+    }
+}

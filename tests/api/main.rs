@@ -7,6 +7,7 @@
 #[macro_use]
 mod support;
 
+mod account_cut_off;
 mod admin;
 mod admin_audit;
 mod admin_campaign;

@@ -118,11 +118,15 @@ pub async fn set_password(
 }
 
 /// Stores the password of a spent link: account activated, other links of the
-/// account voided, login mail queued, audited — one transaction.
+/// account voided, everything begun under the old password ended (sessions with
+/// back-channel logout, grants, sign-ins in progress), login mail queued, audited —
+/// one transaction.
 async fn store_password(state: &AppState, link: &ValidLink, hash: &str, lang: Lang) -> Result<(), Internal> {
     let user = &link.user;
     let now = state.clock.now();
     let tx = state.store.begin().await?;
+    let actor = crate::domain::audit::Actor::named(format!("user:{}", user.id));
+    crate::flows::logout::cut_off(state, &tx, user.id, &actor, now).await?;
     // A reminder may have sent a second link to the same account: it dies with this one.
     store::activation_tokens::void_all(tx.conn(), user.id, now).await?;
     store::users::set_password(tx.conn(), user.id, hash, now).await?;

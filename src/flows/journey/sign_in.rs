@@ -16,6 +16,11 @@ use crate::tokens::opaque;
 /// How long a sign-in may take from password to finish.
 const TRANSACTION_TTL: time::Duration = time::Duration::minutes(30);
 
+/// Sign-ins (each with its own code attempts) one account may start per window.
+const SIGN_INS_PER_ACCOUNT: i32 = 10;
+/// The window of [`SIGN_INS_PER_ACCOUNT`], in seconds.
+const SIGN_INS_WINDOW_SECS: i64 = 900;
+
 /// The answer to a sign-in form.
 #[derive(Debug)]
 pub enum SignIn {
@@ -81,6 +86,13 @@ pub async fn submit(
         store::users::give_back_attempt(conn, user.id, now).await?;
     }
     super::release_address(state, Surface::SignIn, origin).await?;
+    // Each sign-in brings its own code attempts: only so many may start per account.
+    // Only someone who knows the password can reach this limit, so saying so reveals nothing.
+    let bucket = format!("sign-ins:user:{}", user.id);
+    if !super::within_limit(state, &bucket, SIGN_INS_WINDOW_SECS, SIGN_INS_PER_ACCOUNT).await? {
+        metrics::sign_in(Outcome::RateLimited);
+        return Ok(SignIn::TooMany);
+    }
     let handle = opaque::random_token();
     let code = one_time_code::generate();
     let code_ttl = time::Duration::try_from(state.settings.login_code_ttl).unwrap_or(time::Duration::minutes(10));
