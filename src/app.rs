@@ -22,13 +22,12 @@ const KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(30);
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// The database cannot be opened or migrated.
-    #[error("database {url}: {source}")]
+    #[error("database {url}: {detail}")]
     Database {
         /// The URL without its password.
         url: String,
-        /// What failed.
-        #[source]
-        source: StoreError,
+        /// What failed, with any password the driver echoed replaced.
+        detail: String,
     },
     /// The signing keys cannot be loaded or created.
     #[error("signing keys: {0}")]
@@ -113,16 +112,14 @@ impl App {
 /// serving node and an offline CLI command both start from.
 async fn prepare(settings: Settings, clock: Clock) -> Result<AppState, StartError> {
     let store = open_store(&settings).await?;
-    store.migrate().await.map_err(|source| StartError::Database { url: redact(&settings.database_url), source })?;
+    store.migrate().await.map_err(|source| database_error(&settings.database_url, &source))?;
     let keys = load_keys(&settings)?;
     Ok(AppState::new(settings, store, clock, keys))
 }
 
 /// Opens the database named by the settings, with a clear error naming it.
 pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
-    Store::connect(settings)
-        .await
-        .map_err(|source| StartError::Database { url: redact(&settings.database_url), source })
+    Store::connect(settings).await.map_err(|source| database_error(&settings.database_url, &source))
 }
 
 /// Loads the key ring, generating missing keys.
@@ -176,14 +173,77 @@ async fn send_reminders(state: AppState) {
     }
 }
 
-/// A database URL fit for logs: the password replaced by `***`.
-pub fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
+fn database_error(url: &str, source: &StoreError) -> StartError {
+    let mut detail = source.to_string();
+    for secret in url_secrets(url) {
+        detail = detail.replace(&secret, "***");
+    }
+    StartError::Database { url: redact(url), detail }
+}
+
+/// Query parameters of a database URL that carry secrets (libpq and sqlx names).
+const SECRET_PARAMETERS: [&str; 3] = ["password", "sslpassword", "sslkey"];
+
+/// The secrets written in a database URL: the user-info password and secret
+/// query parameters, raw and percent-decoded.
+fn url_secrets(url: &str) -> Vec<String> {
+    let Ok(parsed) = url::Url::parse(url) else { return Vec::new() };
+    let mut secrets: Vec<String> = parsed.password().map(str::to_string).into_iter().collect();
+    for (name, value) in parsed.query_pairs() {
+        if SECRET_PARAMETERS.contains(&name.to_ascii_lowercase().as_str()) {
+            secrets.push(value.into_owned());
         }
-        _ => url.to_string(),
+    }
+    if let Some(query) = parsed.query() {
+        secrets.extend(query.split('&').filter_map(|pair| pair.split_once('=')).filter_map(|(name, value)| {
+            SECRET_PARAMETERS.contains(&name.to_ascii_lowercase().as_str()).then(|| value.to_string())
+        }));
+    }
+    secrets.retain(|secret| !secret.is_empty());
+    secrets
+}
+
+/// A database URL fit for logs: the password and secret query parameters
+/// replaced by `***`.
+pub fn redact(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else { return url.to_string() };
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("***"));
+    }
+    if parsed.query().is_some() {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(name, value)| {
+                let secret = SECRET_PARAMETERS.contains(&name.to_ascii_lowercase().as_str());
+                (name.into_owned(), if secret { "***".to_string() } else { value.into_owned() })
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_in_the_user_info_is_redacted() {
+        assert_eq!(redact("postgres://kuke:s3cret@db/kuke"), "postgres://kuke:***@db/kuke");
+    }
+
+    #[test]
+    fn a_password_query_parameter_is_redacted() {
+        let redacted = redact("postgres://kuke@db/kuke?sslmode=require&password=s3cret");
+        assert!(!redacted.contains("s3cret"), "{redacted}");
+        assert!(redacted.contains("sslmode=require"));
+    }
+
+    #[test]
+    fn a_password_echoed_by_the_driver_is_scrubbed_from_the_error() {
+        let source = StoreError::Corrupt("cannot connect to postgres://kuke@db/kuke?password=s%21cret (s!cret)".into());
+        let error = database_error("postgres://kuke@db/kuke?password=s%21cret", &source).to_string();
+        assert!(!error.contains("s%21cret") && !error.contains("s!cret"), "{error}");
     }
 }
 

@@ -67,7 +67,9 @@ pub async fn logout(
     if !confirmed && !hint_matches {
         return Ok(LogoutOutcome::Confirm(params));
     }
-    if let Some((session, _)) = session {
+    // The browser's session row as it is, valid or not: one that went idle or whose
+    // account was locked still ends here, with its grants and back-channel logouts.
+    if let Some(session) = super::session::named(state, session_cookie).await? {
         end_session(state, &session, &Actor::named(format!("user:{}", session.user_id))).await?;
     }
     Ok(match target.redirect {

@@ -72,6 +72,15 @@ pub async fn establish(
     Ok(Established { session, cookie })
 }
 
+/// The not yet ended session named by a cookie, whether or not it is still valid.
+pub async fn named(state: &AppState, cookie: Option<&str>) -> Result<Option<Session>, Internal> {
+    let Some(cookie) = cookie.filter(|c| c.len() == 43) else {
+        return Ok(None);
+    };
+    let session = store::sessions::find_by_cookie_hash(state.store.conn(), &opaque::hash(cookie)).await?;
+    Ok(session.filter(|s| s.ended_at.is_none()))
+}
+
 /// The valid session named by a cookie, with its account; marks it used.
 pub async fn current(state: &AppState, cookie: Option<&str>) -> Result<Option<(Session, User)>, Internal> {
     let Some(cookie) = cookie.filter(|c| c.len() == 43) else {

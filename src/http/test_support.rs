@@ -35,7 +35,7 @@ pub async fn sign_in(State(state): State<AppState>, jar: CookieJar, headers: Hea
         }
     };
     let amr = vec!["pwd".to_string(), "otp".to_string()];
-    let previous = cookies::session(&jar);
+    let previous = cookies::session(&jar, state.settings.is_https());
     let established = match session::establish(
         &state,
         user.id,

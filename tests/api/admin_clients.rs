@@ -112,7 +112,8 @@ backend_tests! {
     }
 
     async fn a_client_is_updated(app) {
-        let token = app.admin_token("admin:clients").await;
+        // Giving a client an admin scope takes the full admin scope.
+        let token = app.admin_token("admin").await;
         machine_client(&app, &token, "billing").await;
         let response = send(&app, reqwest::Method::PATCH, &format!("{CLIENTS}/billing"), &token, Some(json!({
             "name": "Billing 2", "redirect_uris": ["https://billing2.example/cb"], "first_party": true,
@@ -131,7 +132,7 @@ backend_tests! {
     }
 
     async fn an_update_takes_effect_at_the_token_endpoint_at_once(app) {
-        let token = app.admin_token("admin:clients").await;
+        let token = app.admin_token("admin").await;
         let client = machine_client(&app, &token, "billing").await;
         let scoped = |scope: &'static str| [("grant_type", "client_credentials"), ("scope", scope)];
         // Warm this node's client cache with the old registration.

@@ -65,3 +65,28 @@ async fn hsts_is_sent_when_the_issuer_is_https() {
     let hsts = response.headers()["strict-transport-security"].to_str().expect("ascii");
     assert!(hsts.starts_with("max-age="), "{hsts}");
 }
+
+backend_tests! {
+    settings = r#"issuer = "https://id.kuke.example""#;
+
+    async fn on_https_the_cookies_carry_the_host_prefix_and_are_secure(app) {
+        let response = app.get("/login").await;
+
+        let cookies: Vec<String> = response.headers().get_all("set-cookie").iter().map(|c| c.to_str().expect("ascii").to_string()).collect();
+        assert!(cookies.iter().any(|c| c.starts_with("__Host-kuke_csrf=")), "{cookies:?}");
+        assert!(cookies.iter().all(|c| c.contains("; Secure") && c.contains("Path=/") && !c.contains("Domain")), "{cookies:?}");
+    }
+
+    async fn on_https_a_csrf_cookie_without_the_host_prefix_is_not_believed(app) {
+        // A neighbouring subdomain could set `kuke_csrf`, but never `__Host-kuke_csrf`.
+        let token = kuke_id::tokens::opaque::random_token();
+        let client = reqwest::Client::new();
+        let form = [("csrf", token.as_str()), ("login", "123456"), ("password", "Wrong#Pass1")];
+
+        let planted = client.post(app.url("/login")).header("cookie", format!("kuke_csrf={token}")).form(&form).send().await.expect("POST");
+        let own = client.post(app.url("/login")).header("cookie", format!("__Host-kuke_csrf={token}")).form(&form).send().await.expect("POST");
+
+        assert_eq!(planted.status(), 403);
+        assert_eq!(own.status(), 401, "the prefixed cookie passes the CSRF check");
+    }
+}

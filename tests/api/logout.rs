@@ -106,3 +106,44 @@ backend_tests! {
         assert!(cookies.iter().any(|c| c.starts_with("kuke_session=;") && c.contains("Max-Age=0")), "{cookies:?}");
     }
 }
+
+backend_tests! {
+    async fn logout_of_an_idle_expired_session_still_ends_it_and_its_grants(app) {
+        let (_, tokens) = signed_in_with_tokens(&app, "openid").await;
+        app.clock.advance(std::time::Duration::from_secs(61 * 60));
+
+        let url = logout_url(&app, &[("id_token_hint", tokens["id_token"].as_str().expect("id"))]);
+        let response = app.http.get(url).send().await.expect("GET");
+        assert!(response.status().is_success() || response.status().is_redirection());
+
+        use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter, ColumnTrait};
+        use kuke_id::store::entities::{grants, sessions};
+        let conn = app.state.store.conn();
+        let open = sessions::Entity::find().filter(sessions::Column::EndedAt.is_null()).count(conn).await.expect("count");
+        assert_eq!(open, 0, "the stale session row ended");
+        let live = grants::Entity::find().filter(grants::Column::RevokedAt.is_null()).count(conn).await.expect("count");
+        assert_eq!(live, 0, "its grant was revoked");
+        let cookies: Vec<String> = response.headers().get_all("set-cookie").iter().map(|c| c.to_str().expect("ascii").to_string()).collect();
+        assert!(cookies.iter().any(|c| c.starts_with("kuke_login=;")), "the sign-in cookie is cleared too: {cookies:?}");
+    }
+}
+
+backend_tests! {
+    async fn a_new_sign_in_in_the_same_browser_ends_the_previous_session(app) {
+        let first = app.activated_user().await;
+        app.sign_in_form(&first.login, crate::support::journey::GOOD_PASSWORD, None).await;
+        let code = app.code_of(&first, 0).await;
+        app.submit_code(&code).await;
+        let second = app.activated_user().await;
+
+        app.sign_in_form(&second.login, crate::support::journey::GOOD_PASSWORD, None).await;
+        let code = app.code_of(&second, 0).await;
+        app.submit_code(&code).await;
+
+        use sea_orm::{EntityTrait, QueryFilter, ColumnTrait};
+        use kuke_id::store::entities::sessions;
+        let rows = sessions::Entity::find().filter(sessions::Column::UserId.eq(first.id)).all(app.state.store.conn()).await.expect("query");
+        assert_eq!(rows.len(), 1);
+        assert!(rows[0].ended_at.is_some(), "the first person's session ended when the second signed in");
+    }
+}

@@ -7,6 +7,7 @@ use crate::flows::Internal;
 use crate::flows::session::{self, ClientInfo};
 use crate::state::AppState;
 use crate::store::{self, login_transactions::LoginRow};
+use crate::tokens::opaque;
 
 /// A completed sign-in.
 #[derive(Debug)]
@@ -42,4 +43,20 @@ pub async fn complete(
     let established = session::establish(state, row.user_id, &amr, Some(ACR_TWO_FACTOR), None, client).await?;
     crate::metrics::sign_in(crate::metrics::SignIn::Success);
     Ok(Some(Finished { cookie: established.cookie, authorization_request_id: row.authorization_request_id }))
+}
+
+/// Ends the session a browser had before it signed in again (back-channel logout
+/// and grants included). Nothing happens for an unknown or ended session.
+pub async fn end_previous(state: &AppState, cookie: &str) -> Result<(), Internal> {
+    if cookie.len() != 43 {
+        return Ok(());
+    }
+    let Some(old) = store::sessions::find_by_cookie_hash(state.store.conn(), &opaque::hash(cookie)).await? else {
+        return Ok(());
+    };
+    if old.ended_at.is_some() {
+        return Ok(());
+    }
+    let actor = crate::domain::audit::Actor::named(format!("user:{}", old.user_id));
+    crate::flows::logout::end_session(state, &old, &actor).await
 }

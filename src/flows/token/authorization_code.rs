@@ -30,7 +30,10 @@ pub(super) async fn exchange(
             return Err(OAuthError::invalid_grant("unknown authorization code").into());
         }
         Redemption::Replayed(row) => {
-            if let Some(grant) = row.grant_id {
+            // Only the code's own client replaying it is the theft RFC 6749 §4.1.2 means;
+            // another client presenting a leaked code must not be able to end the
+            // owner's tokens.
+            if let Some(grant) = row.grant_id.filter(|_| row.client_id == client.id) {
                 store::grants::revoke(tx.conn(), grant, now).await?;
                 let mut event =
                     AuditEvent::new(format!("client:{}", client.id), "code.replayed", Some(grant.to_string()));

@@ -86,6 +86,10 @@ pub(super) async fn exchange(
             scope::join(&requested)
         }
     };
+    // The client and the person as they are now: a scope the client was since
+    // registered without, or an admin scope of a person who lost idp-admin, ends here.
+    let scope =
+        scope::for_person(&scope::join(&scope::grantable(&scope::parse(&scope), &client.scopes)), user.idp_admin);
     let refresh_token = issue_refresh(state, client, grant.id, now, &tx).await?;
     tx.commit().await?;
 

@@ -100,13 +100,16 @@ impl axum::extract::FromRequest<AppState> for CsrfForm {
         let bytes = axum::body::to_bytes(body, state.settings.body_limit_bytes)
             .await
             .map_err(|_| page.error(StatusCode::PAYLOAD_TOO_LARGE, "error_csrf").into_response())?;
-        checked_form(&jar, &page, &parts.headers, &bytes).map(CsrfForm).map_err(|response| *response)
+        checked_form(&jar, state.settings.is_https(), &page, &parts.headers, &bytes)
+            .map(CsrfForm)
+            .map_err(|response| *response)
     }
 }
 
 /// Parses a form body and checks its CSRF token; `Err` is the response to send.
 pub fn checked_form(
     jar: &CookieJar,
+    secure: bool,
     page: &PageContext,
     headers: &HeaderMap,
     body: &[u8],
@@ -114,7 +117,7 @@ pub fn checked_form(
     let Some(fields) = super::form::is_form(headers).then(|| super::form::parse(body)).flatten() else {
         return Err(Box::new(page.error(StatusCode::BAD_REQUEST, "error_csrf").into_response()));
     };
-    if !cookies::csrf_ok(jar, super::form::first(&fields, "csrf")) {
+    if !cookies::csrf_ok(jar, secure, super::form::first(&fields, "csrf")) {
         return Err(Box::new(page.error(StatusCode::FORBIDDEN, "error_csrf").into_response()));
     }
     Ok(fields)
@@ -122,8 +125,15 @@ pub fn checked_form(
 
 /// After the last step: set the session cookie, forget the sign-in cookie, and go
 /// back to the relying party — or show "Gotowe! Witamy w Portalu Klienta."
-pub async fn finished(state: &AppState, page: PageContext, finished: Finished) -> Response {
+pub async fn finished(state: &AppState, jar: &CookieJar, page: PageContext, finished: Finished) -> Response {
     let secure = state.settings.is_https();
+    // A new sign-in in this browser ends the session it had (another person's,
+    // perhaps), with everything bound to it.
+    if let Some(previous) = cookies::session(jar, state.settings.is_https())
+        && let Err(error) = crate::flows::journey::finish::end_previous(state, &previous).await
+    {
+        return page.internal(&error, "ending the previous session failed");
+    }
     let mut response = match finished.authorization_request_id {
         Some(id) => {
             let outcome = authorize::resume_after_sign_in(state, id, &finished.cookie).await;
@@ -146,6 +156,6 @@ pub async fn finished(state: &AppState, page: PageContext, finished: Finished) -
 }
 
 /// The sign-in cookie's value.
-pub fn login_handle(jar: &CookieJar) -> Option<String> {
-    jar.get(LOGIN_COOKIE).map(|c| c.value().to_string())
+pub fn login_handle(jar: &CookieJar, secure: bool) -> Option<String> {
+    cookies::get(jar, LOGIN_COOKIE, secure)
 }

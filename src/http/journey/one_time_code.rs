@@ -19,7 +19,7 @@ fn restart() -> Response {
 
 /// The code form, while a sign-in waits for its code.
 pub async fn get(State(state): State<AppState>, jar: CookieJar, page: PageContext) -> Response {
-    match one_time_code::current(&state, login_handle(&jar).as_deref(), "code").await {
+    match one_time_code::current(&state, login_handle(&jar, state.settings.is_https()).as_deref(), "code").await {
         Ok(Some(_)) => form_page(
             &state,
             &jar,
@@ -51,8 +51,16 @@ pub async fn post(
             status,
         )
     };
-    match one_time_code::submit(&state, login_handle(&jar).as_deref(), typed, &origin, page.lang).await {
-        Ok(CodeCheck::Complete(done)) => finished(&state, page, done).await,
+    match one_time_code::submit(
+        &state,
+        login_handle(&jar, state.settings.is_https()).as_deref(),
+        typed,
+        &origin,
+        page.lang,
+    )
+    .await
+    {
+        Ok(CodeCheck::Complete(done)) => finished(&state, &jar, page, done).await,
         Ok(CodeCheck::Terms) => Redirect::to("/terms").into_response(),
         Ok(CodeCheck::Wrong { left }) => {
             again(page.lang.text("code_wrong").replace("{left}", &left.to_string()), StatusCode::BAD_REQUEST)
@@ -74,7 +82,7 @@ pub async fn resend(
     let show = |notice: Option<String>, error: Option<String>, status| {
         form_page_with_status(&state, &jar, &page, "pages/one_time_code.html", context! { error, notice }, status)
     };
-    match one_time_code::resend(&state, login_handle(&jar).as_deref(), page.lang).await {
+    match one_time_code::resend(&state, login_handle(&jar, state.settings.is_https()).as_deref(), page.lang).await {
         Ok(Resend::Sent) => show(Some(page.lang.text("code_resent")), None, StatusCode::OK),
         Ok(Resend::TooSoon(seconds)) => show(
             None,

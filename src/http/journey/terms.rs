@@ -14,7 +14,7 @@ use crate::http::{cookies, form};
 use crate::state::AppState;
 
 async fn show(state: &AppState, jar: &CookieJar, page: &PageContext, error: bool) -> Response {
-    match terms::pending(state, login_handle(jar).as_deref()).await {
+    match terms::pending(state, login_handle(jar, state.settings.is_https()).as_deref()).await {
         Ok(Some(terms)) => {
             let paragraphs: Vec<String> =
                 terms.body.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect();
@@ -48,8 +48,9 @@ pub async fn post(
 ) -> Response {
     let accept = form::first(&fields, "decision") == Some("accept");
     let ticked = form::first(&fields, "statement") == Some("yes");
-    match terms::answer(&state, login_handle(&jar).as_deref(), accept, ticked, &origin).await {
-        Ok(TermsAnswer::Complete(done)) => finished(&state, page, done).await,
+    match terms::answer(&state, login_handle(&jar, state.settings.is_https()).as_deref(), accept, ticked, &origin).await
+    {
+        Ok(TermsAnswer::Complete(done)) => finished(&state, &jar, page, done).await,
         Ok(TermsAnswer::NotTicked) => show(&state, &jar, &page, true).await,
         Ok(TermsAnswer::Declined(request)) => {
             let mut response = match request {

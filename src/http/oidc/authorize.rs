@@ -25,7 +25,7 @@ use crate::state::AppState;
 /// `GET /authorize`.
 pub async fn get(State(state): State<AppState>, jar: CookieJar, page: PageContext, uri: Uri) -> Response {
     let pairs = form::query(uri.query());
-    let outcome = authorize::start(&state, pairs, cookies::session(&jar).as_deref()).await;
+    let outcome = authorize::start(&state, pairs, cookies::session(&jar, state.settings.is_https()).as_deref()).await;
     respond(page, outcome)
 }
 
@@ -41,7 +41,7 @@ pub async fn post(
     let Some(pairs) = pairs else {
         return page.error(StatusCode::BAD_REQUEST, "error_unknown_client").into_response();
     };
-    let outcome = authorize::start(&state, pairs, cookies::session(&jar).as_deref()).await;
+    let outcome = authorize::start(&state, pairs, cookies::session(&jar, state.settings.is_https()).as_deref()).await;
     respond(page, outcome)
 }
 
@@ -60,7 +60,8 @@ pub async fn resume(
     Query(query): Query<ResumeQuery>,
 ) -> Response {
     let handle = query.request.unwrap_or_default();
-    let outcome = authorize::resume(&state, &handle, cookies::session(&jar).as_deref()).await;
+    let outcome =
+        authorize::resume(&state, &handle, cookies::session(&jar, state.settings.is_https()).as_deref()).await;
     respond(page, outcome)
 }
 

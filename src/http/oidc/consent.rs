@@ -50,6 +50,8 @@ pub async fn post(
 ) -> Response {
     let handle = form::first(&fields, "request").unwrap_or_default();
     let allow = form::first(&fields, "decision") == Some("allow");
-    let outcome = authorize::answer_consent(&state, handle, allow, cookies::session(&jar).as_deref()).await;
+    let outcome =
+        authorize::answer_consent(&state, handle, allow, cookies::session(&jar, state.settings.is_https()).as_deref())
+            .await;
     respond(page, outcome)
 }

@@ -35,7 +35,8 @@ pub async fn end_session(
     };
     let params = params_of(&pairs);
     page.prefer(params.ui_locales.as_deref());
-    let outcome = logout::logout(&state, params, cookies::session(&jar).as_deref(), false).await;
+    let outcome =
+        logout::logout(&state, params, cookies::session(&jar, state.settings.is_https()).as_deref(), false).await;
     respond(&state, &jar, page, outcome)
 }
 
@@ -46,7 +47,9 @@ pub async fn confirm(
     page: PageContext,
     CsrfForm(pairs): CsrfForm,
 ) -> Response {
-    let outcome = logout::logout(&state, params_of(&pairs), cookies::session(&jar).as_deref(), true).await;
+    let outcome =
+        logout::logout(&state, params_of(&pairs), cookies::session(&jar, state.settings.is_https()).as_deref(), true)
+            .await;
     respond(&state, &jar, page, outcome)
 }
 
@@ -100,6 +103,7 @@ fn respond(
         }
     };
     response.headers_mut().append(header::SET_COOKIE, cookies::clear(cookies::SESSION, secure));
+    response.headers_mut().append(header::SET_COOKIE, cookies::clear(crate::http::journey::LOGIN_COOKIE, secure));
     response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     response
 }
