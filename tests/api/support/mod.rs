@@ -4,6 +4,7 @@ pub mod cli;
 pub mod fixtures;
 pub mod journey;
 pub mod postgres;
+pub mod raw;
 pub mod rp;
 pub mod smtp;
 
@@ -42,6 +43,14 @@ impl Backend {
 /// Postgres one returns at once when no server is configured.
 macro_rules! backend_tests {
     ($( $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block )*) => {
+        backend_tests_with! { ""; $( $(#[$meta])* async fn $name($app) $body )* }
+    };
+}
+
+/// [`backend_tests!`] on a provider started with extra TOML settings (e.g. short
+/// timeouts a test waits out).
+macro_rules! backend_tests_with {
+    ($settings:expr; $( $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block )*) => {
         $(
             $(#[$meta])*
             mod $name {
@@ -52,13 +61,13 @@ macro_rules! backend_tests {
 
                 #[tokio::test]
                 async fn sqlite() {
-                    body($crate::support::TestApp::spawn($crate::support::Backend::Sqlite).await).await;
+                    body($crate::support::TestApp::spawn_with($crate::support::Backend::Sqlite, $settings).await).await;
                 }
 
                 #[tokio::test]
                 async fn postgres() {
                     let Some(backend) = $crate::support::Backend::postgres() else { return };
-                    body($crate::support::TestApp::spawn(backend).await).await;
+                    body($crate::support::TestApp::spawn_with(backend, $settings).await).await;
                 }
             }
         )*
