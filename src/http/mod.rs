@@ -11,6 +11,7 @@ pub mod journey;
 pub mod metrics;
 pub mod oidc;
 pub mod render;
+pub mod server;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
