@@ -67,6 +67,25 @@ backend_tests! {
         assert_eq!(error_of(response).await, (401, "invalid_client".into()));
     }
 
+    async fn a_sixty_thousand_character_client_id_is_invalid_client(app) {
+        let id = "a".repeat(60_000);
+        let response = app.http.post(app.url("/token")).form(&[("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", "secret")]).send().await.expect("POST");
+        assert_eq!(error_of(response).await, (401, "invalid_client".into()));
+    }
+
+    async fn a_client_id_breaking_the_registration_rules_is_invalid_client_in_basic_credentials_too(app) {
+        let response = app.http.post(app.url("/token")).basic_auth("rp with spaces", Some("secret")).form(&[("grant_type", "client_credentials")]).send().await.expect("POST");
+        assert_eq!(error_of(response).await, (401, "invalid_client".into()));
+    }
+
+    async fn client_ids_breaking_the_rules_are_not_cached(app) {
+        for id in ["a".repeat(60_000), "a".repeat(129), "quote\"d".to_string(), "tab\tbed".to_string()] {
+            let response = app.http.post(app.url("/token")).form(&[("grant_type", "client_credentials"), ("client_id", &id)]).send().await.expect("POST");
+            assert_eq!(response.status(), 401);
+        }
+        assert!(app.state.clients.is_empty(), "{} entries cached", app.state.clients.len());
+    }
+
     async fn malformed_basic_header_is_invalid_client(app) {
         let response = app.http.post(app.url("/token")).header("authorization", "Basic !!!").form(&[("grant_type", "client_credentials")]).send().await.expect("POST");
         assert_eq!(error_of(response).await, (401, "invalid_client".into()));
