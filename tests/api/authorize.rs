@@ -107,6 +107,17 @@ backend_tests! {
         assert_eq!(query_param(&location, "error").as_deref(), Some("invalid_request"));
     }
 
+    async fn an_access_token_as_id_token_hint_is_invalid_request(app) {
+        let user = app.active_user().await;
+        let client = app.client().await;
+        app.sign_in(&user).await;
+        let code = app.code(&client, &[]).await;
+        let tokens = app.redeem(&client, &code).await;
+        let access_token = tokens["access_token"].as_str().expect("access token");
+        let location = redirect_location(&app.authorize(&client, &with_pkce(&[("response_type", "code"), ("scope", "openid"), ("id_token_hint", access_token)])).await);
+        assert_eq!(query_param(&location, "error").as_deref(), Some("invalid_request"));
+    }
+
     async fn prompt_none_without_a_session_is_login_required(app) {
         let client = app.client().await;
         let location = redirect_location(&app.authorize(&client, &with_pkce(&[("response_type", "code"), ("scope", "openid"), ("prompt", "none"), ("state", "s")])).await);
