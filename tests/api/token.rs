@@ -230,6 +230,13 @@ backend_tests! {
         assert_eq!(error_of(response).await.1, "invalid_scope");
     }
 
+    async fn client_credentials_with_more_than_a_hundred_scope_values_is_invalid_scope(app) {
+        let client = app.client_with(ClientSpec { machine_scopes: Some(vec!["admin:users".into()]), ..Default::default() }).await;
+        let scope = vec!["admin:users"; 101].join(" ");
+        let response = app.token(&client, &[("grant_type", "client_credentials"), ("scope", &scope)]).await;
+        assert_eq!(error_of(response).await, (400, "invalid_scope".into()));
+    }
+
     async fn client_without_client_credentials_is_unauthorized_client(app) {
         let client = app.client().await;
         let response = app.token(&client, &[("grant_type", "client_credentials")]).await;
@@ -259,6 +266,17 @@ backend_tests! {
         let first = app.redeem(&client, &code).await;
         let response = app.token(&client, &[("grant_type", "refresh_token"), ("refresh_token", first["refresh_token"].as_str().expect("rt")), ("scope", "openid email")]).await;
         assert_eq!(error_of(response).await.1, "invalid_scope");
+    }
+
+    async fn refresh_with_more_than_a_hundred_scope_values_is_invalid_scope(app) {
+        let user = app.active_user().await;
+        let client = app.client().await;
+        app.sign_in(&user).await;
+        let code = app.code(&client, &[("scope", "openid")]).await;
+        let first = app.redeem(&client, &code).await;
+        let scope = vec!["openid"; 101].join(" ");
+        let response = app.token(&client, &[("grant_type", "refresh_token"), ("refresh_token", first["refresh_token"].as_str().expect("rt")), ("scope", &scope)]).await;
+        assert_eq!(error_of(response).await, (400, "invalid_scope".into()));
     }
 
     async fn another_clients_refresh_token_is_refused_and_stays_valid(app) {
