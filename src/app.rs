@@ -90,16 +90,19 @@ impl App {
         self.state.demo = Some(std::sync::Arc::new(demo));
     }
 
-    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish
+    /// (for at most [`http::SHUTDOWN_GRACE`]).
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let reload = tokio::spawn(reload_keys(self.state.clone()));
         let backchannel = tokio::spawn(deliver_backchannel_logouts(self.state.clone()));
         let mail = tokio::spawn(crate::mail::delivery::run(self.state.clone()));
         let reminders = tokio::spawn(send_reminders(self.state.clone()));
         let router = http::router(self.state.clone());
-        let result = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let limits = http::server::ConnectionLimits {
+            header_read_timeout: self.state.settings.header_read_timeout,
+            max_connections: self.state.settings.max_connections,
+        };
+        let result = http::server::serve(self.listener, router, limits, shutdown).await;
         reload.abort();
         backchannel.abort();
         mail.abort();

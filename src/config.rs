@@ -26,6 +26,8 @@ struct RawSettings {
     body_limit_bytes: u64,
     import_body_limit_bytes: u64,
     request_timeout_secs: u64,
+    header_read_timeout_secs: u64,
+    max_connections: u64,
     database_max_connections: u32,
     session_idle_minutes: u64,
     session_absolute_hours: u64,
@@ -63,6 +65,8 @@ impl Default for RawSettings {
             body_limit_bytes: 64 * 1024,
             import_body_limit_bytes: 64 * 1024 * 1024,
             request_timeout_secs: 30,
+            header_read_timeout_secs: 10,
+            max_connections: 512,
             database_max_connections: 16,
             session_idle_minutes: 60,
             session_absolute_hours: 12,
@@ -111,6 +115,11 @@ pub struct Settings {
     pub import_body_limit_bytes: usize,
     /// Time after which a request is answered with 408.
     pub request_timeout: Duration,
+    /// Time a connection has to deliver a request head (from its opening, or
+    /// from the previous answer on a kept-alive connection); then it is closed.
+    pub header_read_timeout: Duration,
+    /// Connections served at once; more wait until one closes.
+    pub max_connections: usize,
     /// Upper bound of the database connection pool.
     pub database_max_connections: u32,
     /// A browser session ends after this long without use.
@@ -165,6 +174,12 @@ impl std::fmt::Debug for Secret {
         f.write_str("Secret(***)")
     }
 }
+
+/// A client slower than this to send a request head is not a client to wait for.
+const MAX_HEADER_READ_SECS: u64 = 300;
+
+/// Every connection holds a file descriptor; beyond this the cap protects nothing.
+const MAX_HTTP_CONNECTIONS: u64 = 1_000_000;
 
 /// A metrics token shorter than this is refused: it would be guessable.
 const MIN_METRICS_TOKEN_LEN: usize = 16;
@@ -296,6 +311,19 @@ impl RawSettings {
         };
         let body_limit = positive("body_limit_bytes", self.body_limit_bytes)?;
         let max_connections = positive("database_max_connections", self.database_max_connections.into())?;
+        let within = |key: &str, value: u64, range: std::ops::RangeInclusive<u64>| {
+            if range.contains(&value) {
+                Ok(value)
+            } else {
+                Err(ConfigError::new(key, format!("must be between {} and {}", range.start(), range.end())))
+            }
+        };
+        let header_read_timeout = Duration::from_secs(within(
+            "header_read_timeout_secs",
+            self.header_read_timeout_secs,
+            1..=MAX_HEADER_READ_SECS,
+        )?);
+        let http_connections = within("max_connections", self.max_connections, 1..=MAX_HTTP_CONNECTIONS)?;
         Ok(Settings {
             issuer,
             listen,
@@ -310,6 +338,8 @@ impl RawSettings {
             )?)
             .unwrap_or(usize::MAX),
             request_timeout: Duration::from_secs(positive("request_timeout_secs", self.request_timeout_secs)?),
+            header_read_timeout,
+            max_connections: usize::try_from(http_connections).unwrap_or(usize::MAX),
             database_max_connections: u32::try_from(max_connections).unwrap_or(u32::MAX),
             session_idle: minutes(positive("session_idle_minutes", self.session_idle_minutes)?),
             session_absolute: hours(positive("session_absolute_hours", self.session_absolute_hours)?),
@@ -481,6 +511,21 @@ mod tests {
     fn zero_timeout_is_refused() {
         let error = Settings::from_toml(r#"request_timeout_secs = 0"#).unwrap_err();
         assert_eq!(error.key, "KUKE_ID_REQUEST_TIMEOUT_SECS");
+    }
+
+    #[test]
+    fn a_header_read_timeout_of_zero_or_over_five_minutes_is_refused() {
+        assert_eq!(Settings::from_toml("").expect("defaults").header_read_timeout, Duration::from_secs(10));
+        let error = Settings::from_toml("header_read_timeout_secs = 0").unwrap_err();
+        assert_eq!(error.key, "KUKE_ID_HEADER_READ_TIMEOUT_SECS");
+        assert!(Settings::from_toml("header_read_timeout_secs = 301").is_err());
+    }
+
+    #[test]
+    fn a_connection_cap_of_zero_is_refused() {
+        assert_eq!(Settings::from_toml("").expect("defaults").max_connections, 512);
+        let error = Settings::from_toml("max_connections = 0").unwrap_err();
+        assert_eq!(error.key, "KUKE_ID_MAX_CONNECTIONS");
     }
 
     #[test]

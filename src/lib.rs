@@ -3,7 +3,7 @@
 //! Code tour, in the direction data flows (`http -> flows -> domain/tokens/mail/store`):
 //! - [`config`]: settings from defaults, an optional TOML file and `KUKE_ID_*` variables.
 //! - [`app`]: builds the whole application (store, keys, router) for `main` and for tests.
-//! - [`http`]: axum routers, middleware and the mapping of errors to responses.
+//! - [`http`]: the server loop (hyper), axum routers, middleware and the mapping of errors to responses.
 //! - [`flows`]: one use case per function; flows own the transaction and the clock.
 //! - [`domain`]: pure types and rules, no I/O.
 //! - [`i18n`]: languages and message catalogues.

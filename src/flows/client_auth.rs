@@ -6,7 +6,7 @@ use subtle::{Choice, ConstantTimeEq};
 use time::OffsetDateTime;
 
 use super::Internal;
-use crate::domain::client::{Client, ClientKind};
+use crate::domain::client::{Client, ClientKind, check_id};
 use crate::domain::oauth::error::{ErrorCode, OAuthError};
 use crate::state::AppState;
 use crate::tokens::opaque;
@@ -56,6 +56,11 @@ pub async fn authenticate(
             return fail(ErrorCode::InvalidClient, "client authentication is required");
         }
     };
+    // No client has an id that breaks the registration rules: such an id (of
+    // any length) is refused before any lookup and never reaches the cache.
+    if check_id(client_id).is_err() {
+        return fail(ErrorCode::InvalidClient, "unknown client or bad credentials");
+    }
     let client = state.clients.get(&state.store, client_id).await?;
     // Hash even when the client is unknown, so timing does not reveal which ids exist.
     let presented_hash = secret.map(opaque::hash).unwrap_or_default();

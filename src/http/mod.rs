@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod assets;
 pub mod cookies;
+pub mod drain;
 pub mod errors;
 pub mod form;
 pub mod health;
@@ -10,6 +11,7 @@ pub mod journey;
 pub mod metrics;
 pub mod oidc;
 pub mod render;
+pub mod server;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
@@ -64,8 +66,13 @@ pub fn router(state: AppState) -> Router {
         tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
     });
     // `Router::layer` wraps each route after routing, so `metrics::track` sees the
-    // matched route template; it is outermost to time everything below it.
+    // matched route template; it times everything below it. Outside it, the
+    // drain reads what a handler left of the body before the answer goes out.
     let layers = ServiceBuilder::new()
+        .layer(middleware::from_fn_with_state(
+            drain::DrainBudget::for_limit(settings.body_limit_bytes),
+            drain::drain_unread_body,
+        ))
         .layer(middleware::from_fn(metrics::track))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(trace)

@@ -41,6 +41,11 @@ pub struct IdTokenInput<'a> {
     pub alg: SigningAlg,
 }
 
+/// The `typ` header of every ID token kuke-id signs. Access tokens (`at+jwt`)
+/// and logout tokens (`logout+jwt`) are signed with the same keys, so this is
+/// what tells an ID token from them.
+pub const TYP: &str = "JWT";
+
 /// Signs an ID token.
 pub fn issue(keys: &KeyRing, input: IdTokenInput<'_>) -> Result<String, JwtError> {
     let mut claims = input.user_claims;
@@ -66,7 +71,7 @@ pub fn issue(keys: &KeyRing, input: IdTokenInput<'_>) -> Result<String, JwtError
     if let Some(access_token) = input.access_token {
         claims.insert("at_hash".into(), half_hash(input.alg, access_token).into());
     }
-    jwt::sign(keys, input.alg, "JWT", &claims)
+    jwt::sign(keys, input.alg, TYP, &claims)
 }
 
 /// OIDC Core §3.1.3.6: base64url of the left half of the hash of the token, the hash
@@ -125,9 +130,11 @@ impl Audience {
 }
 
 /// Verifies an ID token we issued, accepting expired ones (OIDC Core §3.1.2.1:
-/// `id_token_hint` may be expired; RP-Initiated Logout §2 likewise).
+/// `id_token_hint` may be expired; RP-Initiated Logout §2 likewise). Only an ID
+/// token is a hint: an access or logout token, though signed by us and naming
+/// the person too, is refused by its `typ`.
 pub fn verify_hint(keys: &KeyRing, issuer: &str, token: &str) -> Result<HintClaims, JwtError> {
-    jwt::verify(keys, token, &jwt::Expect { typ: None, issuer, audience: None, now: None })
+    jwt::verify(keys, token, &jwt::Expect { typ: Some(TYP), issuer, audience: None, now: None })
 }
 
 /// OIDC Back-Channel Logout 1.0 §2.4 logout token.

@@ -1,6 +1,8 @@
 //! The admin API: authorisation, problem details, imports, users, activations, funnel, OpenAPI.
 
-use crate::support::TestApp;
+use std::time::Duration;
+
+use crate::support::{TestApp, raw};
 
 const CSV: &str = "legacy_id,email,first_name,last_name,organization_external_id,organization_name,role\n\
 E1,e1@example.com,Anna,Nowak,O1,ACME,administrator\nE2,e2@example.com,Jan,Kowalski,O1,ACME,user\nE3,e3@example.com,Ewa,Lis,O2,Beta,user\n";
@@ -147,5 +149,52 @@ backend_tests! {
         let wrong_method = app.http.put(app.url("/admin/api/v1/users")).bearer_auth(&token).send().await.expect("PUT");
         assert_eq!(wrong_method.status(), 405);
         assert_eq!(wrong_method.headers()["content-type"], "application/problem+json");
+    }
+}
+
+/// The start of a 60 MB CSV upload to the import: its head (with `extra` header
+/// lines) and the first `sent` bytes of its body, of which the rest never comes.
+async fn start_large_import(app: &TestApp, token: &str, extra: &[&str], sent: usize) -> tokio::net::TcpStream {
+    let mut stream = raw::connect(app.addr).await;
+    let authorization = format!("Authorization: Bearer {token}");
+    let headers: Vec<&str> = std::iter::once(authorization.as_str()).chain(extra.iter().copied()).collect();
+    let head = raw::head("POST", "/admin/api/v1/imports", "text/csv", 60_000_000, &headers);
+    raw::write(&mut stream, head.as_bytes(), Duration::from_secs(5)).await.expect("head written");
+    raw::write(&mut stream, &vec![b'a'; sent], Duration::from_secs(5)).await.expect("the start of the body written");
+    stream
+}
+
+backend_tests! {
+    async fn an_upload_with_a_bogus_token_is_refused_without_asking_for_its_body(app) {
+        let mut stream = start_large_import(&app, "bogus", &["Expect: 100-continue"], 0).await;
+        let answer = raw::read_until_closed(&mut stream, Duration::from_secs(5)).await.expect("answered without the body");
+        let answer = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+        assert!(answer.starts_with("http/1.1 401"), "no 100 Continue first: {answer}");
+        assert!(answer.contains("content-type: application/problem+json"), "{answer}");
+    }
+
+    async fn an_upload_with_a_token_lacking_the_scope_is_refused_before_its_body_is_read(app) {
+        let token = app.admin_token("admin:clients").await;
+        let mut stream = start_large_import(&app, &token, &[], 8 * 1024).await;
+        let answer = raw::read_until_closed(&mut stream, Duration::from_secs(5)).await.expect("answered without the rest of the body");
+        let answer = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+        assert!(answer.starts_with("http/1.1 403"), "{answer}");
+        assert!(answer.contains("content-type: application/problem+json"), "{answer}");
+    }
+}
+
+backend_tests! {
+    settings = "import_body_limit_bytes = 100";
+
+    async fn a_chunked_import_over_the_body_limit_is_413(app) {
+        let token = app.admin_token("admin:users").await;
+        let mut stream = raw::connect(app.addr).await;
+        let head = format!("POST /admin/api/v1/imports HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n");
+        let chunk = format!("{:x}\r\n{}\r\n0\r\n\r\n", 500, "a".repeat(500));
+        raw::write(&mut stream, format!("{head}{chunk}").as_bytes(), Duration::from_secs(5)).await.expect("written");
+        let answer = raw::read_until_closed(&mut stream, Duration::from_secs(5)).await.expect("answered and closed");
+        let answer = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+        assert!(answer.starts_with("http/1.1 413"), "{answer}");
+        assert!(answer.contains("content-type: application/problem+json"), "{answer}");
     }
 }

@@ -56,6 +56,24 @@ backend_tests! {
         assert_eq!(query_param(&location, "error").as_deref(), Some("invalid_scope"));
     }
 
+    async fn a_scope_of_more_than_a_hundred_values_is_invalid_scope(app) {
+        let client = app.client().await;
+        let scope = vec!["openid"; 101].join(" ");
+        let location = redirect_location(&app.authorize(&client, &with_pkce(&[("response_type", "code"), ("scope", &scope)])).await);
+        assert_eq!(query_param(&location, "error").as_deref(), Some("invalid_scope"));
+        assert!(query_param(&location, "error_description").is_some_and(|d| d.contains("100")), "{location}");
+    }
+
+    async fn a_scope_of_a_hundred_values_is_granted_without_its_repeats(app) {
+        let user = app.active_user().await;
+        let client = app.client().await;
+        app.sign_in(&user).await;
+        let scope = ["openid", "email"].repeat(50).join(" ");
+        let code = app.code(&client, &[("scope", &scope)]).await;
+        let tokens = app.redeem(&client, &code).await;
+        assert_eq!(tokens["scope"], "openid email");
+    }
+
     async fn public_client_without_pkce_is_refused(app) {
         let client = app.client_with(ClientSpec { kind: ClientKind::Public, ..Default::default() }).await;
         let location = redirect_location(&app.authorize(&client, &[("response_type", "code"), ("scope", "openid")]).await);
@@ -104,6 +122,17 @@ backend_tests! {
     async fn forged_id_token_hint_is_invalid_request(app) {
         let client = app.client().await;
         let location = redirect_location(&app.authorize(&client, &[("response_type", "code"), ("scope", "openid"), ("id_token_hint", "eyJhbGciOiJub25lIn0.e30.")]).await);
+        assert_eq!(query_param(&location, "error").as_deref(), Some("invalid_request"));
+    }
+
+    async fn an_access_token_as_id_token_hint_is_invalid_request(app) {
+        let user = app.active_user().await;
+        let client = app.client().await;
+        app.sign_in(&user).await;
+        let code = app.code(&client, &[]).await;
+        let tokens = app.redeem(&client, &code).await;
+        let access_token = tokens["access_token"].as_str().expect("access token");
+        let location = redirect_location(&app.authorize(&client, &with_pkce(&[("response_type", "code"), ("scope", "openid"), ("id_token_hint", access_token)])).await);
         assert_eq!(query_param(&location, "error").as_deref(), Some("invalid_request"));
     }
 

@@ -1,5 +1,14 @@
 //! What every response carries, and the answers to requests no endpoint wants.
 
+use std::time::Duration;
+
+use crate::support::raw;
+
+/// A body far over the 64 KiB limit, within the megabyte the server drains.
+const ONE_MEGABYTE: usize = 1_000_000;
+/// Attempts per test: the dropped connection this guards against was intermittent.
+const ATTEMPTS: usize = 20;
+
 backend_tests! {
     async fn every_response_has_anti_framing_and_sniffing_headers(app) {
         for path in ["/healthz", "/jwks", "/no-such-page"] {
@@ -49,6 +58,55 @@ backend_tests! {
         assert_eq!(response.status(), 413);
         let body: serde_json::Value = response.json().await.expect("json");
         assert_eq!(body["error"], "payload_too_large");
+    }
+
+    async fn a_megabyte_form_post_always_gets_a_readable_413(app) {
+        for attempt in 0..ATTEMPTS {
+            let response = app.http.post(app.url("/login")).header("content-type", "application/x-www-form-urlencoded").body(vec![b'a'; ONE_MEGABYTE]).send().await;
+            let response = response.unwrap_or_else(|e| panic!("attempt {attempt}: no answer: {e}"));
+            assert_eq!(response.status(), 413, "attempt {attempt}");
+            let body: serde_json::Value = response.json().await.unwrap_or_else(|e| panic!("attempt {attempt}: {e}"));
+            assert_eq!(body["error"], "payload_too_large", "attempt {attempt}");
+        }
+    }
+
+    async fn a_megabyte_json_post_always_gets_a_readable_413_problem(app) {
+        let json = format!("{{\"name\": \"{}\"}}", "a".repeat(ONE_MEGABYTE));
+        for attempt in 0..ATTEMPTS {
+            let response = app.http.post(app.url("/admin/api/v1/organizations")).header("content-type", "application/json").body(json.clone()).send().await;
+            let response = response.unwrap_or_else(|e| panic!("attempt {attempt}: no answer: {e}"));
+            assert_eq!(response.status(), 413, "attempt {attempt}");
+            assert_eq!(response.headers()["content-type"], "application/problem+json", "attempt {attempt}");
+            let body: serde_json::Value = response.json().await.unwrap_or_else(|e| panic!("attempt {attempt}: {e}"));
+            assert_eq!(body["status"], 413, "attempt {attempt}");
+        }
+    }
+
+    async fn a_client_that_writes_a_whole_megabyte_before_reading_gets_the_413_and_a_closed_connection(app) {
+        let body = vec![b'a'; ONE_MEGABYTE];
+        for attempt in 0..ATTEMPTS {
+            let mut stream = raw::connect(app.addr).await;
+            let head = raw::head("POST", "/login", "application/x-www-form-urlencoded", body.len(), &[]);
+            raw::write(&mut stream, head.as_bytes(), Duration::from_secs(5)).await.expect("head written");
+            raw::write(&mut stream, &body, Duration::from_secs(10)).await.unwrap_or_else(|e| panic!("attempt {attempt}: the server stopped reading: {e}"));
+            let answer = raw::read_until_closed(&mut stream, Duration::from_secs(10)).await.expect("the server closes the connection");
+            let answer = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+            assert!(answer.starts_with("http/1.1 413"), "attempt {attempt}: {answer}");
+            assert!(answer.contains("\r\nconnection: close\r\n"), "attempt {attempt}: {answer}");
+            assert!(answer.contains("payload_too_large"), "attempt {attempt}: {answer}");
+        }
+    }
+
+    async fn a_connection_whose_body_was_read_in_full_stays_open(app) {
+        let mut stream = raw::connect(app.addr).await;
+        for attempt in 0..3 {
+            let body = "grant_type=client_credentials";
+            let request = raw::head("POST", "/token", "application/x-www-form-urlencoded", body.len(), &[]) + body;
+            raw::write(&mut stream, request.as_bytes(), Duration::from_secs(5)).await.expect("written");
+            let answer = raw::read_answer(&mut stream, Duration::from_secs(5)).await;
+            assert!(answer.starts_with("HTTP/1.1 401"), "attempt {attempt}: {answer}");
+            assert!(!answer.to_ascii_lowercase().contains("connection: close"), "attempt {attempt}: {answer}");
+        }
     }
 
     async fn path_traversal_is_just_a_404(app) {

@@ -24,6 +24,14 @@ async fn session_is_gone(app: &TestApp, client: &TestClient) -> bool {
     query_param(&location, "error").as_deref() == Some("login_required")
 }
 
+/// The claims of a JWT, read without checking it.
+fn claims_of(token: &str) -> serde_json::Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).expect("payload");
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("base64"))
+        .expect("json")
+}
+
 fn logout_url(app: &TestApp, params: &[(&str, &str)]) -> String {
     let mut url = url::Url::parse(&app.url("/logout")).expect("url");
     url.query_pairs_mut().extend_pairs(params);
@@ -77,6 +85,34 @@ backend_tests! {
         let response = app.http.get(url).send().await.expect("GET");
         assert_eq!(response.status(), 400);
         assert!(response.headers().get("location").is_none());
+    }
+
+    async fn an_access_token_is_not_an_id_token_hint(app) {
+        let (client, tokens) = signed_in_with_tokens(&app, "openid").await;
+        let access_token = tokens["access_token"].as_str().expect("access token");
+        let response = app.http.get(logout_url(&app, &[("id_token_hint", access_token)])).send().await.expect("GET");
+        assert_eq!(response.status(), 400);
+        assert!(!session_is_gone(&app, &client).await);
+    }
+
+    async fn a_logout_token_is_not_an_id_token_hint(app) {
+        let (client, tokens) = signed_in_with_tokens(&app, "openid").await;
+        // What a relying party's back-channel logout endpoint receives: signed by
+        // kuke-id, naming the person and the session, but not an ID token.
+        let claims = claims_of(tokens["id_token"].as_str().expect("id token"));
+        let logout_token = kuke_id::tokens::id_token::logout_token(
+            &app.state.keys(),
+            &app.base,
+            &client.id,
+            claims["sub"].as_str().expect("sub"),
+            claims["sid"].as_str().expect("sid"),
+            app.clock.now().unix_timestamp(),
+            kuke_id::domain::signing_alg::SigningAlg::Rs256,
+        )
+        .expect("logout token");
+        let response = app.http.get(logout_url(&app, &[("id_token_hint", &logout_token)])).send().await.expect("GET");
+        assert_eq!(response.status(), 400);
+        assert!(!session_is_gone(&app, &client).await);
     }
 
     async fn without_a_hint_the_user_is_asked_to_confirm(app) {

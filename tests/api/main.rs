@@ -26,6 +26,7 @@ mod cli;
 mod cli_users;
 mod concurrency;
 mod conformance;
+mod connections;
 mod consent;
 mod demo;
 mod discovery;

@@ -67,6 +67,25 @@ backend_tests! {
         assert_eq!(error_of(response).await, (401, "invalid_client".into()));
     }
 
+    async fn a_sixty_thousand_character_client_id_is_invalid_client(app) {
+        let id = "a".repeat(60_000);
+        let response = app.http.post(app.url("/token")).form(&[("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", "secret")]).send().await.expect("POST");
+        assert_eq!(error_of(response).await, (401, "invalid_client".into()));
+    }
+
+    async fn a_client_id_breaking_the_registration_rules_is_invalid_client_in_basic_credentials_too(app) {
+        let response = app.http.post(app.url("/token")).basic_auth("rp with spaces", Some("secret")).form(&[("grant_type", "client_credentials")]).send().await.expect("POST");
+        assert_eq!(error_of(response).await, (401, "invalid_client".into()));
+    }
+
+    async fn client_ids_breaking_the_rules_are_not_cached(app) {
+        for id in ["a".repeat(60_000), "a".repeat(129), "quote\"d".to_string(), "tab\tbed".to_string()] {
+            let response = app.http.post(app.url("/token")).form(&[("grant_type", "client_credentials"), ("client_id", &id)]).send().await.expect("POST");
+            assert_eq!(response.status(), 401);
+        }
+        assert!(app.state.clients.is_empty(), "{} entries cached", app.state.clients.len());
+    }
+
     async fn malformed_basic_header_is_invalid_client(app) {
         let response = app.http.post(app.url("/token")).header("authorization", "Basic !!!").form(&[("grant_type", "client_credentials")]).send().await.expect("POST");
         assert_eq!(error_of(response).await, (401, "invalid_client".into()));
@@ -211,6 +230,13 @@ backend_tests! {
         assert_eq!(error_of(response).await.1, "invalid_scope");
     }
 
+    async fn client_credentials_with_more_than_a_hundred_scope_values_is_invalid_scope(app) {
+        let client = app.client_with(ClientSpec { machine_scopes: Some(vec!["admin:users".into()]), ..Default::default() }).await;
+        let scope = vec!["admin:users"; 101].join(" ");
+        let response = app.token(&client, &[("grant_type", "client_credentials"), ("scope", &scope)]).await;
+        assert_eq!(error_of(response).await, (400, "invalid_scope".into()));
+    }
+
     async fn client_without_client_credentials_is_unauthorized_client(app) {
         let client = app.client().await;
         let response = app.token(&client, &[("grant_type", "client_credentials")]).await;
@@ -240,6 +266,17 @@ backend_tests! {
         let first = app.redeem(&client, &code).await;
         let response = app.token(&client, &[("grant_type", "refresh_token"), ("refresh_token", first["refresh_token"].as_str().expect("rt")), ("scope", "openid email")]).await;
         assert_eq!(error_of(response).await.1, "invalid_scope");
+    }
+
+    async fn refresh_with_more_than_a_hundred_scope_values_is_invalid_scope(app) {
+        let user = app.active_user().await;
+        let client = app.client().await;
+        app.sign_in(&user).await;
+        let code = app.code(&client, &[("scope", "openid")]).await;
+        let first = app.redeem(&client, &code).await;
+        let scope = vec!["openid"; 101].join(" ");
+        let response = app.token(&client, &[("grant_type", "refresh_token"), ("refresh_token", first["refresh_token"].as_str().expect("rt")), ("scope", &scope)]).await;
+        assert_eq!(error_of(response).await, (400, "invalid_scope".into()));
     }
 
     async fn another_clients_refresh_token_is_refused_and_stays_valid(app) {

@@ -117,7 +117,7 @@ pub fn scope(params: &Params, client: &Client) -> Result<String, OAuthError> {
     let raw = params
         .get("scope")
         .ok_or_else(|| OAuthError::new(ErrorCode::InvalidScope, "scope is required and must include openid"))?;
-    let requested = scope::parse(raw);
+    let requested = scope::parse_requested(raw)?;
     if let Some(bad) = requested.iter().find(|s| !scope::is_well_formed(s)) {
         return Err(OAuthError::new(ErrorCode::InvalidScope, format!("malformed scope value '{}'", truncate(bad))));
     }

@@ -20,7 +20,7 @@ pub(super) async fn exchange(
     let granted = match requested {
         None => client.scopes.clone(),
         Some(text) => {
-            let requested = scope::parse(text);
+            let requested = scope::parse_requested(text)?;
             if let Some(bad) = requested.iter().find(|s| !client.scopes.contains(s)) {
                 let bad: String = bad.chars().take(64).collect();
                 return Err(OAuthError::new(

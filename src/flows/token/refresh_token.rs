@@ -75,7 +75,7 @@ pub(super) async fn exchange(
     let scope = match requested {
         None => grant.scope.clone(),
         Some(text) => {
-            let requested = scope::parse(text);
+            let requested = scope::parse_requested(text)?;
             if requested.iter().any(|s| !scope::contains(&grant.scope, s)) {
                 return Err(OAuthError::new(
                     crate::domain::oauth::error::ErrorCode::InvalidScope,

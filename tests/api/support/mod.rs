@@ -4,6 +4,7 @@ pub mod cli;
 pub mod fixtures;
 pub mod journey;
 pub mod postgres;
+pub mod raw;
 pub mod rp;
 pub mod smtp;
 
