@@ -198,9 +198,13 @@ fn url_secrets(url: &str) -> Vec<String> {
         }
     }
     if let Some(query) = parsed.query() {
-        secrets.extend(query.split('&').filter_map(|pair| pair.split_once('=')).filter_map(|(name, value)| {
-            SECRET_PARAMETERS.contains(&name.to_ascii_lowercase().as_str()).then(|| value.to_string())
-        }));
+        secrets.extend(
+            query
+                .split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .filter(|(name, _)| SECRET_PARAMETERS.contains(&name.to_ascii_lowercase().as_str()))
+                .map(|(_, value)| value.to_string()),
+        );
     }
     secrets.retain(|secret| !secret.is_empty());
     secrets
@@ -226,6 +230,29 @@ pub fn redact(url: &str) -> String {
     parsed.to_string()
 }
 
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,27 +275,4 @@ mod tests {
         let error = database_error("postgres://kuke@db/kuke?password=s%21cret", &source).to_string();
         assert!(!error.contains("s%21cret") && !error.contains("s!cret"), "{error}");
     }
-}
-
-/// Resolves on SIGTERM or Ctrl-C.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutdown signal received; finishing in-flight requests");
 }
