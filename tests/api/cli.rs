@@ -259,6 +259,46 @@ async fn clients_can_be_added_listed_shown_and_removed_on_postgres() {
     .expect("cli runs");
 }
 
+/// A client requires PKCE unless added with `--allow-no-pkce`; `clients show` tells which.
+fn pkce_opt_out_is_shown(dir: &std::path::Path, env: &[(&str, &str)]) {
+    let add = |id: &str, extra: &[&str]| {
+        let mut args = vec!["clients", "add", "--name", "RP", "--id", id, "--redirect-uri", "https://rp.example/cb"];
+        args.extend_from_slice(extra);
+        let out = run(dir, env, &args);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    };
+    add("modern", &[]);
+    add("legacy", &["--allow-no-pkce"]);
+    let modern = run(dir, env, &["clients", "show", "modern"]);
+    assert!(modern.stdout.contains("require_pkce:   true"), "{}", modern.stdout);
+    let legacy = run(dir, env, &["clients", "show", "legacy"]);
+    assert!(legacy.stdout.contains("require_pkce:   false"), "{}", legacy.stdout);
+}
+
+#[test]
+fn clients_add_requires_pkce_unless_allow_no_pkce_and_show_tells_which_on_sqlite() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    pkce_opt_out_is_shown(dir.path(), &env_refs(&env));
+}
+
+#[tokio::test]
+async fn clients_add_requires_pkce_unless_allow_no_pkce_and_show_tells_which_on_postgres() {
+    let Some(Backend::Postgres(admin)) = Backend::postgres() else {
+        return;
+    };
+    let db = PgDatabase::create(&admin).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let keys = dir.path().join("keys").display().to_string();
+    let url = db.url.clone();
+    let dir_path = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        pkce_opt_out_is_shown(&dir_path, &[("KUKE_ID_DATABASE_URL", url.as_str()), ("KUKE_ID_KEYS_DIR", keys.as_str())])
+    })
+    .await
+    .expect("cli runs");
+}
+
 #[test]
 fn client_with_an_http_redirect_uri_off_loopback_is_refused() {
     let dir = tempfile::tempdir().expect("dir");

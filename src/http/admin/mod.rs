@@ -173,7 +173,8 @@ pub const ROUTES: &[RouteDoc] = &[
     RouteDoc {
         method: "post",
         path: "/clients",
-        summary: "Register a client; a confidential client's secret is answered once",
+        summary: "Register a client (S256 PKCE required unless require_pkce is false); a confidential client's \
+                  secret is answered once",
         scope: Some("admin:clients"),
     },
     RouteDoc { method: "get", path: "/clients/{id}", summary: "One client", scope: Some("admin:clients") },
