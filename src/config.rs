@@ -44,6 +44,7 @@ struct RawSettings {
     trust_forwarded_for: bool,
     metrics_enabled: bool,
     metrics_token: Option<String>,
+    terms_required: bool,
 }
 
 impl Default for RawSettings {
@@ -76,6 +77,7 @@ impl Default for RawSettings {
             trust_forwarded_for: false,
             metrics_enabled: true,
             metrics_token: None,
+            terms_required: true,
         }
     }
 }
@@ -135,6 +137,10 @@ pub struct Settings {
     pub metrics_enabled: bool,
     /// When set, `/metrics` requires `Authorization: Bearer <token>`.
     pub metrics_token: Option<Secret>,
+    /// `serve` refuses to start without a terms version in force, so that the
+    /// journey's terms step cannot silently disappear; false says on purpose
+    /// that this deployment has no terms step.
+    pub terms_required: bool,
 }
 
 /// A secret setting: kept out of `Debug` output, so settings can be logged.
@@ -337,6 +343,7 @@ impl RawSettings {
                 }
                 Some(token) => Some(Secret(token.to_string())),
             },
+            terms_required: self.terms_required,
         })
     }
 }
@@ -462,6 +469,14 @@ mod tests {
         assert_eq!(error.key, "KUKE_ID_METRICS_TOKEN");
         let settings = Settings::from_toml(r#"metrics_token = "a-long-enough-scrape-token""#).expect("token");
         assert!(!format!("{settings:?}").contains("a-long-enough-scrape-token"));
+    }
+
+    #[test]
+    fn terms_are_required_unless_turned_off_and_only_a_boolean_says_so() {
+        assert!(Settings::from_toml("").expect("defaults").terms_required);
+        assert!(!Settings::from_toml("terms_required = false").expect("off").terms_required);
+        let error = Settings::from_toml(r#"terms_required = "maybe""#).unwrap_err();
+        assert_eq!(error.key, "KUKE_ID_TERMS_REQUIRED");
     }
 
     #[test]

@@ -65,6 +65,12 @@ pub async fn publish(
     Ok(Listed { current: current.is_some_and(|c| c.id == terms.id), terms })
 }
 
+/// Whether a version is in force now, i.e. whether a first sign-in would be
+/// asked to accept terms.
+pub async fn any_in_force(store: &Store, clock: &Clock) -> Result<bool, StoreError> {
+    Ok(store::terms::current(store.conn(), clock.now()).await?.is_some())
+}
+
 /// Every version, newest first, the one in force marked.
 pub async fn list(store: &Store, clock: &Clock) -> Result<Vec<Listed>, Internal> {
     let now = clock.now();

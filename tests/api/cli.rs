@@ -3,7 +3,7 @@
 use std::fs;
 
 use crate::support::Backend;
-use crate::support::cli::run;
+use crate::support::cli::{run, spawn};
 use crate::support::postgres::PgDatabase;
 
 fn sqlite_env(dir: &std::path::Path) -> Vec<(String, String)> {
@@ -384,6 +384,102 @@ fn serve_demo_on_an_empty_directory_answers_health_discovery_and_jwks() {
         let _ = err.read_to_string(&mut stderr);
     }
     assert!(!stderr.contains("panicked"), "a background task panicked: {stderr}");
+}
+
+/// Starts `kuke-id serve` on a free port, waits for `/healthz` to answer 200 and
+/// stops it with SIGTERM; fails with its stderr if it exits or never answers.
+fn serves(dir: &std::path::Path, env: &[(&str, &str)]) {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let listen = format!("127.0.0.1:{port}");
+    let issuer = format!("http://{listen}");
+    let mut env = env.to_vec();
+    env.extend([("KUKE_ID_LISTEN", listen.as_str()), ("KUKE_ID_ISSUER", issuer.as_str())]);
+    let mut child = spawn(dir, &env, &["serve"]);
+    let mut healthy = false;
+    for _ in 0..100 {
+        if child.try_wait().expect("poll kuke-id").is_some() {
+            break;
+        }
+        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
+            let _ = write!(stream, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            let mut response = String::new();
+            let _ = stream.read_to_string(&mut response);
+            if response.starts_with("HTTP/1.1 200") {
+                healthy = true;
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let status = child.wait().expect("wait");
+    let mut stderr = String::new();
+    if let Some(mut err) = child.stderr.take() {
+        let _ = err.read_to_string(&mut stderr);
+    }
+    assert!(healthy, "serve did not come up ({status:?}): {stderr}");
+    assert!(status.success(), "{status:?}: {stderr}");
+}
+
+fn serve_without_terms_is_refused(dir: &std::path::Path, env: &[(&str, &str)]) {
+    let mut env = env.to_vec();
+    env.push(("KUKE_ID_LISTEN", "127.0.0.1:0"));
+    let out = run(dir, &env, &["serve"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(out.stderr.trim().lines().count(), 1, "one line: {}", out.stderr);
+    assert!(out.stderr.contains("kuke-id terms publish FILE --version V"), "{}", out.stderr);
+    assert!(out.stderr.contains("KUKE_ID_TERMS_REQUIRED=false"), "{}", out.stderr);
+}
+
+#[test]
+fn serve_without_a_terms_version_in_force_exits_2_saying_how_to_publish_one_on_sqlite() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    serve_without_terms_is_refused(dir.path(), &env_refs(&env));
+}
+
+#[tokio::test]
+async fn serve_without_a_terms_version_in_force_exits_2_saying_how_to_publish_one_on_postgres() {
+    let Some(Backend::Postgres(admin)) = Backend::postgres() else {
+        return;
+    };
+    let db = PgDatabase::create(&admin).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let keys = dir.path().join("keys").display().to_string();
+    let url = db.url.clone();
+    let dir_path = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        serve_without_terms_is_refused(
+            &dir_path,
+            &[("KUKE_ID_DATABASE_URL", url.as_str()), ("KUKE_ID_KEYS_DIR", keys.as_str())],
+        )
+    })
+    .await
+    .expect("cli runs");
+}
+
+#[test]
+fn serve_without_terms_starts_when_terms_are_not_required() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    let mut env = env_refs(&env);
+    env.push(("KUKE_ID_TERMS_REQUIRED", "false"));
+    serves(dir.path(), &env);
+}
+
+#[test]
+fn serve_starts_once_a_terms_version_is_published() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    let env = env_refs(&env);
+    let file = dir.path().join("regulamin.txt");
+    fs::write(&file, "§1 Postanowienia ogólne.\n").expect("write");
+    let published = run(dir.path(), &env, &["terms", "publish", file.to_str().expect("utf-8"), "--version", "2026-12"]);
+    assert_eq!(published.code, 0, "{}", published.stderr);
+    serves(dir.path(), &env);
 }
 
 #[test]
