@@ -499,6 +499,56 @@ fn terms_can_be_published_from_a_file_and_listed() {
     assert!(listed.stdout.contains("2026-12"), "{}", listed.stdout);
 }
 
+/// `terms publish --file-en` stores the English text beside the Polish one; `terms list` tells which versions have one.
+fn terms_with_an_english_text(dir: &std::path::Path, env: &[(&str, &str)]) {
+    let polish = dir.join("regulamin.txt");
+    let english = dir.join("terms-en.txt");
+    fs::write(&polish, "§1 Postanowienia ogólne.\n").expect("write");
+    fs::write(&english, "§1 General provisions.\n").expect("write");
+    let (polish, english) = (polish.to_str().expect("utf-8"), english.to_str().expect("utf-8"));
+    let published = run(dir, env, &["terms", "publish", polish, "--version", "2026-12", "--file-en", english]);
+    assert_eq!(published.code, 0, "{}", published.stderr);
+    assert!(published.stdout.contains("with an English text"), "{}", published.stdout);
+    let polish_only = run(dir, env, &["terms", "publish", polish, "--version", "2027-01"]);
+    assert_eq!(polish_only.code, 0, "{}", polish_only.stderr);
+    let listed = run(dir, env, &["terms", "list"]);
+    let english_of = |version: &str| {
+        let line =
+            listed.stdout.lines().find(|l| l.starts_with(version)).unwrap_or_else(|| panic!("{}", listed.stdout));
+        line.split_whitespace().find(|w| matches!(*w, "yes" | "no")).map(str::to_string)
+    };
+    assert!(listed.stdout.contains("ENGLISH"), "{}", listed.stdout);
+    assert_eq!(english_of("2026-12").as_deref(), Some("yes"), "{}", listed.stdout);
+    assert_eq!(english_of("2027-01").as_deref(), Some("no"), "{}", listed.stdout);
+}
+
+#[test]
+fn terms_can_be_published_with_an_english_text_on_sqlite() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    terms_with_an_english_text(dir.path(), &env_refs(&env));
+}
+
+#[tokio::test]
+async fn terms_can_be_published_with_an_english_text_on_postgres() {
+    let Some(Backend::Postgres(admin)) = Backend::postgres() else {
+        return;
+    };
+    let db = PgDatabase::create(&admin).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let keys = dir.path().join("keys").display().to_string();
+    let url = db.url.clone();
+    let dir_path = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        terms_with_an_english_text(
+            &dir_path,
+            &[("KUKE_ID_DATABASE_URL", url.as_str()), ("KUKE_ID_KEYS_DIR", keys.as_str())],
+        )
+    })
+    .await
+    .expect("cli runs");
+}
+
 #[test]
 fn publishing_terms_from_a_non_utf8_file_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("dir");

@@ -148,7 +148,8 @@ pub const ROUTES: &[RouteDoc] = &[
     RouteDoc {
         method: "post",
         path: "/terms",
-        summary: "Publish a terms version ({version, title, body, effective_at?}); 409 when the version exists",
+        summary: "Publish a terms version ({version, title, body, body_en?, effective_at?}); 409 when the version \
+                  exists",
         scope: Some("admin:terms"),
     },
     RouteDoc {
