@@ -47,7 +47,7 @@ async fn main() {
             post_logout_redirect_uris: vec![],
             kind: kuke_id::domain::client::ClientKind::Confidential,
             first_party: true,
-            require_pkce: false,
+            require_pkce: true,
             id_token_alg: SigningAlg::Rs256,
             extra_grant_types: vec!["client_credentials".into()],
             scopes: vec!["admin:users".into()],

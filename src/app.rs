@@ -32,6 +32,13 @@ pub enum StartError {
     /// The signing keys cannot be loaded or created.
     #[error("signing keys: {0}")]
     Keys(#[from] KeyError),
+    /// Terms are required (`KUKE_ID_TERMS_REQUIRED`) but no version is in force:
+    /// serving now would let first sign-ins skip the terms step.
+    #[error(
+        "no terms version is in force: run `kuke-id terms publish FILE --version V` before serving \
+         (or set KUKE_ID_TERMS_REQUIRED=false if this deployment has no terms step)"
+    )]
+    NoTerms,
     /// The listen address cannot be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -83,6 +90,20 @@ impl App {
     /// The shared state, e.g. to reach the store from a test.
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// Refuses to serve when terms are required and none is in force: without
+    /// one, first sign-ins would go straight to the relying party and the
+    /// journey's "accept the terms" step would silently disappear. Called after
+    /// demo mode has published its sample version, just before serving.
+    pub async fn check_terms(&self) -> Result<(), StartError> {
+        if !self.state.settings.terms_required {
+            return Ok(());
+        }
+        let in_force = crate::flows::terms::any_in_force(&self.state.store, &self.state.clock)
+            .await
+            .map_err(|source| StartError::Database { url: redact(&self.state.settings.database_url), source })?;
+        if in_force { Ok(()) } else { Err(StartError::NoTerms) }
     }
 
     /// Turns on the demo relying party at `/demo`.

@@ -51,6 +51,7 @@ struct RawSettings {
     address_failures_window_secs: u64,
     metrics_enabled: bool,
     metrics_token: Option<String>,
+    terms_required: bool,
 }
 
 impl Default for RawSettings {
@@ -90,6 +91,7 @@ impl Default for RawSettings {
             address_failures_window_secs: 300,
             metrics_enabled: true,
             metrics_token: None,
+            terms_required: true,
         }
     }
 }
@@ -156,6 +158,10 @@ pub struct Settings {
     pub metrics_enabled: bool,
     /// When set, `/metrics` requires `Authorization: Bearer <token>`.
     pub metrics_token: Option<Secret>,
+    /// `serve` refuses to start without a terms version in force, so that the
+    /// journey's terms step cannot silently disappear; false says on purpose
+    /// that this deployment has no terms step.
+    pub terms_required: bool,
 }
 
 /// A secret setting: kept out of `Debug` output, so settings can be logged.
@@ -391,6 +397,7 @@ impl RawSettings {
                 }
                 Some(token) => Some(Secret(token.to_string())),
             },
+            terms_required: self.terms_required,
         })
     }
 }
@@ -585,6 +592,14 @@ mod tests {
         let error = Settings::from_toml(r#"trusted_proxies = "10.0.0.0/8, lb.internal""#).unwrap_err();
         assert_eq!(error.key, "KUKE_ID_TRUSTED_PROXIES");
         assert!(error.message.contains("lb.internal"));
+    }
+
+    #[test]
+    fn terms_are_required_unless_turned_off_and_only_a_boolean_says_so() {
+        assert!(Settings::from_toml("").expect("defaults").terms_required);
+        assert!(!Settings::from_toml("terms_required = false").expect("off").terms_required);
+        let error = Settings::from_toml(r#"terms_required = "maybe""#).unwrap_err();
+        assert_eq!(error.key, "KUKE_ID_TERMS_REQUIRED");
     }
 
     #[test]

@@ -147,6 +147,8 @@ struct Flow {
     state: Option<String>,
     nonce: Option<String>,
     max_age: bool,
+    /// The PKCE verifier of the challenge sent, redeemed with the code.
+    verifier: Option<String>,
 }
 
 impl Flow {
@@ -171,6 +173,28 @@ impl Flow {
 
     fn nonce_rule(&self) -> NonceRule {
         self.nonce.clone().map_or(NonceRule::Absent, NonceRule::Equals)
+    }
+
+    /// Sends an S256 challenge of `verifier` from now on.
+    fn set_pkce(&mut self, verifier: String) -> &mut Self {
+        self.set("code_challenge", b64(&sha2::Sha256::digest(verifier.as_bytes())));
+        self.set("code_challenge_method", "S256");
+        self.verifier = Some(verifier);
+        self
+    }
+
+    /// A token request for `code` as this flow redeems it: with its redirect
+    /// URI and, when PKCE was sent, the verifier.
+    fn code_form<'a>(&'a self, code: &'a str) -> Vec<(&'a str, &'a str)> {
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", self.client.redirect_uri.as_str()),
+        ];
+        if let Some(verifier) = &self.verifier {
+            form.push(("code_verifier", verifier));
+        }
+        form
     }
 }
 
@@ -344,7 +368,7 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
     fn flow_for(&self, client: &ClientConfig, scope: &str) -> Flow {
         let state = random_token(16);
         let nonce = random_token(16);
-        Flow {
+        let mut flow = Flow {
             params: vec![
                 ("response_type".into(), "code".into()),
                 ("client_id".into(), client.client_id.clone()),
@@ -357,7 +381,12 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
             state: Some(state),
             nonce: Some(nonce),
             max_age: false,
+            verifier: None,
+        };
+        if self.config.pkce {
+            flow.set_pkce(random_token(32));
         }
+        flow
     }
 
     fn flow(&self) -> Flow {
@@ -435,11 +464,11 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         auth: ClientAuth,
         extra: &[(&str, &str)],
     ) -> Result<Session, String> {
-        let mut form = vec![
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", flow.client.redirect_uri.as_str()),
-        ];
+        let mut form = flow.code_form(code);
+        // A check that sends its own verifier (or none) says so in `extra`.
+        if extra.iter().any(|(k, _)| *k == "code_verifier") {
+            form.retain(|(k, _)| *k != "code_verifier");
+        }
         form.extend_from_slice(extra);
         let raw = token_request(browser.http(), &self.disc.token_endpoint, &flow.client, auth, &form).await?;
         let tokens = expect_tokens(raw)?;
@@ -875,11 +904,7 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         let code = callback.code()?;
         let session = self.redeem(&browser, &flow, &code, ClientAuth::Basic, &[]).await?;
         tokio::time::sleep(wait).await;
-        let form = [
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", flow.client.redirect_uri.as_str()),
-        ];
+        let form = flow.code_form(&code);
         let raw =
             token_request(browser.http(), &self.disc.token_endpoint, &flow.client, ClientAuth::Basic, &form).await?;
         if raw.status == 200 {
@@ -1091,15 +1116,12 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         if !valid && !s256 {
             return Ok(Outcome::Skip("code_challenge_methods_supported does not list S256".into()));
         }
-        let verifier = random_token(32);
-        let challenge = b64(&sha2::Sha256::digest(verifier.as_bytes()));
         let browser = self.browser()?;
         let mut flow = self.flow();
-        flow.set("code_challenge", challenge);
-        flow.set("code_challenge_method", "S256");
+        flow.set_pkce(random_token(32));
         let code = self.authorize(&browser, &flow).await?.code()?;
         if valid {
-            self.redeem(&browser, &flow, &code, ClientAuth::Basic, &[("code_verifier", &verifier)]).await?;
+            self.redeem(&browser, &flow, &code, ClientAuth::Basic, &[]).await?;
             return Ok(Outcome::Pass);
         }
         let wrong = random_token(32);
@@ -1130,14 +1152,9 @@ impl<'a, A: Authenticator> Ctx<'a, A> {
         let browser = self.browser()?;
         let flow = self.flow();
         let code = self.authorize(&browser, &flow).await?.code()?;
-        let raw = token_request(
-            browser.http(),
-            &self.disc.token_endpoint,
-            second,
-            ClientAuth::Basic,
-            &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", &flow.client.redirect_uri)],
-        )
-        .await?;
+        let raw =
+            token_request(browser.http(), &self.disc.token_endpoint, second, ClientAuth::Basic, &flow.code_form(&code))
+                .await?;
         if raw.status == 200 {
             return Ok(Outcome::Fail("another client redeemed this client's code".into()));
         }

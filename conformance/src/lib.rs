@@ -66,11 +66,15 @@ pub struct Config {
     pub only: Option<Vec<String>>,
     /// Timeout of every single HTTP request.
     pub request_timeout: Duration,
+    /// Send S256 PKCE with every authorization request, as an OP that requires
+    /// it of every client (kuke-id by default, OAuth 2.1) needs. The suite's
+    /// Basic OP plan sends none except in its PKCE test, hence off by default.
+    pub pkce: bool,
 }
 
 impl Config {
     /// A configuration with defaults: no second client, the suite's 30 s
-    /// code reuse wait, all checks, 15 s per request.
+    /// code reuse wait, all checks, 15 s per request, no PKCE outside the PKCE checks.
     pub fn new(issuer: impl Into<String>, client: ClientConfig) -> Self {
         Self {
             issuer: issuer.into(),
@@ -79,6 +83,7 @@ impl Config {
             code_reuse_wait: Duration::from_secs(30),
             only: None,
             request_timeout: Duration::from_secs(15),
+            pkce: false,
         }
     }
 }

@@ -60,6 +60,10 @@ struct Args {
     /// Timeout of each HTTP request, in seconds.
     #[arg(long, default_value_t = 15.0)]
     request_timeout: f64,
+    /// Send S256 PKCE with every authorization request (for an OP that
+    /// requires PKCE of every client, as kuke-id does by default).
+    #[arg(long)]
+    pkce: bool,
     /// Run only these checks (comma-separated or repeated).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
@@ -115,6 +119,7 @@ fn config_and_driver(args: Args) -> Result<(Config, LoginDriver), String> {
     config.second_client = second_client;
     config.code_reuse_wait = seconds(args.code_reuse_wait, "code-reuse-wait")?;
     config.request_timeout = seconds(args.request_timeout, "request-timeout")?;
+    config.pkce = args.pkce;
     if !args.only.is_empty() {
         config.only = Some(args.only);
     }

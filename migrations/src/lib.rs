@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_initial_schema;
 mod m20261125_000002_protocol_state;
 mod m20261125_000003_audit_query_indexes;
+mod m20261206_000010_terms_english;
 
 /// Runs every migration of kuke-id, in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_initial_schema::Migration),
             Box::new(m20261125_000002_protocol_state::Migration),
             Box::new(m20261125_000003_audit_query_indexes::Migration),
+            Box::new(m20261206_000010_terms_english::Migration),
         ]
     }
 }

@@ -35,8 +35,12 @@ pub enum ClientsCommand {
         /// First-party client: users are not asked for consent.
         #[arg(long)]
         first_party: bool,
-        /// Require PKCE although the client is confidential.
+        /// Let a legacy confidential relying party sign in without PKCE (S256 PKCE
+        /// is required of every client unless this is given; public clients always need it).
         #[arg(long)]
+        allow_no_pkce: bool,
+        /// Kept for scripts written before PKCE became the default: it is the default now.
+        #[arg(long, hide = true, conflicts_with = "allow_no_pkce")]
         require_pkce: bool,
         /// Algorithm of this client's ID tokens.
         #[arg(long, default_value = "RS256")]
@@ -89,7 +93,8 @@ pub async fn run(settings: Settings, command: ClientsCommand) -> anyhow::Result<
             post_logout_redirect_uris,
             public,
             first_party,
-            require_pkce,
+            allow_no_pkce,
+            require_pkce: _,
             id_token_alg,
             client_credentials,
             mut scopes,
@@ -107,7 +112,7 @@ pub async fn run(settings: Settings, command: ClientsCommand) -> anyhow::Result<
                 post_logout_redirect_uris,
                 kind: if public { ClientKind::Public } else { ClientKind::Confidential },
                 first_party,
-                require_pkce,
+                require_pkce: !allow_no_pkce,
                 id_token_alg,
                 extra_grant_types: if client_credentials { vec!["client_credentials".into()] } else { Vec::new() },
                 scopes,

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::app::StartError;
 use crate::config::{ConfigError, Settings};
 use crate::telemetry::{self, LogFormat};
 
@@ -59,16 +60,29 @@ pub enum CliError {
     /// Bad configuration.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The deployment is not ready to serve (no terms version in force): like
+    /// bad configuration, the operator has to act before starting again.
+    #[error(transparent)]
+    NotReady(StartError),
     /// Anything else, with its cause chain.
     #[error("{0:#}")]
     Failed(#[from] anyhow::Error),
+}
+
+impl From<StartError> for CliError {
+    fn from(error: StartError) -> Self {
+        match error {
+            StartError::NoTerms => CliError::NotReady(error),
+            other => CliError::Failed(other.into()),
+        }
+    }
 }
 
 impl CliError {
     /// The process exit code.
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Config(_) => 2,
+            CliError::Config(_) | CliError::NotReady(_) => 2,
             CliError::Failed(_) => 1,
         }
     }

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 
+use super::CliError;
 use crate::app::{self, App};
 use crate::config::Settings;
 use crate::demo::DemoRp;
@@ -18,7 +19,7 @@ pub struct ServeArgs {
     demo: bool,
 }
 
-pub async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
+pub async fn serve(settings: Settings, args: ServeArgs) -> Result<(), CliError> {
     let issuer = settings.issuer.clone();
     let clock = Clock::default();
     let mut app = App::build(settings, clock.clone()).await?;
@@ -55,6 +56,7 @@ pub async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
             email = demo.email,
         );
     }
+    app.check_terms().await?;
     tracing::info!(%addr, %issuer, "kuke-id is listening");
     app.serve(app::shutdown_signal()).await.context("serving HTTP")?;
     tracing::info!("kuke-id stopped");

@@ -8,17 +8,22 @@ use crate::config::Settings;
 use crate::domain::audit::Actor;
 use crate::domain::clock::Clock;
 use crate::flows;
+use crate::flows::terms::Publication;
 use crate::store;
 
 #[derive(Debug, Subcommand)]
 pub enum TermsCommand {
     /// Publish a new version of the terms from a text file (paragraphs separated by blank lines).
     Publish {
-        /// The file with the body of the terms (UTF-8).
+        /// The file with the body of the terms in Polish, the binding text (UTF-8).
         file: std::path::PathBuf,
         /// Version label, e.g. 2026-12.
         #[arg(long)]
         version: String,
+        /// A file with the English text (UTF-8), shown on the English pages;
+        /// without it English readers see the Polish text with a note that it binds.
+        #[arg(long, value_name = "FILE_EN")]
+        file_en: Option<std::path::PathBuf>,
         /// Title shown above the terms.
         #[arg(long, default_value = "Regulamin Portalu Klienta")]
         title: String,
@@ -34,24 +39,38 @@ pub async fn run(settings: Settings, command: TermsCommand) -> anyhow::Result<()
     let store = app::open_store(&settings).await?;
     store.migrate().await.context("migrating the database")?;
     match command {
-        TermsCommand::Publish { file, version, title, effective_at } => {
-            let body = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let body = String::from_utf8(body).map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", file.display()))?;
+        TermsCommand::Publish { file, version, file_en, title, effective_at } => {
+            let body = read_text(&file)?;
+            let body_en = file_en.as_deref().map(read_text).transpose()?;
             let effective_at = effective_at
                 .map(|t| time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339))
                 .transpose()
                 .context("--effective-at must be an RFC 3339 time like 2026-12-01T00:00:00Z")?;
-            flows::terms::publish(&store, &Clock::default(), &Actor::cli(), &version, &title, &body, effective_at)
-                .await?;
-            println!("published terms version {version}");
+            let publication = Publication {
+                version: &version,
+                title: &title,
+                body: &body,
+                body_en: body_en.as_deref(),
+                effective_at,
+            };
+            flows::terms::publish(&store, &Clock::default(), &Actor::cli(), publication).await?;
+            let english = if body_en.is_some() { " with an English text" } else { "" };
+            println!("published terms version {version}{english}");
         }
         TermsCommand::List => {
-            println!("{:<20} {:<26} TITLE", "VERSION", "EFFECTIVE");
+            println!("{:<20} {:<26} {:<8} TITLE", "VERSION", "EFFECTIVE", "ENGLISH");
             for terms in store::terms::list(store.conn()).await? {
-                println!("{:<20} {:<26} {}", terms.version, terms.effective_at, terms.title);
+                let english = if terms.body_en.is_some() { "yes" } else { "no" };
+                println!("{:<20} {:<26} {:<8} {}", terms.version, terms.effective_at, english, terms.title);
             }
         }
     }
     store.close().await.context("closing the database")?;
     Ok(())
+}
+
+/// A text file of the terms, which must be UTF-8.
+fn read_text(file: &std::path::Path) -> anyhow::Result<String> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", file.display()))
 }

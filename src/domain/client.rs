@@ -17,7 +17,9 @@ pub struct Client {
     pub kind: ClientKind,
     /// First-party clients skip the consent page.
     pub first_party: bool,
-    /// PKCE required even though the client is confidential.
+    /// S256 PKCE required on every authorization request: true for every new
+    /// client unless a legacy confidential one was registered with the opt-out,
+    /// and always for public clients.
     pub require_pkce: bool,
     /// Exact strings allowed as `redirect_uri`.
     pub redirect_uris: Vec<String>,

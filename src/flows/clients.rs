@@ -29,7 +29,9 @@ pub struct Registration {
     pub kind: ClientKind,
     /// Skips consent.
     pub first_party: bool,
-    /// PKCE even for a confidential client.
+    /// S256 PKCE on every authorization request. Callers default it to true
+    /// (RFC 9700 §2.1.1); false is the explicit opt-out of a legacy confidential
+    /// relying party. A public client needs PKCE whatever this says.
     pub require_pkce: bool,
     /// ID-token algorithm.
     pub id_token_alg: SigningAlg,
@@ -141,6 +143,7 @@ pub async fn register(
         "name": registered.name,
         "public": registered.kind == ClientKind::Public,
         "first_party": registered.first_party,
+        "require_pkce": registered.require_pkce,
         "redirect_uris": registered.redirect_uris,
     }));
     store::audit::record(tx.conn(), &event, now).await.map_err(RegisterError::Store)?;
@@ -198,7 +201,7 @@ pub struct Changes {
     pub post_logout_redirect_uris: Option<Vec<String>>,
     /// Skips consent.
     pub first_party: Option<bool>,
-    /// PKCE even for a confidential client (public clients always need it).
+    /// Whether S256 PKCE is required (public clients always need it).
     pub require_pkce: Option<bool>,
     /// ID-token algorithm.
     pub id_token_alg: Option<SigningAlg>,
@@ -245,6 +248,7 @@ pub async fn update(
         return Err(ClientError::Forbidden(ADMIN_CLIENT_NEEDS_ADMIN));
     }
     let fields = changes.fields();
+    let pkce_changed = changes.require_pkce.is_some();
     if let Some(name) = changes.name {
         client::check_name(&name)?;
         client.name = name.trim().to_string();
@@ -276,9 +280,13 @@ pub async fn update(
     }
     check_settings(&client.grant_types, &client.redirect_uris, &client.post_logout_redirect_uris, &client.scopes)?;
     store::clients::update(tx.conn(), &client, now).await?;
-    let event = actor.event("client.updated", Some(id.to_string())).with_details(serde_json::json!({
-        "changed": fields,
-    }));
+    let mut details = serde_json::json!({ "changed": fields });
+    if pkce_changed {
+        // A security setting, not personal data: the trail keeps its value, so
+        // an opt-out of PKCE can be found later.
+        details["require_pkce"] = serde_json::json!(client.require_pkce);
+    }
+    let event = actor.event("client.updated", Some(id.to_string())).with_details(details);
     store::audit::record(tx.conn(), &event, now).await?;
     tx.commit().await?;
     cache.forget(id);

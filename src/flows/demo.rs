@@ -86,10 +86,12 @@ pub async fn ensure(store: &Store, clock: &Clock, issuer: &str) -> Result<DemoSe
     tx.commit().await?;
     if store::terms::current(store.conn(), now).await?.is_none() {
         let body = "To jest przykładowy regulamin trybu demonstracyjnego kuke-id.\n\nKorzystając z Portalu Klienta, akceptujesz zasady przetwarzania danych opisane przez KUKE.";
+        let body_en = "These are the sample terms of kuke-id's demo mode.\n\nBy using the Client Portal you accept the data processing rules described by KUKE.";
         let terms = store::terms::NewTerms {
             version: "demo-1",
             title: "Regulamin Portalu Klienta (demo)",
             body,
+            body_en: Some(body_en),
             effective_at: now,
         };
         store::terms::publish(store.conn(), terms, now).await?;

@@ -31,6 +31,22 @@ pub enum PublishError {
     Store(StoreError),
 }
 
+/// A version as an operator publishes it.
+#[derive(Debug, Clone, Copy)]
+pub struct Publication<'a> {
+    /// Version label, unique.
+    pub version: &'a str,
+    /// Title shown above the Polish text.
+    pub title: &'a str,
+    /// The Polish text: the binding one, shown to Polish readers and to English
+    /// readers when there is no English text.
+    pub body: &'a str,
+    /// An English text for English readers, when there is one.
+    pub body_en: Option<&'a str>,
+    /// From when it applies; now when `None`.
+    pub effective_at: Option<OffsetDateTime>,
+}
+
 /// Publishes a version; it applies from `effective_at` (now when `None`), and
 /// every user is asked to accept it at their next sign-in from then on. Answers
 /// the stored version.
@@ -38,31 +54,39 @@ pub async fn publish(
     store: &Store,
     clock: &Clock,
     actor: &Actor,
-    version: &str,
-    title: &str,
-    body: &str,
-    effective_at: Option<OffsetDateTime>,
+    publication: Publication<'_>,
 ) -> Result<Listed, PublishError> {
-    let (version, title, body) = (version.trim(), title.trim(), body.trim());
+    let (version, title, body) = (publication.version.trim(), publication.title.trim(), publication.body.trim());
+    let body_en = publication.body_en.map(str::trim);
     if version.is_empty() || version.len() > 64 {
         return Err(PublishError::Invalid("version must be 1 to 64 characters"));
     }
     if title.is_empty() || body.is_empty() {
         return Err(PublishError::Invalid("title and body must not be empty"));
     }
+    if body_en.is_some_and(str::is_empty) {
+        return Err(PublishError::Invalid("the English text must not be empty when given"));
+    }
     let now = clock.now();
     let tx = store.begin().await.map_err(PublishError::Store)?;
-    let terms = NewTerms { version, title, body, effective_at: effective_at.unwrap_or(now) };
+    let terms = NewTerms { version, title, body, body_en, effective_at: publication.effective_at.unwrap_or(now) };
     let terms = store::terms::publish(tx.conn(), terms, now).await.map_err(|e| match e {
         StoreError::Conflict(_) => PublishError::Taken(version.to_string()),
         other => PublishError::Store(other),
     })?;
-    store::audit::record(tx.conn(), &actor.event("terms.published", Some(version.to_string())), now)
-        .await
-        .map_err(PublishError::Store)?;
+    let event = actor
+        .event("terms.published", Some(version.to_string()))
+        .with_details(serde_json::json!({ "has_english_text": body_en.is_some() }));
+    store::audit::record(tx.conn(), &event, now).await.map_err(PublishError::Store)?;
     let current = store::terms::current(tx.conn(), now).await.map_err(PublishError::Store)?;
     tx.commit().await.map_err(PublishError::Store)?;
     Ok(Listed { current: current.is_some_and(|c| c.id == terms.id), terms })
+}
+
+/// Whether a version is in force now, i.e. whether a first sign-in would be
+/// asked to accept terms.
+pub async fn any_in_force(store: &Store, clock: &Clock) -> Result<bool, StoreError> {
+    Ok(store::terms::current(store.conn(), clock.now()).await?.is_some())
 }
 
 /// Every version, newest first, the one in force marked.

@@ -19,8 +19,10 @@ pub struct NewTerms<'a> {
     pub version: &'a str,
     /// Title.
     pub title: &'a str,
-    /// Body (plain text / light markdown).
+    /// Body (plain text / light markdown), in Polish: the binding text.
     pub body: &'a str,
+    /// The English text, when the version has one.
+    pub body_en: Option<&'a str>,
     /// From when it applies.
     pub effective_at: OffsetDateTime,
 }
@@ -36,6 +38,7 @@ pub async fn publish(
         version: Set(new.version.to_string()),
         title: Set(new.title.to_string()),
         body: Set(new.body.to_string()),
+        body_en: Set(new.body_en.map(str::to_string)),
         effective_at: Set(new.effective_at),
         published_at: Set(now),
     }

@@ -56,6 +56,21 @@ fn with_secret(client: &TestClient, secret: &str) -> TestClient {
     TestClient { secret: Some(secret.to_string()), ..client.clone() }
 }
 
+/// The details of the newest audit event `action` on client `id`, read through the audit API.
+async fn audit_details(app: &TestApp, token: &str, action: &str, id: &str) -> Value {
+    let page: Value = send(app, reqwest::Method::GET, &format!("/admin/api/v1/audit?action={action}"), token, None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let items = page["items"].as_array().expect("items");
+    items
+        .iter()
+        .find(|i| i["target"] == id)
+        .map(|i| i["details"].clone())
+        .unwrap_or_else(|| panic!("no {action} of {id}: {page}"))
+}
+
 async fn audited(app: &TestApp, action: &str) -> u64 {
     kuke_id::store::audit::count_action(app.state.store.conn(), action).await.expect("count")
 }
@@ -282,6 +297,36 @@ backend_tests! {
         let body: Value = send(&app, reqwest::Method::PATCH, &format!("{CLIENTS}/spa"), &token, Some(json!({"require_pkce": false})))
             .await.json().await.expect("json");
         assert_eq!(body["require_pkce"], true);
+    }
+
+    async fn a_confidential_client_requires_pkce_unless_told_otherwise_and_the_creation_says_so(app) {
+        let token = app.admin_token("admin").await;
+        let body: Value = create(&app, &token, json!({"id": "portal", "name": "Portal", "redirect_uris": ["https://portal.example/cb"]}))
+            .await.json().await.expect("json");
+        assert_eq!(body["require_pkce"], true);
+        let shown: Value = send(&app, reqwest::Method::GET, &format!("{CLIENTS}/portal"), &token, None).await.json().await.expect("json");
+        assert_eq!(shown["require_pkce"], true);
+        assert_eq!(audit_details(&app, &token, "client.created", "portal").await["require_pkce"], true);
+    }
+
+    async fn require_pkce_false_registers_a_legacy_client_without_pkce_and_is_audited(app) {
+        let token = app.admin_token("admin").await;
+        let response = create(&app, &token, json!({"id": "legacy", "name": "Legacy", "redirect_uris": ["https://legacy.example/cb"], "require_pkce": false})).await;
+        assert_eq!(response.status(), 201);
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["require_pkce"], false);
+        let shown: Value = send(&app, reqwest::Method::GET, &format!("{CLIENTS}/legacy"), &token, None).await.json().await.expect("json");
+        assert_eq!(shown["require_pkce"], false);
+        assert_eq!(audit_details(&app, &token, "client.created", "legacy").await["require_pkce"], false);
+    }
+
+    async fn a_pkce_change_is_audited_with_its_new_value(app) {
+        let token = app.admin_token("admin").await;
+        create(&app, &token, json!({"id": "portal", "name": "Portal", "redirect_uris": ["https://portal.example/cb"]})).await;
+        let patched = send(&app, reqwest::Method::PATCH, &format!("{CLIENTS}/portal"), &token, Some(json!({"require_pkce": false}))).await;
+        assert_eq!(patched.status(), 200);
+        let details = audit_details(&app, &token, "client.updated", "portal").await;
+        assert_eq!(details, json!({"changed": ["require_pkce"], "require_pkce": false}));
     }
 
     async fn the_openapi_document_names_the_clients_and_keys_scopes(app) {

@@ -48,6 +48,31 @@ backend_tests! {
         assert!(items[1]["published_at"].is_string());
     }
 
+    async fn a_version_published_with_an_english_text_is_listed_as_having_one(app) {
+        let token = app.admin_token("admin:terms").await;
+        let english = json!({"version": "v1", "title": "Regulamin", "body": "Treść.", "body_en": "Text."});
+        let created = publish(&app, &token, english).await;
+        assert_eq!(created.status(), 201);
+        assert_eq!(created.json::<Value>().await.expect("json")["has_english_text"], true);
+        app.clock.advance(std::time::Duration::from_secs(1));
+        let polish_only = json!({"version": "v2", "title": "Regulamin", "body": "Nowa treść."});
+        assert_eq!(publish(&app, &token, polish_only).await.status(), 201);
+
+        let listed: Value = get(&app, &token, "/admin/api/v1/terms").await.json().await.expect("json");
+        let english: Vec<(&str, bool)> = listed["items"].as_array().expect("items").iter()
+            .filter_map(|i| Some((i["version"].as_str()?, i["has_english_text"].as_bool()?)))
+            .collect();
+        assert_eq!(english, [("v2", false), ("v1", true)]);
+        let stored = kuke_id::store::terms::find_version(app.state.store.conn(), "v1").await.expect("read").expect("v1");
+        assert_eq!(stored.body_en.as_deref(), Some("Text."));
+    }
+
+    async fn publishing_an_empty_english_text_is_422(app) {
+        let token = app.admin_token("admin:terms").await;
+        let response = publish(&app, &token, json!({"version": "v1", "title": "Regulamin", "body": "Treść.", "body_en": " "})).await;
+        assert_eq!(response.status(), 422);
+    }
+
     async fn publishing_a_taken_version_is_409(app) {
         let token = app.admin_token("admin:terms").await;
         let terms = json!({"version": "v1", "title": "Regulamin", "body": "Treść."});

@@ -1,6 +1,6 @@
 //! `/authorize`: every rule, one test each (raw HTTP).
 
-use crate::support::fixtures::{CHALLENGE, ClientSpec, query_param, redirect_location};
+use crate::support::fixtures::{CHALLENGE, ClientSpec, TestClient, query_param, redirect_location};
 use kuke_id::domain::client::ClientKind;
 
 const PKCE: [(&str, &str); 2] = [("code_challenge", CHALLENGE), ("code_challenge_method", "S256")];
@@ -80,10 +80,24 @@ backend_tests! {
         assert_eq!(query_param(&location, "error").as_deref(), Some("invalid_request"));
     }
 
-    async fn confidential_client_that_requires_pkce_is_refused_without_it(app) {
-        let client = app.client_with(ClientSpec { require_pkce: true, ..Default::default() }).await;
-        let location = redirect_location(&app.authorize(&client, &[("response_type", "code"), ("scope", "openid")]).await);
+    async fn a_confidential_client_registered_by_default_without_code_challenge_is_invalid_request(app) {
+        let token = app.admin_token("admin:clients").await;
+        let redirect_uri = "http://127.0.0.1:9/cb/default-pkce";
+        let registered = app.http.post(app.url("/admin/api/v1/clients")).bearer_auth(&token)
+            .json(&serde_json::json!({"name": "Portal", "redirect_uris": [redirect_uri], "first_party": true}))
+            .send().await.expect("POST");
+        assert_eq!(registered.status(), 201);
+        let body: serde_json::Value = registered.json().await.expect("json");
+        let client = TestClient {
+            id: body["id"].as_str().expect("id").to_string(),
+            secret: body["client_secret"].as_str().map(str::to_string),
+            redirect_uri: redirect_uri.to_string(),
+            post_logout_redirect_uri: String::new(),
+        };
+        let location = redirect_location(&app.authorize(&client, &[("response_type", "code"), ("scope", "openid"), ("state", "s")]).await);
         assert_eq!(query_param(&location, "error").as_deref(), Some("invalid_request"));
+        assert!(query_param(&location, "error_description").is_some_and(|d| d.contains("PKCE")), "{location}");
+        assert!(query_param(&location, "code").is_none());
     }
 
     async fn plain_pkce_is_refused(app) {
@@ -115,13 +129,13 @@ backend_tests! {
 
     async fn negative_max_age_is_invalid_request(app) {
         let client = app.client().await;
-        let location = redirect_location(&app.authorize(&client, &[("response_type", "code"), ("scope", "openid"), ("max_age", "-5")]).await);
+        let location = redirect_location(&app.authorize(&client, &with_pkce(&[("response_type", "code"), ("scope", "openid"), ("max_age", "-5")])).await);
         assert_eq!(query_param(&location, "error").as_deref(), Some("invalid_request"));
     }
 
     async fn forged_id_token_hint_is_invalid_request(app) {
         let client = app.client().await;
-        let location = redirect_location(&app.authorize(&client, &[("response_type", "code"), ("scope", "openid"), ("id_token_hint", "eyJhbGciOiJub25lIn0.e30.")]).await);
+        let location = redirect_location(&app.authorize(&client, &with_pkce(&[("response_type", "code"), ("scope", "openid"), ("id_token_hint", "eyJhbGciOiJub25lIn0.e30.")])).await);
         assert_eq!(query_param(&location, "error").as_deref(), Some("invalid_request"));
     }
 
@@ -145,7 +159,7 @@ backend_tests! {
 
     async fn prompt_none_with_other_values_is_invalid_request(app) {
         let client = app.client().await;
-        let location = redirect_location(&app.authorize(&client, &[("response_type", "code"), ("scope", "openid"), ("prompt", "none login")]).await);
+        let location = redirect_location(&app.authorize(&client, &with_pkce(&[("response_type", "code"), ("scope", "openid"), ("prompt", "none login")])).await);
         assert_eq!(query_param(&location, "error").as_deref(), Some("invalid_request"));
     }
 

@@ -3,7 +3,7 @@
 use std::fs;
 
 use crate::support::Backend;
-use crate::support::cli::run;
+use crate::support::cli::{run, spawn};
 use crate::support::postgres::PgDatabase;
 
 fn sqlite_env(dir: &std::path::Path) -> Vec<(String, String)> {
@@ -259,6 +259,46 @@ async fn clients_can_be_added_listed_shown_and_removed_on_postgres() {
     .expect("cli runs");
 }
 
+/// A client requires PKCE unless added with `--allow-no-pkce`; `clients show` tells which.
+fn pkce_opt_out_is_shown(dir: &std::path::Path, env: &[(&str, &str)]) {
+    let add = |id: &str, extra: &[&str]| {
+        let mut args = vec!["clients", "add", "--name", "RP", "--id", id, "--redirect-uri", "https://rp.example/cb"];
+        args.extend_from_slice(extra);
+        let out = run(dir, env, &args);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    };
+    add("modern", &[]);
+    add("legacy", &["--allow-no-pkce"]);
+    let modern = run(dir, env, &["clients", "show", "modern"]);
+    assert!(modern.stdout.contains("require_pkce:   true"), "{}", modern.stdout);
+    let legacy = run(dir, env, &["clients", "show", "legacy"]);
+    assert!(legacy.stdout.contains("require_pkce:   false"), "{}", legacy.stdout);
+}
+
+#[test]
+fn clients_add_requires_pkce_unless_allow_no_pkce_and_show_tells_which_on_sqlite() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    pkce_opt_out_is_shown(dir.path(), &env_refs(&env));
+}
+
+#[tokio::test]
+async fn clients_add_requires_pkce_unless_allow_no_pkce_and_show_tells_which_on_postgres() {
+    let Some(Backend::Postgres(admin)) = Backend::postgres() else {
+        return;
+    };
+    let db = PgDatabase::create(&admin).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let keys = dir.path().join("keys").display().to_string();
+    let url = db.url.clone();
+    let dir_path = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        pkce_opt_out_is_shown(&dir_path, &[("KUKE_ID_DATABASE_URL", url.as_str()), ("KUKE_ID_KEYS_DIR", keys.as_str())])
+    })
+    .await
+    .expect("cli runs");
+}
+
 #[test]
 fn client_with_an_http_redirect_uri_off_loopback_is_refused() {
     let dir = tempfile::tempdir().expect("dir");
@@ -346,6 +386,102 @@ fn serve_demo_on_an_empty_directory_answers_health_discovery_and_jwks() {
     assert!(!stderr.contains("panicked"), "a background task panicked: {stderr}");
 }
 
+/// Starts `kuke-id serve` on a free port, waits for `/healthz` to answer 200 and
+/// stops it with SIGTERM; fails with its stderr if it exits or never answers.
+fn serves(dir: &std::path::Path, env: &[(&str, &str)]) {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let listen = format!("127.0.0.1:{port}");
+    let issuer = format!("http://{listen}");
+    let mut env = env.to_vec();
+    env.extend([("KUKE_ID_LISTEN", listen.as_str()), ("KUKE_ID_ISSUER", issuer.as_str())]);
+    let mut child = spawn(dir, &env, &["serve"]);
+    let mut healthy = false;
+    for _ in 0..100 {
+        if child.try_wait().expect("poll kuke-id").is_some() {
+            break;
+        }
+        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
+            let _ = write!(stream, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            let mut response = String::new();
+            let _ = stream.read_to_string(&mut response);
+            if response.starts_with("HTTP/1.1 200") {
+                healthy = true;
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let status = child.wait().expect("wait");
+    let mut stderr = String::new();
+    if let Some(mut err) = child.stderr.take() {
+        let _ = err.read_to_string(&mut stderr);
+    }
+    assert!(healthy, "serve did not come up ({status:?}): {stderr}");
+    assert!(status.success(), "{status:?}: {stderr}");
+}
+
+fn serve_without_terms_is_refused(dir: &std::path::Path, env: &[(&str, &str)]) {
+    let mut env = env.to_vec();
+    env.push(("KUKE_ID_LISTEN", "127.0.0.1:0"));
+    let out = run(dir, &env, &["serve"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(out.stderr.trim().lines().count(), 1, "one line: {}", out.stderr);
+    assert!(out.stderr.contains("kuke-id terms publish FILE --version V"), "{}", out.stderr);
+    assert!(out.stderr.contains("KUKE_ID_TERMS_REQUIRED=false"), "{}", out.stderr);
+}
+
+#[test]
+fn serve_without_a_terms_version_in_force_exits_2_saying_how_to_publish_one_on_sqlite() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    serve_without_terms_is_refused(dir.path(), &env_refs(&env));
+}
+
+#[tokio::test]
+async fn serve_without_a_terms_version_in_force_exits_2_saying_how_to_publish_one_on_postgres() {
+    let Some(Backend::Postgres(admin)) = Backend::postgres() else {
+        return;
+    };
+    let db = PgDatabase::create(&admin).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let keys = dir.path().join("keys").display().to_string();
+    let url = db.url.clone();
+    let dir_path = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        serve_without_terms_is_refused(
+            &dir_path,
+            &[("KUKE_ID_DATABASE_URL", url.as_str()), ("KUKE_ID_KEYS_DIR", keys.as_str())],
+        )
+    })
+    .await
+    .expect("cli runs");
+}
+
+#[test]
+fn serve_without_terms_starts_when_terms_are_not_required() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    let mut env = env_refs(&env);
+    env.push(("KUKE_ID_TERMS_REQUIRED", "false"));
+    serves(dir.path(), &env);
+}
+
+#[test]
+fn serve_starts_once_a_terms_version_is_published() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    let env = env_refs(&env);
+    let file = dir.path().join("regulamin.txt");
+    fs::write(&file, "§1 Postanowienia ogólne.\n").expect("write");
+    let published = run(dir.path(), &env, &["terms", "publish", file.to_str().expect("utf-8"), "--version", "2026-12"]);
+    assert_eq!(published.code, 0, "{}", published.stderr);
+    serves(dir.path(), &env);
+}
+
 #[test]
 fn terms_can_be_published_from_a_file_and_listed() {
     let dir = tempfile::tempdir().expect("dir");
@@ -361,6 +497,56 @@ fn terms_can_be_published_from_a_file_and_listed() {
     assert!(again.stderr.contains("already exists"), "{}", again.stderr);
     let listed = run(dir.path(), &env_refs(&env), &["terms", "list"]);
     assert!(listed.stdout.contains("2026-12"), "{}", listed.stdout);
+}
+
+/// `terms publish --file-en` stores the English text beside the Polish one; `terms list` tells which versions have one.
+fn terms_with_an_english_text(dir: &std::path::Path, env: &[(&str, &str)]) {
+    let polish = dir.join("regulamin.txt");
+    let english = dir.join("terms-en.txt");
+    fs::write(&polish, "§1 Postanowienia ogólne.\n").expect("write");
+    fs::write(&english, "§1 General provisions.\n").expect("write");
+    let (polish, english) = (polish.to_str().expect("utf-8"), english.to_str().expect("utf-8"));
+    let published = run(dir, env, &["terms", "publish", polish, "--version", "2026-12", "--file-en", english]);
+    assert_eq!(published.code, 0, "{}", published.stderr);
+    assert!(published.stdout.contains("with an English text"), "{}", published.stdout);
+    let polish_only = run(dir, env, &["terms", "publish", polish, "--version", "2027-01"]);
+    assert_eq!(polish_only.code, 0, "{}", polish_only.stderr);
+    let listed = run(dir, env, &["terms", "list"]);
+    let english_of = |version: &str| {
+        let line =
+            listed.stdout.lines().find(|l| l.starts_with(version)).unwrap_or_else(|| panic!("{}", listed.stdout));
+        line.split_whitespace().find(|w| matches!(*w, "yes" | "no")).map(str::to_string)
+    };
+    assert!(listed.stdout.contains("ENGLISH"), "{}", listed.stdout);
+    assert_eq!(english_of("2026-12").as_deref(), Some("yes"), "{}", listed.stdout);
+    assert_eq!(english_of("2027-01").as_deref(), Some("no"), "{}", listed.stdout);
+}
+
+#[test]
+fn terms_can_be_published_with_an_english_text_on_sqlite() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = sqlite_env(dir.path());
+    terms_with_an_english_text(dir.path(), &env_refs(&env));
+}
+
+#[tokio::test]
+async fn terms_can_be_published_with_an_english_text_on_postgres() {
+    let Some(Backend::Postgres(admin)) = Backend::postgres() else {
+        return;
+    };
+    let db = PgDatabase::create(&admin).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let keys = dir.path().join("keys").display().to_string();
+    let url = db.url.clone();
+    let dir_path = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        terms_with_an_english_text(
+            &dir_path,
+            &[("KUKE_ID_DATABASE_URL", url.as_str()), ("KUKE_ID_KEYS_DIR", keys.as_str())],
+        )
+    })
+    .await
+    .expect("cli runs");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! The conformance runner (conformance/) against kuke-id: every Basic OP, Config OP
-//! and RP-Initiated Logout OP check it implements must pass.
+//! and RP-Initiated Logout OP check it implements must pass. The clients are
+//! registered as every client is by default, requiring PKCE, so the runner sends it.
 
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ async fn run_against(app: &TestApp) -> kuke_id_conformance::Report {
     let mut config = Config::new(app.base.clone(), config_of(&client));
     config.second_client = Some(config_of(&second));
     config.code_reuse_wait = Duration::from_secs(2);
+    config.pkce = true;
     let issuer = url::Url::parse(&app.base).expect("issuer");
     run(&config, &KukeIdTestSupport { issuer, login: user.login }).await
 }

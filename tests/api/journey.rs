@@ -22,7 +22,45 @@ async fn parked_request(app: &TestApp) -> (crate::support::fixtures::TestClient,
     (client, location.trim_start_matches("/login?request=").to_string())
 }
 
+/// Signs a fresh account in up to the terms page and returns that page's HTML in `lang`.
+async fn terms_page_in(app: &TestApp, lang: &str) -> String {
+    let user = app.activated_user().await;
+    app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
+    let after_code = app.submit_code(&app.code_of(&user, 0).await).await;
+    assert_eq!(after_code.headers()["location"], "/terms");
+    let (status, html, _) = app.page(&format!("/terms?lang={lang}")).await;
+    assert_eq!(status, 200);
+    html
+}
+
+const ENGLISH_TERMS: &str = "First paragraph.\n\nSecond paragraph.";
+
 backend_tests! {
+    async fn the_english_terms_page_shows_the_english_text_when_the_version_has_one(app) {
+        app.publish_terms_with("2026-12", Some(ENGLISH_TERMS)).await;
+        let html = terms_page_in(&app, "en").await;
+        assert!(html.contains("<p>First paragraph.</p><p>Second paragraph.</p>"), "{html}");
+        assert!(!html.contains("Pierwszy akapit"), "no Polish text: {html}");
+        assert!(!html.contains("The binding text is Polish."), "{html}");
+        assert!(html.contains("<h1>Terms of service</h1>") && html.contains("lang=\"en\" aria-label"), "{html}");
+    }
+
+    async fn the_english_terms_page_without_an_english_text_shows_the_polish_one_and_says_it_binds(app) {
+        app.publish_terms("2026-12").await;
+        let html = terms_page_in(&app, "en").await;
+        assert!(html.contains("The binding text is Polish."), "{html}");
+        assert!(html.contains("<p>Pierwszy akapit.</p>"), "{html}");
+        assert!(html.contains("lang=\"pl\" aria-label"), "the Polish text is marked as Polish: {html}");
+    }
+
+    async fn the_polish_terms_page_shows_the_polish_text_even_when_there_is_an_english_one(app) {
+        app.publish_terms_with("2026-12", Some(ENGLISH_TERMS)).await;
+        let html = terms_page_in(&app, "pl").await;
+        assert!(html.contains("<h1>Regulamin</h1>") && html.contains("<p>Pierwszy akapit.</p><p>Drugi akapit.</p>"), "{html}");
+        assert!(!html.contains("First paragraph"), "{html}");
+        assert!(!html.contains("Wiążący jest tekst"), "no note on the Polish page: {html}");
+    }
+
     async fn import_activation_password_login_code_terms_and_tokens(app) {
         app.publish_terms("2026-11").await;
         let user = app.imported_user().await;

@@ -196,13 +196,26 @@ backend_tests! {
 
     async fn verifier_for_a_code_without_challenge_is_invalid_grant(app) {
         let user = app.active_user().await;
-        let client = app.client().await;
+        let client = app.client_with(ClientSpec { require_pkce: false, ..Default::default() }).await;
         app.sign_in(&user).await;
         let response = app.authorize(&client, &[("response_type", "code"), ("scope", "openid")]).await;
         let location = crate::support::fixtures::redirect_location(&response);
         let code = crate::support::fixtures::query_param(&location, "code").expect("code");
         let response = app.token(&client, &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", &client.redirect_uri), ("code_verifier", VERIFIER)]).await;
         assert_eq!(error_of(response).await.1, "invalid_grant", "PKCE downgrade");
+    }
+
+    async fn a_client_registered_with_the_pkce_opt_out_redeems_a_code_without_code_verifier(app) {
+        let user = app.active_user().await;
+        let client = app.client_with(ClientSpec { require_pkce: false, ..Default::default() }).await;
+        app.sign_in(&user).await;
+        let response = app.authorize(&client, &[("response_type", "code"), ("scope", "openid"), ("nonce", "n1")]).await;
+        let location = crate::support::fixtures::redirect_location(&response);
+        let code = crate::support::fixtures::query_param(&location, "code").expect("code");
+        let response = app.token(&client, &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", &client.redirect_uri)]).await;
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value = response.json().await.expect("json");
+        assert!(body["id_token"].is_string() && body["access_token"].is_string());
     }
 
     async fn code_older_than_sixty_seconds_is_invalid_grant(app) {

@@ -5,6 +5,7 @@
 use super::Origin;
 use crate::domain::audit::AuditEvent;
 use crate::flows::Internal;
+use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::store::{self, terms::TermsRow};
 
@@ -14,6 +15,16 @@ pub async fn pending(state: &AppState, handle: Option<&str>) -> Result<Option<Te
         return Ok(None);
     }
     Ok(store::terms::current(state.store.conn(), state.clock.now()).await?)
+}
+
+/// The text of `terms` a reader of `lang` is shown, and the language it is
+/// written in: the English text to English readers when the version has one,
+/// otherwise the Polish text, the binding one (the page then says so).
+pub fn text_for(terms: &TermsRow, lang: Lang) -> (&str, Lang) {
+    match (lang, terms.body_en.as_deref()) {
+        (Lang::En, Some(english)) => (english, Lang::En),
+        _ => (&terms.body, Lang::Pl),
+    }
 }
 
 /// The user's answer.
@@ -75,4 +86,37 @@ pub async fn answer(
         Some(done) => TermsAnswer::Complete(done),
         None => TermsAnswer::NoTransaction,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(body_en: Option<&str>) -> TermsRow {
+        let at = time::OffsetDateTime::UNIX_EPOCH;
+        TermsRow {
+            id: uuid::Uuid::nil(),
+            version: "v1".into(),
+            title: "Regulamin".into(),
+            body: "Treść.".into(),
+            body_en: body_en.map(str::to_string),
+            effective_at: at,
+            published_at: at,
+        }
+    }
+
+    #[test]
+    fn an_english_reader_gets_the_english_text_when_there_is_one() {
+        assert_eq!(text_for(&terms(Some("Text.")), Lang::En), ("Text.", Lang::En));
+    }
+
+    #[test]
+    fn an_english_reader_gets_the_polish_text_when_there_is_no_english_one() {
+        assert_eq!(text_for(&terms(None), Lang::En), ("Treść.", Lang::Pl));
+    }
+
+    #[test]
+    fn a_polish_reader_always_gets_the_polish_text() {
+        assert_eq!(text_for(&terms(Some("Text.")), Lang::Pl), ("Treść.", Lang::Pl));
+    }
 }

@@ -86,7 +86,8 @@ pub struct NewClient {
     public: bool,
     #[serde(default)]
     first_party: bool,
-    #[serde(default)]
+    /// Absent means true: only a legacy relying party opts out, by saying so.
+    #[serde(default = "required")]
     require_pkce: bool,
     id_token_alg: Option<String>,
     #[serde(default)]
@@ -94,6 +95,10 @@ pub struct NewClient {
     #[serde(default)]
     scopes: Vec<String>,
     backchannel_logout_uri: Option<String>,
+}
+
+fn required() -> bool {
+    true
 }
 
 /// `POST /clients`: 201 with the client and, for a confidential one, its secret (shown once).

@@ -148,7 +148,8 @@ pub const ROUTES: &[RouteDoc] = &[
     RouteDoc {
         method: "post",
         path: "/terms",
-        summary: "Publish a terms version ({version, title, body, effective_at?}); 409 when the version exists",
+        summary: "Publish a terms version ({version, title, body, body_en?, effective_at?}); 409 when the version \
+                  exists",
         scope: Some("admin:terms"),
     },
     RouteDoc {
@@ -173,7 +174,8 @@ pub const ROUTES: &[RouteDoc] = &[
     RouteDoc {
         method: "post",
         path: "/clients",
-        summary: "Register a client; a confidential client's secret is answered once",
+        summary: "Register a client (S256 PKCE required unless require_pkce is false); a confidential client's \
+                  secret is answered once",
         scope: Some("admin:clients"),
     },
     RouteDoc { method: "get", path: "/clients/{id}", summary: "One client", scope: Some("admin:clients") },

@@ -11,13 +11,14 @@ use serde_json::{Value, json};
 use super::auth::Caller;
 use super::body::{self, Paging};
 use super::problem::Problem;
-use crate::flows::terms::{self, Listed, PublishError};
+use crate::flows::terms::{self, Listed, Publication, PublishError};
 use crate::state::AppState;
 
 fn view(listed: &Listed) -> Value {
     json!({
         "version": listed.terms.version,
         "title": listed.terms.title,
+        "has_english_text": listed.terms.body_en.is_some(),
         "effective_at": body::time(listed.terms.effective_at),
         "published_at": body::time(listed.terms.published_at),
         "current": listed.current,
@@ -37,7 +38,10 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Respo
 pub struct PublishRequest {
     version: String,
     title: String,
+    /// The Polish text, the binding one.
     body: String,
+    /// The English text, shown on the English pages; left out: none.
+    body_en: Option<String>,
     /// RFC 3339; now when left out.
     effective_at: Option<String>,
 }
@@ -52,21 +56,19 @@ pub async fn publish(
     let admin = caller.require(&state, "admin:terms").await?;
     let request: PublishRequest = body::json(&headers, &bytes)?;
     let effective_at = request.effective_at.as_deref().map(|t| body::parse_time("effective_at", t)).transpose()?;
-    let published = terms::publish(
-        &state.store,
-        &state.clock,
-        &admin,
-        &request.version,
-        &request.title,
-        &request.body,
+    let publication = Publication {
+        version: &request.version,
+        title: &request.title,
+        body: &request.body,
+        body_en: request.body_en.as_deref(),
         effective_at,
-    )
-    .await
-    .map_err(|error| match error {
-        PublishError::Invalid(reason) => Problem::unprocessable(reason),
-        PublishError::Taken(_) => Problem::conflict(error.to_string()),
-        PublishError::Store(error) => Problem::from(error),
-    })?;
+    };
+    let published =
+        terms::publish(&state.store, &state.clock, &admin, publication).await.map_err(|error| match error {
+            PublishError::Invalid(reason) => Problem::unprocessable(reason),
+            PublishError::Taken(_) => Problem::conflict(error.to_string()),
+            PublishError::Store(error) => Problem::from(error),
+        })?;
     Ok((StatusCode::CREATED, Json(view(&published))).into_response())
 }
 

@@ -9,22 +9,31 @@ use minijinja::context;
 use super::{ClientOrigin, CsrfForm, LOGIN_COOKIE, finished, form_page_with_status, login_handle};
 use crate::flows::authorize;
 use crate::flows::journey::terms::{self, TermsAnswer};
-use crate::http::render::PageContext;
+use crate::http::render::{Lang, PageContext};
 use crate::http::{cookies, form};
 use crate::state::AppState;
 
 async fn show(state: &AppState, jar: &CookieJar, page: &PageContext, error: bool) -> Response {
     match terms::pending(state, login_handle(jar, state.settings.is_https()).as_deref()).await {
         Ok(Some(terms)) => {
+            let (body, text_lang) = terms::text_for(&terms, page.lang);
             let paragraphs: Vec<String> =
-                terms.body.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect();
+                body.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect();
+            // The stored title is Polish: other readers get the catalogue's heading.
+            let title = if page.lang == Lang::Pl { terms.title.clone() } else { page.lang.text("terms_title") };
             let status = if error { StatusCode::BAD_REQUEST } else { StatusCode::OK };
             form_page_with_status(
                 state,
                 jar,
                 page,
                 "pages/terms.html",
-                context! { terms_title => terms.title, paragraphs, error },
+                context! {
+                    terms_title => title,
+                    paragraphs,
+                    text_lang => text_lang.code(),
+                    binding_polish => text_lang != page.lang,
+                    error,
+                },
                 status,
             )
         }

@@ -9,6 +9,7 @@ pub struct Model {
     pub version: String,
     pub title: String,
     pub body: String,
+    pub body_en: Option<String>,
     pub effective_at: TimeDateTimeWithTimeZone,
     pub published_at: TimeDateTimeWithTimeZone,
 }

@@ -1,7 +1,7 @@
 //! Runs the real `kuke-id` binary with a given environment.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 /// Output of one CLI run.
 pub struct Run {
@@ -13,8 +13,7 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// Runs `kuke-id args…` in `dir` with `env` (and no inherited KUKE_ID_* settings).
-pub fn run(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
+fn command(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kuke-id"));
     command.current_dir(dir).args(args).env("RUST_LOG", "warn");
     for (key, _) in std::env::vars() {
@@ -25,10 +24,20 @@ pub fn run(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
     for (key, value) in env {
         command.env(key, value);
     }
-    let Output { status, stdout, stderr } = command.output().expect("run kuke-id");
+    command
+}
+
+/// Runs `kuke-id args…` in `dir` with `env` (and no inherited KUKE_ID_* settings).
+pub fn run(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
+    let Output { status, stdout, stderr } = command(dir, env, args).output().expect("run kuke-id");
     Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
     }
+}
+
+/// Starts `kuke-id args…` like [`run`] without waiting for it; stdout and stderr are piped.
+pub fn spawn(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Child {
+    command(dir, env, args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start kuke-id")
 }

@@ -42,7 +42,8 @@ pub struct ClientSpec {
     pub alg: SigningAlg,
     /// Also client_credentials with these scopes.
     pub machine_scopes: Option<Vec<String>>,
-    /// PKCE for a confidential client.
+    /// S256 PKCE required, as for every client registered by default; false is
+    /// the opt-out of a legacy relying party.
     pub require_pkce: bool,
     /// Back-channel logout endpoint.
     pub backchannel_logout_uri: Option<String>,
@@ -55,7 +56,7 @@ impl Default for ClientSpec {
             first_party: true,
             alg: SigningAlg::Rs256,
             machine_scopes: None,
-            require_pkce: false,
+            require_pkce: true,
             backchannel_logout_uri: None,
         }
     }

@@ -123,14 +123,23 @@ impl TestApp {
 
     /// Publishes a terms version in force now.
     pub async fn publish_terms(&self, version: &str) {
+        self.publish_terms_with(version, None).await;
+    }
+
+    /// Publishes a terms version in force now, with `body_en` as its English text.
+    pub async fn publish_terms_with(&self, version: &str, body_en: Option<&str>) {
+        let publication = kuke_id::flows::terms::Publication {
+            version,
+            title: "Regulamin",
+            body: "Pierwszy akapit.\n\nDrugi akapit.",
+            body_en,
+            effective_at: None,
+        };
         kuke_id::flows::terms::publish(
             &self.state.store,
             &self.clock,
             &kuke_id::domain::audit::Actor::named("test"),
-            version,
-            "Regulamin",
-            "Pierwszy akapit.\n\nDrugi akapit.",
-            None,
+            publication,
         )
         .await
         .expect("publish terms");

@@ -128,8 +128,12 @@ impl TestApp {
         let base = format!("http://{addr}");
         // A test may name its own issuer (e.g. https) while still talking plain HTTP to the port.
         let issuer_line = if extra_toml.contains("issuer") { String::new() } else { format!("issuer = \"{base}\"\n") };
+        // Most tests are about something other than the terms step: they start
+        // like a deployment without one. Tests of the step publish a version,
+        // which is then shown as in any deployment.
+        let terms_line = if extra_toml.contains("terms_required") { "" } else { "terms_required = false\n" };
         let toml = format!(
-            "{issuer_line}listen = \"{addr}\"\ndatabase_url = \"{database_url}\"\nkeys_dir = \"{}\"\ndatabase_max_connections = 8\nsmtp_url = \"{}\"\nargon2_memory_kib = 8192\nargon2_iterations = 1\n{extra_toml}",
+            "{issuer_line}{terms_line}listen = \"{addr}\"\ndatabase_url = \"{database_url}\"\nkeys_dir = \"{}\"\ndatabase_max_connections = 8\nsmtp_url = \"{}\"\nargon2_memory_kib = 8192\nargon2_iterations = 1\n{extra_toml}",
             dir.path().join("keys").display(),
             mailbox.url()
         );
@@ -142,6 +146,7 @@ impl TestApp {
                 kuke_id::demo::DemoRp::new(&base, &setup.client_id, &setup.client_secret).expect("demo RP"),
             );
         }
+        app.check_terms().await.expect("terms in force, or not required");
         let state = app.state().clone();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(app.serve(async {
