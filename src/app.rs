@@ -102,7 +102,7 @@ impl App {
         }
         let in_force = crate::flows::terms::any_in_force(&self.state.store, &self.state.clock)
             .await
-            .map_err(|source| StartError::Database { url: redact(&self.state.settings.database_url), source })?;
+            .map_err(|source| database_error(&self.state.settings.database_url, &source))?;
         if in_force { Ok(()) } else { Err(StartError::NoTerms) }
     }
 
