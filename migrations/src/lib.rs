@@ -9,6 +9,7 @@ mod m20261125_000001_initial_schema;
 mod m20261125_000002_protocol_state;
 mod m20261125_000003_audit_query_indexes;
 mod m20261206_000010_terms_english;
+mod m20261206_000011_email_changes;
 
 /// Runs every migration of kuke-id, in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_protocol_state::Migration),
             Box::new(m20261125_000003_audit_query_indexes::Migration),
             Box::new(m20261206_000010_terms_english::Migration),
+            Box::new(m20261206_000011_email_changes::Migration),
         ]
     }
 }

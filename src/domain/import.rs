@@ -114,6 +114,18 @@ pub fn email(value: &str) -> Result<String, RowError> {
     Ok(email)
 }
 
+/// An address shown to someone who may not be its owner (the old mailbox of an
+/// address change): enough to recognise it, not enough to learn it.
+pub fn masked_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".to_string(),
+    }
+}
+
 /// `administrator` or `user` (any case).
 pub fn role(value: &str) -> Result<String, RowError> {
     let role = clean(value, "role")?.to_lowercase();

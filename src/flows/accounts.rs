@@ -60,6 +60,8 @@ pub struct AccountDetails {
     pub login: String,
     /// E-mail.
     pub email: String,
+    /// A new address waiting for its confirmation link.
+    pub pending_email: Option<String>,
     /// First name.
     pub given_name: String,
     /// Last name.
@@ -121,7 +123,9 @@ pub async fn details(state: &AppState, id: Uuid) -> Result<Option<AccountDetails
     let link_expired = row.status == "invited"
         && link.as_ref().is_none_or(|l| l.used_at.is_none() && (l.voided_at.is_some() || l.expires_at <= now));
     let accepted = store::terms::latest_accepted(conn, id).await?;
+    let pending_email = store::email_changes::pending(conn, id, now).await?;
     Ok(Some(AccountDetails {
+        pending_email,
         id: row.id,
         legacy_id: row.legacy_id,
         login: row.login,
@@ -205,7 +209,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: Uuid, edit: Edit) -> Re
     if let Some(idp_admin) = edit.idp_admin {
         profile.idp_admin = idp_admin;
     }
-    let mut changed = Vec::new();
+    let mut changed: Vec<&str> = Vec::new();
     for (field, differs) in [
         ("given_name", profile.given_name != row.given_name),
         ("family_name", profile.family_name != row.family_name),
@@ -226,12 +230,61 @@ pub async fn update(state: &AppState, actor: &Actor, id: Uuid, edit: Edit) -> Re
     {
         return Err(AccountError::EmailTaken);
     }
-    store::users::update_profile(tx.conn(), id, &profile, now).await.map_err(|e| match e {
-        StoreError::Conflict(_) => AccountError::EmailTaken,
-        other => other.into(),
-    })?;
-    audit(&tx, actor, "user.updated", id, serde_json::json!({"fields": changed}), now).await?;
+    // An active account's sign-in mail goes to its address: a new one takes effect
+    // only once its mailbox confirms it, and the old one hears of the change.
+    let new_email = (profile.email != row.email && row.status == "active").then(|| profile.email.clone());
+    if let Some(new_email) = &new_email {
+        profile.email = row.email.clone();
+        changed.retain(|field| *field != "email");
+        request_email_change(state, &tx, actor, id, new_email).await?;
+    }
+    if !changed.is_empty() {
+        store::users::update_profile(tx.conn(), id, &profile, now).await.map_err(|e| match e {
+            StoreError::Conflict(_) => AccountError::EmailTaken,
+            other => other.into(),
+        })?;
+        audit(&tx, actor, "user.updated", id, serde_json::json!({"fields": changed}), now).await?;
+    }
     tx.commit().await?;
+    if new_email.is_some() {
+        state.mail_queued.notify_one();
+    }
+    Ok(())
+}
+
+/// How long an e-mail confirmation link stays valid.
+const EMAIL_CHANGE_TTL: time::Duration = time::Duration::hours(72);
+
+/// Records a pending address change: a confirmation link to the new address and
+/// a notice to the old one, in the caller's transaction.
+async fn request_email_change(
+    state: &AppState,
+    tx: &Tx,
+    actor: &Actor,
+    id: Uuid,
+    new_email: &str,
+) -> Result<(), AccountError> {
+    let now = state.clock.now();
+    let user = store::users::find(tx.conn(), id).await?.ok_or(AccountError::NotFound)?;
+    let token = crate::tokens::opaque::random_token();
+    let hash = crate::tokens::opaque::hash(&token);
+    store::email_changes::request(tx.conn(), id, new_email, &hash, now, now + EMAIL_CHANGE_TTL).await?;
+    let link = format!("{}/email/confirm?token={token}", state.settings.issuer);
+    let hours = u64::try_from(EMAIL_CHANGE_TTL.whole_hours()).unwrap_or(72);
+    let from = &state.settings.mail_from;
+    let to_new = crate::domain::user::User { email: new_email.to_string(), ..user.clone() };
+    crate::mail::queue(
+        tx.conn(),
+        &to_new,
+        &crate::mail::Message::EmailChangeConfirm { link, hours },
+        Lang::Pl,
+        from,
+        now,
+    )
+    .await?;
+    let notice = crate::mail::Message::EmailChangeNotice { new_email: crate::domain::import::masked_email(new_email) };
+    crate::mail::queue(tx.conn(), &user, &notice, Lang::Pl, from, now).await?;
+    audit(tx, actor, "user.email_change_requested", id, serde_json::json!({}), now).await?;
     Ok(())
 }
 
@@ -326,6 +379,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: Uuid) -> Result<(), Acc
     store::mail_outbox::erase_unsent_for(tx.conn(), id, now).await?;
     store::sessions::erase_origin(tx.conn(), id).await?;
     store::terms::erase_origin(tx.conn(), id).await?;
+    store::email_changes::erase_for_user(tx.conn(), id).await?;
     store::users::anonymize(tx.conn(), id, now).await?;
     audit(&tx, actor, "user.deleted", id, serde_json::json!({}), now).await?;
     tx.commit().await?;

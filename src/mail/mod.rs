@@ -64,6 +64,18 @@ pub enum Message {
         /// Minutes until it unlocks.
         minutes: u64,
     },
+    /// To the new address of an e-mail change: confirm it with the link.
+    EmailChangeConfirm {
+        /// The confirmation link.
+        link: String,
+        /// Hours it stays valid.
+        hours: u64,
+    },
+    /// To the old address of an e-mail change: a change was asked for.
+    EmailChangeNotice {
+        /// The new address, partly hidden.
+        new_email: String,
+    },
 }
 
 impl Message {
@@ -76,6 +88,8 @@ impl Message {
             Message::LoginNumber { .. } => "login_number",
             Message::OneTimeCode { .. } => "one_time_code",
             Message::AccountLocked { .. } => "account_locked",
+            Message::EmailChangeConfirm { .. } => "email_change_confirm",
+            Message::EmailChangeNotice { .. } => "email_change_notice",
         }
     }
 
@@ -84,9 +98,10 @@ impl Message {
         match self {
             Message::Activation { link, .. }
             | Message::ActivationReminder { link, .. }
-            | Message::PasswordReset { link, .. } => Some(link),
+            | Message::PasswordReset { link, .. }
+            | Message::EmailChangeConfirm { link, .. } => Some(link),
             Message::LoginNumber { sign_in_url, .. } => Some(sign_in_url),
-            Message::OneTimeCode { .. } | Message::AccountLocked { .. } => None,
+            Message::OneTimeCode { .. } | Message::AccountLocked { .. } | Message::EmailChangeNotice { .. } => None,
         }
     }
 }

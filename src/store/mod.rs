@@ -8,6 +8,7 @@ pub mod authorization_requests;
 pub mod backchannel;
 pub mod clients;
 pub mod consents;
+pub mod email_changes;
 pub mod entities;
 pub mod grants;
 pub mod login_transactions;

@@ -668,3 +668,22 @@ fn live_links(now: OffsetDateTime) -> sea_orm::sea_query::SelectStatement {
         .and_where(tokens::Column::ExpiresAt.gt(now))
         .to_owned()
 }
+
+/// Sets a confirmed new e-mail address; false when the account is gone. A unique
+/// index keeps addresses apart: another account's address is a `Conflict`.
+pub async fn set_email(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    email: &str,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    use sea_orm::sea_query::Expr;
+    let result = users::Entity::update_many()
+        .col_expr(users::Column::Email, Expr::value(email))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(id))
+        .filter(users::Column::AnonymizedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}

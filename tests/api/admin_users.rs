@@ -72,10 +72,44 @@ backend_tests! {
         assert_eq!(response.status(), 200);
         let body: Value = response.json().await.expect("json");
         assert_eq!((body["given_name"].as_str(), body["family_name"].as_str()), (Some("Ewa"), Some("Lis")));
-        assert_eq!(body["email"], "ewa.lis@example.com");
+        assert_eq!(body["email"], TestApp::email_of(&user).as_str(), "an active account's address waits for confirmation");
+        assert_eq!(body["pending_email"], "ewa.lis@example.com");
         assert_eq!(body["role"], "user");
         assert_eq!(body["organization"]["name"], "Beta S.A.");
         assert_eq!(audit_actions(&app, "user.updated").await, 1);
+        assert_eq!(audit_actions(&app, "user.email_change_requested").await, 1);
+    }
+
+    async fn the_address_of_an_account_not_yet_active_changes_at_once(app) {
+        let token = app.admin_token("admin:users").await;
+        let user = app.imported_user().await;
+        let change = json!({"email": "nowy@example.com"});
+        let body: Value = call(&app, &token, "PATCH", &format!("/users/{}", user.id), Some(change)).await.json().await.expect("json");
+        assert_eq!(body["email"], "nowy@example.com", "its activation link will prove the new address anyway");
+    }
+
+    async fn an_address_change_takes_effect_only_when_the_new_mailbox_confirms_it(app) {
+        let token = app.admin_token("admin:users").await;
+        let user = app.active_user().await;
+        let change = json!({"email": "nowy@example.com"});
+        assert_eq!(call(&app, &token, "PATCH", &format!("/users/{}", user.id), Some(change)).await.status(), 200);
+
+        let notice = app.mail_to(&user, "jest zmieniany", 0).await;
+        assert!(notice.text().contains("n***@example.com"), "the old address is told, without the new one in full");
+        let confirm = app.mailbox.wait_until(|mails| mails.iter().find(|m| m.rcpt_to.iter().any(|r| r.contains("nowy@example.com"))).cloned()).await;
+        let link = confirm.link_containing("/email/confirm?token=").expect("confirmation link");
+        let form = app.http.get(&link).send().await.expect("GET").text().await.expect("html");
+        assert_eq!(details(&app, &token, &user).await["email"], TestApp::email_of(&user).as_str(), "opening the link alone confirms nothing");
+        let csrf = crate::support::journey::hidden(&form, "csrf").expect("csrf");
+        let link_token = crate::support::journey::hidden(&form, "token").expect("token");
+        let confirmed = app.http.post(app.url("/email/confirm")).form(&[("csrf", csrf.as_str()), ("token", link_token.as_str())]).send().await.expect("POST");
+        assert_eq!(confirmed.status(), 200);
+        let after = details(&app, &token, &user).await;
+        assert_eq!(after["email"], "nowy@example.com");
+        assert!(after["pending_email"].is_null());
+        let again = app.http.post(app.url("/email/confirm")).form(&[("csrf", csrf.as_str()), ("token", link_token.as_str())]).send().await.expect("POST");
+        assert_eq!(again.status(), 410, "a confirmation link works once");
+        assert_eq!(audit_actions(&app, "user.email_changed").await, 1);
     }
 
     async fn the_audit_event_of_an_edit_names_fields_not_values(app) {
@@ -290,5 +324,38 @@ backend_tests! {
         }
         let orgs: Value = call(&app, &token, "GET", "/organizations?q=acme", None).await.json().await.expect("json");
         assert_eq!(orgs["total"], 1);
+    }
+}
+
+backend_tests! {
+    async fn a_refresh_drops_admin_scopes_of_a_person_who_lost_idp_admin(app) {
+        let full = app.admin_token("admin").await;
+        let person = app.active_user().await;
+        let path = format!("/users/{}", person.id);
+        call(&app, &full, "PATCH", &path, Some(json!({"idp_admin": true}))).await;
+        let console = app.client_with(ClientSpec { machine_scopes: Some(vec!["admin:users".into()]), ..Default::default() }).await;
+        let tokens = person_token(&app, &console, &person, "openid admin:users").await;
+        assert_eq!(tokens["scope"], "openid admin:users");
+        call(&app, &full, "PATCH", &path, Some(json!({"idp_admin": false}))).await;
+
+        let refresh = tokens["refresh_token"].as_str().expect("rt");
+        let refreshed: Value = app.token(&console, &[("grant_type", "refresh_token"), ("refresh_token", refresh)]).await.json().await.expect("json");
+
+        assert_eq!(refreshed["scope"], "openid", "{refreshed}");
+    }
+
+    async fn a_refresh_drops_scopes_the_client_was_since_registered_without(app) {
+        let full = app.admin_token("admin").await;
+        let person = app.active_user().await;
+        call(&app, &full, "PATCH", &format!("/users/{}", person.id), Some(json!({"idp_admin": true}))).await;
+        let console = app.client_with(ClientSpec { machine_scopes: Some(vec!["admin:users".into()]), ..Default::default() }).await;
+        let tokens = person_token(&app, &console, &person, "openid admin:users").await;
+        let narrower = json!({"scopes": ["admin:stats"]});
+        assert_eq!(call(&app, &full, "PATCH", &format!("/clients/{}", console.id), Some(narrower)).await.status(), 200);
+
+        let refresh = tokens["refresh_token"].as_str().expect("rt");
+        let refreshed: Value = app.token(&console, &[("grant_type", "refresh_token"), ("refresh_token", refresh)]).await.json().await.expect("json");
+
+        assert_eq!(refreshed["scope"], "openid", "{refreshed}");
     }
 }

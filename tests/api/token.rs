@@ -306,3 +306,37 @@ backend_tests! {
         assert_eq!(owner.status(), 200);
     }
 }
+
+backend_tests! {
+    async fn a_redeemed_code_replayed_by_another_client_does_not_end_the_owners_tokens(app) {
+        let user = app.active_user().await;
+        let client = app.client().await;
+        let other = app.client().await;
+        app.sign_in(&user).await;
+        let code = app.code(&client, &[]).await;
+        let tokens = app.redeem(&client, &code).await;
+
+        let replay = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", client.redirect_uri.as_str()), ("code_verifier", VERIFIER)];
+        let response = app.token(&other, &replay).await;
+
+        assert_eq!(error_of(response).await.1, "invalid_grant");
+        let refresh = tokens["refresh_token"].as_str().expect("rt");
+        let refreshed = app.token(&client, &[("grant_type", "refresh_token"), ("refresh_token", refresh)]).await;
+        assert_eq!(refreshed.status(), 200, "the owner's grant lives on");
+    }
+
+    async fn a_redeemed_code_replayed_by_its_own_client_revokes_what_it_produced(app) {
+        let user = app.active_user().await;
+        let client = app.client().await;
+        app.sign_in(&user).await;
+        let code = app.code(&client, &[]).await;
+        let tokens = app.redeem(&client, &code).await;
+
+        let replay = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", client.redirect_uri.as_str()), ("code_verifier", VERIFIER)];
+        app.token(&client, &replay).await;
+
+        let refresh = tokens["refresh_token"].as_str().expect("rt");
+        let refreshed = app.token(&client, &[("grant_type", "refresh_token"), ("refresh_token", refresh)]).await;
+        assert_eq!(refreshed.status(), 400);
+    }
+}

@@ -17,6 +17,7 @@
 
 pub mod activate;
 pub mod campaign;
+pub mod confirm_email;
 pub mod finish;
 pub mod invite;
 pub(crate) mod lockout;

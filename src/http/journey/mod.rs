@@ -2,6 +2,7 @@
 //! read the form, call one flow and render its outcome.
 
 pub mod activate;
+pub mod confirm_email;
 pub mod dev_mail;
 pub mod one_time_code;
 pub mod request_link;
@@ -33,6 +34,7 @@ pub const LOGIN_COOKIE: &str = "kuke_login";
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/activate", get(activate::get).post(activate::post))
+        .route("/email/confirm", get(confirm_email::get).post(confirm_email::post))
         .route("/activate/resend", get(request_link::get).post(request_link::post))
         .route("/password/forgot", get(request_link::get).post(request_link::post))
         .route("/login", get(sign_in::get).post(sign_in::post))
