@@ -45,6 +45,7 @@ struct RawSettings {
     portal_url: Option<String>,
     trust_forwarded_for: bool,
     trusted_proxies: String,
+    backchannel_allow_internal: bool,
     lockout_threshold: u32,
     lockout_secs: u64,
     address_failures_limit: u32,
@@ -85,6 +86,7 @@ impl Default for RawSettings {
             portal_url: None,
             trust_forwarded_for: false,
             trusted_proxies: String::new(),
+            backchannel_allow_internal: false,
             lockout_threshold: 5,
             lockout_secs: 300,
             address_failures_limit: 50,
@@ -152,6 +154,9 @@ pub struct Settings {
     pub portal_url: Option<String>,
     /// Which peers are our reverse proxies, whose `X-Forwarded-For` is believed.
     pub proxies: crate::domain::client_address::TrustedProxies,
+    /// Deliver back-channel logouts to loopback and private addresses (development,
+    /// tests, the demo); off, such deliveries are refused (SSRF).
+    pub backchannel_allow_internal: bool,
     /// Attempt limits: account lockout and per-address failure budgets.
     pub limits: crate::domain::lockout::Limits,
     /// Serve Prometheus metrics at `/metrics`.
@@ -386,6 +391,7 @@ impl RawSettings {
                 trust_peer: self.trust_forwarded_for,
             },
             limits,
+            backchannel_allow_internal: self.backchannel_allow_internal,
             metrics_enabled: self.metrics_enabled,
             metrics_token: match self.metrics_token.as_deref().map(str::trim) {
                 None | Some("") => None,

@@ -178,6 +178,34 @@ pub fn check_backchannel_logout_uri(uri: &str) -> Result<(), ClientRuleError> {
     }
 }
 
+/// Whether a back-channel logout URI names this machine or a private network by
+/// address (`localhost`, loopback, private, link-local, unique-local, unspecified).
+/// Such deliveries are refused unless the operator allows them (development, tests):
+/// otherwise whoever may register clients could make kuke-id send requests into
+/// the internal network (SSRF). A public host name that resolves to an internal
+/// address is not caught here; an egress firewall covers that.
+pub fn is_internal_target(uri: &str) -> bool {
+    use std::net::IpAddr;
+    let Ok(parsed) = url::Url::parse(uri) else { return true };
+    match parsed.host() {
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => {
+            ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified() || ip.is_broadcast()
+        }
+        Some(url::Host::Ipv6(ip)) => match ip.to_ipv4_mapped() {
+            Some(v4) => is_internal_target(&format!("http://{}/", IpAddr::V4(v4))),
+            None => {
+                let first = ip.segments()[0];
+                ip.is_loopback() || ip.is_unspecified() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+            }
+        },
+        None => true,
+    }
+}
+
 /// RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
 pub fn check_scope(scope: &str) -> Result<(), ClientRuleError> {
     let ok = !scope.is_empty() && scope.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E));
@@ -231,6 +259,25 @@ pub fn check_redirect_uri(uri: &str) -> Result<(), ClientRuleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn internal_back_channel_targets_are_recognised() {
+        for uri in [
+            "http://localhost:9/bc",
+            "http://127.0.0.1/bc",
+            "https://10.1.2.3/bc",
+            "https://192.168.0.7/bc",
+            "https://169.254.169.254/latest",
+            "https://[::1]/bc",
+            "https://[fd00::1]/bc",
+            "https://[::ffff:10.0.0.1]/bc",
+            "https://app.localhost/bc",
+        ] {
+            assert!(is_internal_target(uri), "{uri}");
+        }
+        assert!(!is_internal_target("https://portal.kuke.com.pl/bc"));
+        assert!(!is_internal_target("https://203.0.113.7/bc"));
+    }
 
     #[test]
     fn https_redirect_uri_is_accepted() {

@@ -27,6 +27,8 @@ pub struct Admitted {
 /// Why a caller is turned away.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Denied {
+    /// No bearer token at all.
+    NoToken,
     /// The token is not (or no longer) a valid access token of this provider.
     InvalidToken,
     /// The token, or its client as registered now, lacks the scope.
@@ -71,4 +73,35 @@ pub async fn admit(state: &AppState, token: &str, required: &str) -> Result<Resu
 /// powerful as that scope, so only a full administrator may create or change it).
 pub fn any_admin_scope(scopes: &[String]) -> bool {
     scopes.iter().any(|s| ADMIN_SCOPES.contains(&s.as_str()))
+}
+
+/// Denials recorded per client address and minute; more are counted, not written
+/// (an unauthenticated caller must not be able to fill the audit trail).
+const DENIALS_AUDITED_PER_MINUTE: i32 = 10;
+
+/// Records a refused admin call in the audit trail (`admin.denied`), with the
+/// caller's address and request id.
+pub async fn record_denial(
+    state: &AppState,
+    denied: &Denied,
+    required: &str,
+    ip: Option<&str>,
+    request_id: Option<&str>,
+) -> Result<(), Internal> {
+    let bucket = format!("admin-denied:ip:{}", ip.unwrap_or("unknown"));
+    if !crate::flows::journey::within_limit(state, &bucket, 60, DENIALS_AUDITED_PER_MINUTE).await? {
+        return Ok(());
+    }
+    let reason = match denied {
+        Denied::NoToken => "no_token",
+        Denied::InvalidToken => "invalid_token",
+        Denied::MissingScope(_) => "missing_scope",
+        Denied::NotAnAdministrator => "not_an_administrator",
+    };
+    let mut event = crate::domain::audit::AuditEvent::new("anonymous", "admin.denied", None);
+    event.ip = ip.map(str::to_string);
+    event.request_id = request_id.map(str::to_string);
+    event.details = serde_json::json!({"reason": reason, "required_scope": required});
+    store::audit::record(state.store.conn(), &event, state.clock.now()).await?;
+    Ok(())
 }

@@ -56,6 +56,12 @@ pub async fn deliver_due(state: &AppState, http: &reqwest::Client) -> Result<usi
     let due = store::backchannel::claim_due(state.store.conn(), now, 20, time::Duration::minutes(2)).await?;
     let mut sent = 0;
     for row in due {
+        if !state.settings.backchannel_allow_internal && crate::domain::client::is_internal_target(&row.uri) {
+            let error = "refused: the URI names an internal address (KUKE_ID_BACKCHANNEL_ALLOW_INTERNAL is off)";
+            tracing::warn!(client = %row.client_id, "back-channel logout to an internal address refused");
+            store::backchannel::attempt_failed(state.store.conn(), &row, error, None, state.clock.now()).await?;
+            continue;
+        }
         let result = http
             .post(&row.uri)
             .form(&[("logout_token", row.logout_token.as_str())])

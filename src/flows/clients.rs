@@ -286,6 +286,20 @@ pub async fn update(
         // an opt-out of PKCE can be found later.
         details["require_pkce"] = serde_json::json!(client.require_pkce);
     }
+    // Where tokens may be sent and what power the client holds are the values an
+    // investigation needs (a redirect URI or an admin scope slipped in); none is
+    // personal data, so the trail keeps the new values.
+    for (field, value) in [
+        ("redirect_uris", serde_json::json!(client.redirect_uris)),
+        ("post_logout_redirect_uris", serde_json::json!(client.post_logout_redirect_uris)),
+        ("scopes", serde_json::json!(client.scopes)),
+        ("backchannel_logout_uri", serde_json::json!(client.backchannel_logout_uri)),
+        ("first_party", serde_json::json!(client.first_party)),
+    ] {
+        if fields.contains(&field) {
+            details[field] = value;
+        }
+    }
     let event = actor.event("client.updated", Some(id.to_string())).with_details(details);
     store::audit::record(tx.conn(), &event, now).await?;
     tx.commit().await?;

@@ -170,3 +170,39 @@ backend_tests! {
         assert_eq!(call(&app, &token, "GET", "/users", None).await.status(), 403);
     }
 }
+
+backend_tests! {
+    async fn a_refused_admin_call_is_audited_with_its_address(app) {
+        let response = call(&app, "not-a-token", "GET", "/users", None).await;
+        assert_eq!(response.status(), 401);
+
+        use kuke_id::store::entities::audit_events;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let events = audit_events::Entity::find().filter(audit_events::Column::Action.eq("admin.denied")).all(app.state.store.conn()).await.expect("query");
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].ip.as_deref(), Some("127.0.0.1"));
+    }
+
+    async fn a_flood_of_refused_admin_calls_writes_a_bounded_number_of_events(app) {
+        for _ in 0..30 {
+            call(&app, "not-a-token", "GET", "/users", None).await;
+        }
+
+        let written = kuke_id::store::audit::count_action(app.state.store.conn(), "admin.denied").await.expect("count");
+        assert_eq!(written, 10);
+    }
+
+    async fn a_client_change_is_audited_with_its_new_scopes_and_redirect_uris(app) {
+        let (_, token) = machine(&app, &["admin"]).await;
+        let ordinary = app.client().await;
+        let body = json!({"scopes": ["admin:stats"], "redirect_uris": ["https://portal.example/cb"]});
+        assert_eq!(call(&app, &token, "PATCH", &format!("/clients/{}", ordinary.id), Some(body)).await.status(), 200);
+
+        use kuke_id::store::entities::audit_events;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let event = audit_events::Entity::find().filter(audit_events::Column::Action.eq("client.updated")).one(app.state.store.conn()).await.expect("query").expect("event");
+        let details: Value = serde_json::from_str(&event.details).expect("json");
+        assert_eq!(details["scopes"], json!(["admin:stats"]));
+        assert_eq!(details["redirect_uris"], json!(["https://portal.example/cb"]));
+    }
+}

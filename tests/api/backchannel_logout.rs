@@ -105,3 +105,26 @@ backend_tests! {
         wait_for_token(&receiver).await;
     }
 }
+
+backend_tests! {
+    settings = "backchannel_allow_internal = false";
+
+    async fn a_back_channel_logout_to_an_internal_address_is_refused_by_default(app) {
+        let receiver = receiver(0).await;
+        sign_in_and_log_out(&app, &receiver).await;
+
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let row = loop {
+            use sea_orm::EntityTrait;
+            let rows = kuke_id::store::entities::backchannel_deliveries::Entity::find().all(app.state.store.conn()).await.expect("query");
+            if let Some(row) = rows.into_iter().find(|r| r.attempts > 0) {
+                break row;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "the delivery was never tried");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+
+        assert!(receiver.tokens.lock().await.is_empty(), "nothing was sent to the loopback receiver");
+        assert!(row.last_error.as_deref().is_some_and(|e| e.contains("internal address")), "{row:?}");
+    }
+}

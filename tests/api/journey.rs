@@ -365,3 +365,22 @@ async fn the_development_mailbox_exists_only_in_demo_mode_without_smtp() {
     let demo = TestApp::spawn_demo(Backend::Sqlite).await;
     assert_eq!(demo.get("/dev/mail").await.status(), 404, "not when SMTP is configured");
 }
+
+backend_tests! {
+    async fn a_self_service_link_request_is_audited_with_the_requesters_address(app) {
+        let user = app.activated_user().await;
+        let (_, _, csrf) = app.page("/password/forgot").await;
+        app.submit("/password/forgot", &csrf, &[("email", &TestApp::email_of(&user))]).await;
+
+        use kuke_id::store::entities::audit_events;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let event = audit_events::Entity::find()
+            .filter(audit_events::Column::Action.eq("user.reset_link_sent"))
+            .one(app.state.store.conn())
+            .await
+            .expect("query")
+            .expect("event");
+        assert_eq!(event.actor, "self-service");
+        assert_eq!(event.ip.as_deref(), Some("127.0.0.1"));
+    }
+}

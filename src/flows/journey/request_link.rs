@@ -35,7 +35,9 @@ pub async fn request(state: &AppState, email: &str, origin: &Origin, lang: Lang)
     let tx = state.store.begin().await?;
     if let Some(user) = store::users::find_by_email(tx.conn(), &email).await?.filter(|u| !u.disabled) {
         let purpose = if user.status == "active" { Purpose::Reset } else { Purpose::Activation };
-        invite::issue_link(state, &tx, &user, purpose, &Actor::named("self-service"), lang).await?;
+        let mut actor = Actor::named("self-service");
+        actor.ip = origin.ip.clone();
+        invite::issue_link(state, &tx, &user, purpose, &actor, lang).await?;
     }
     tx.commit().await?;
     state.mail_queued.notify_one();

@@ -49,25 +49,35 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 impl Caller {
     /// Checks the bearer token for `required` (or `admin`); answers who holds it.
     pub async fn require(&self, state: &AppState, required: &str) -> Result<Actor, Problem> {
-        let token = self.token.as_deref().ok_or_else(|| {
-            Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", "a bearer access token is required")
-        })?;
-        match admin_access::admit(state, token, required).await? {
-            Ok(admitted) => Ok(Actor {
-                name: admitted.name,
-                ip: self.ip.clone(),
-                request_id: self.request_id.clone(),
-                authority: admitted.authority,
-            }),
-            Err(Denied::InvalidToken) => {
-                Err(Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", "the access token is invalid or expired"))
+        let admitted = match self.token.as_deref() {
+            Some(token) => admin_access::admit(state, token, required).await?,
+            None => Err(Denied::NoToken),
+        };
+        let denied = match admitted {
+            Ok(admitted) => {
+                return Ok(Actor {
+                    name: admitted.name,
+                    ip: self.ip.clone(),
+                    request_id: self.request_id.clone(),
+                    authority: admitted.authority,
+                });
             }
-            Err(Denied::MissingScope(scope)) => {
-                Err(Problem::new(StatusCode::FORBIDDEN, "Forbidden", format!("the token lacks the {scope} scope")))
+            Err(denied) => denied,
+        };
+        admin_access::record_denial(state, &denied, required, self.ip.as_deref(), self.request_id.as_deref()).await?;
+        Err(match denied {
+            Denied::NoToken => {
+                Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", "a bearer access token is required")
             }
-            Err(Denied::NotAnAdministrator) => {
-                Err(Problem::new(StatusCode::FORBIDDEN, "Forbidden", "the account does not hold the idp-admin role"))
+            Denied::InvalidToken => {
+                Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", "the access token is invalid or expired")
             }
-        }
+            Denied::MissingScope(scope) => {
+                Problem::new(StatusCode::FORBIDDEN, "Forbidden", format!("the token lacks the {scope} scope"))
+            }
+            Denied::NotAnAdministrator => {
+                Problem::new(StatusCode::FORBIDDEN, "Forbidden", "the account does not hold the idp-admin role")
+            }
+        })
     }
 }

@@ -132,8 +132,11 @@ impl TestApp {
         // like a deployment without one. Tests of the step publish a version,
         // which is then shown as in any deployment.
         let terms_line = if extra_toml.contains("terms_required") { "" } else { "terms_required = false\n" };
+        // Back-channel receivers of the tests listen on loopback.
+        let backchannel_line =
+            if extra_toml.contains("backchannel_allow_internal") { "" } else { "backchannel_allow_internal = true\n" };
         let toml = format!(
-            "{issuer_line}{terms_line}listen = \"{addr}\"\ndatabase_url = \"{database_url}\"\nkeys_dir = \"{}\"\ndatabase_max_connections = 8\nsmtp_url = \"{}\"\nargon2_memory_kib = 8192\nargon2_iterations = 1\n{extra_toml}",
+            "{issuer_line}{terms_line}{backchannel_line}listen = \"{addr}\"\ndatabase_url = \"{database_url}\"\nkeys_dir = \"{}\"\ndatabase_max_connections = 8\nsmtp_url = \"{}\"\nargon2_memory_kib = 8192\nargon2_iterations = 1\n{extra_toml}",
             dir.path().join("keys").display(),
             mailbox.url()
         );
