@@ -241,7 +241,8 @@ pub async fn update(
 ) -> Result<Client, ClientError> {
     let now = clock.now();
     let tx = store.begin().await?;
-    let mut client = store::clients::find(tx.conn(), id).await?.ok_or_else(|| ClientError::NotFound(id.into()))?;
+    let mut client =
+        store::clients::find_for_update(tx.conn(), id).await?.ok_or_else(|| ClientError::NotFound(id.into()))?;
     // A client with an admin scope is as strong as the scope: whoever may change its
     // redirect URIs or scopes could act with it.
     if !may_hold(actor, &client.scopes) || changes.scopes.as_ref().is_some_and(|scopes| !may_hold(actor, scopes)) {
@@ -351,7 +352,10 @@ pub async fn rotate_secret(
     let secret = opaque::random_token();
     let now = clock.now();
     let tx = store.begin().await?;
-    let client = store::clients::find(tx.conn(), id).await?.ok_or_else(|| ClientError::NotFound(id.into()))?;
+    // Locked: of two concurrent rotations the second sees the first's secret and
+    // keeps it as the previous one, so no printed secret is silently dead.
+    let client =
+        store::clients::find_for_update(tx.conn(), id).await?.ok_or_else(|| ClientError::NotFound(id.into()))?;
     if client.kind == ClientKind::Public {
         return Err(ClientError::Public(id.into()));
     }

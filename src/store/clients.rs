@@ -84,6 +84,14 @@ pub async fn find(conn: &impl ConnectionTrait, id: &str) -> Result<Option<Client
     clients::Entity::find_by_id(id.to_string()).one(conn).await?.map(to_domain).transpose()
 }
 
+/// [`find`], locking the row until the transaction ends (PostgreSQL; SQLite's
+/// write transactions are serialised anyway), so that two concurrent changes of
+/// one client happen one after the other instead of one overwriting the other.
+pub async fn find_for_update(conn: &impl ConnectionTrait, id: &str) -> Result<Option<Client>, StoreError> {
+    use sea_orm::QuerySelect;
+    clients::Entity::find_by_id(id.to_string()).lock_exclusive().one(conn).await?.map(to_domain).transpose()
+}
+
 /// Every client, by id.
 pub async fn list(conn: &impl ConnectionTrait) -> Result<Vec<Client>, StoreError> {
     let rows = clients::Entity::find().order_by_asc(clients::Column::Id).all(conn).await?;

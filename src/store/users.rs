@@ -687,3 +687,12 @@ pub async fn set_email(
         .await?;
     Ok(result.rows_affected == 1)
 }
+
+/// Locks an account's row until the transaction ends (PostgreSQL; SQLite's write
+/// transactions are serialised anyway): changes that read and then write an
+/// account's links or state run one after the other.
+pub async fn lock_row(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
+    use sea_orm::QuerySelect;
+    users::Entity::find_by_id(id).lock_exclusive().one(conn).await?;
+    Ok(())
+}

@@ -40,6 +40,7 @@ mod logout;
 mod metrics;
 mod oidc_flow;
 mod password_rules;
+mod races;
 mod smtp_sink;
 mod stats;
 mod token;

@@ -55,9 +55,19 @@ pub async fn run(state: &AppState, selection: &Selection, actor: &Actor) -> Resu
     let mut result = Queued { queued: 0, last_due_at: None };
     for id in ids {
         let tx = state.store.begin().await?;
+        // Locked, then checked again: a concurrent campaign (another node, another
+        // call) that got here first has invited the account, and it is skipped.
+        store::users::lock_row(tx.conn(), id).await?;
         let Some(user) = store::users::find(tx.conn(), id).await? else { continue };
         let wanted = if selection.expired { "invited" } else { "imported" };
         if user.status != wanted || user.disabled {
+            continue;
+        }
+        if selection.expired
+            && store::activation_tokens::latest(tx.conn(), id)
+                .await?
+                .is_some_and(|link| link.used_at.is_none() && link.voided_at.is_none() && link.expires_at > now)
+        {
             continue;
         }
         invite::issue_link_at(state, &tx, &user, Purpose::Activation, actor, Lang::Pl, due).await?;

@@ -46,6 +46,9 @@ pub async fn issue_link_at(
     send_at: time::OffsetDateTime,
 ) -> Result<(), Internal> {
     let now = state.clock.now();
+    // Two invitations of one account at once (a campaign and a resend, two nodes)
+    // run one after the other: the second voids the first's link, never two live ones.
+    store::users::lock_row(tx.conn(), user.id).await?;
     let token = opaque::random_token();
     let ttl = time::Duration::try_from(state.settings.activation_link_ttl).unwrap_or(time::Duration::hours(72));
     let kind = match purpose {
