@@ -115,6 +115,26 @@ async fn walk_the_journey(app: &TestApp, driver: &WebDriver, shots: &Screenshots
     heading(driver, "Sign in").await;
     field(driver, "Password").await;
     shots.take(driver, "06-sign-in-en.png").await;
+
+    // An administrator changes the address: the new mailbox confirms it with a button.
+    let edit = kuke_id::flows::accounts::Edit { email: Some("nowy.adres@example.com".into()), ..Default::default() };
+    kuke_id::flows::accounts::update(&app.state, &kuke_id::domain::audit::Actor::cli(), user.id, edit)
+        .await
+        .expect("an address change");
+    let confirm = app
+        .mailbox
+        .wait_until(|mails| {
+            mails.iter().find(|m| m.rcpt_to.iter().any(|r| r.contains("nowy.adres@example.com"))).cloned()
+        })
+        .await;
+    let link = confirm.link_containing("/email/confirm?token=").expect("a confirmation link");
+    // The English page above left English as the browser's choice; this one is Polish.
+    goto(driver, &format!("{link}&lang=pl")).await;
+    heading(driver, "Potwierdzenie adresu e-mail").await;
+    shots.take(driver, "07-email-confirm.png").await;
+    button(driver, "POTWIERDŹ ADRES").await;
+    heading(driver, "Adres potwierdzony").await;
+    shots.take(driver, "08-email-confirmed.png").await;
 }
 
 /// The authorization request a first-party client starts the journey with.
