@@ -66,3 +66,44 @@ backend_tests! {
         }
     }
 }
+
+backend_tests! {
+    async fn two_accounts_confirming_the_same_new_address_cannot_both_have_it(app) {
+        let token = app.admin_token("admin:users").await;
+        let (first, second) = (app.active_user().await, app.active_user().await);
+        for user in [&first, &second] {
+            let change = json!({"email": "wspolny@example.com"});
+            let path = format!("/admin/api/v1/users/{}", user.id);
+            let answer = app.http.patch(app.url(&path)).bearer_auth(&token).json(&change).send().await.expect("PATCH");
+            assert_eq!(answer.status(), 200);
+        }
+        let links: Vec<String> = app
+            .mailbox
+            .wait_until(|mails| {
+                let links: Vec<String> = mails
+                    .iter()
+                    .filter(|m| m.rcpt_to.iter().any(|r| r.contains("wspolny@example.com")))
+                    .filter_map(|m| m.link_containing("/email/confirm?token="))
+                    .collect();
+                (links.len() == 2).then_some(links)
+            })
+            .await;
+
+        let mut statuses = Vec::new();
+        for link in links {
+            let form = app.http.get(&link).send().await.expect("GET").text().await.expect("html");
+            let csrf = crate::support::journey::hidden(&form, "csrf").expect("csrf");
+            let link_token = crate::support::journey::hidden(&form, "token").expect("token");
+            let fields = [("csrf", csrf.as_str()), ("token", link_token.as_str())];
+            statuses.push(app.http.post(app.url("/email/confirm")).form(&fields).send().await.expect("POST").status().as_u16());
+        }
+
+        assert_eq!(statuses, [200, 410], "the unique index keeps the address with the first account");
+        let holders = kuke_id::store::entities::users::Entity::find()
+            .filter(kuke_id::store::entities::users::Column::Email.eq("wspolny@example.com"))
+            .count(app.state.store.conn())
+            .await
+            .expect("count");
+        assert_eq!(holders, 1);
+    }
+}
