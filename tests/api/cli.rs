@@ -243,8 +243,9 @@ fn clients_can_be_added_listed_shown_and_removed_on_sqlite() {
 }
 
 #[tokio::test]
+#[cfg_attr(kuke_id_skip_postgres, ignore = "KUKE_ID_TEST_POSTGRES_URL is not set")]
 async fn clients_can_be_added_listed_shown_and_removed_on_postgres() {
-    let Some(Backend::Postgres(admin)) = Backend::postgres() else {
+    let Some(Backend::Postgres(admin)) = Backend::postgres_for_test() else {
         return;
     };
     let db = PgDatabase::create(&admin).await;
@@ -283,8 +284,9 @@ fn clients_add_requires_pkce_unless_allow_no_pkce_and_show_tells_which_on_sqlite
 }
 
 #[tokio::test]
+#[cfg_attr(kuke_id_skip_postgres, ignore = "KUKE_ID_TEST_POSTGRES_URL is not set")]
 async fn clients_add_requires_pkce_unless_allow_no_pkce_and_show_tells_which_on_postgres() {
-    let Some(Backend::Postgres(admin)) = Backend::postgres() else {
+    let Some(Backend::Postgres(admin)) = Backend::postgres_for_test() else {
         return;
     };
     let db = PgDatabase::create(&admin).await;
@@ -442,8 +444,9 @@ fn serve_without_a_terms_version_in_force_exits_2_saying_how_to_publish_one_on_s
 }
 
 #[tokio::test]
+#[cfg_attr(kuke_id_skip_postgres, ignore = "KUKE_ID_TEST_POSTGRES_URL is not set")]
 async fn serve_without_a_terms_version_in_force_exits_2_saying_how_to_publish_one_on_postgres() {
-    let Some(Backend::Postgres(admin)) = Backend::postgres() else {
+    let Some(Backend::Postgres(admin)) = Backend::postgres_for_test() else {
         return;
     };
     let db = PgDatabase::create(&admin).await;
@@ -530,8 +533,9 @@ fn terms_can_be_published_with_an_english_text_on_sqlite() {
 }
 
 #[tokio::test]
+#[cfg_attr(kuke_id_skip_postgres, ignore = "KUKE_ID_TEST_POSTGRES_URL is not set")]
 async fn terms_can_be_published_with_an_english_text_on_postgres() {
-    let Some(Backend::Postgres(admin)) = Backend::postgres() else {
+    let Some(Backend::Postgres(admin)) = Backend::postgres_for_test() else {
         return;
     };
     let db = PgDatabase::create(&admin).await;

@@ -41,8 +41,9 @@ async fn demo_relying_party_round_trip_on_sqlite() {
 }
 
 #[tokio::test]
+#[cfg_attr(kuke_id_skip_postgres, ignore = "KUKE_ID_TEST_POSTGRES_URL is not set")]
 async fn demo_relying_party_round_trip_on_postgres() {
-    let Some(backend) = Backend::postgres() else {
+    let Some(backend) = Backend::postgres_for_test() else {
         return;
     };
     round_trip(TestApp::spawn_demo(backend).await).await;

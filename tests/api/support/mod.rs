@@ -32,10 +32,32 @@ pub enum Backend {
     Postgres(String),
 }
 
+/// Environment variable listing the backends a run must cover (`sqlite,postgres`
+/// in CI): a required backend that is missing fails its tests instead of skipping them.
+pub const REQUIRE_BACKENDS_ENV: &str = "KUKE_ID_TEST_REQUIRE_BACKENDS";
+
 impl Backend {
     /// The PostgreSQL backend, when the environment names a server.
     pub fn postgres() -> Option<Backend> {
         std::env::var(POSTGRES_ENV).ok().filter(|url| !url.is_empty()).map(Backend::Postgres)
+    }
+
+    /// The PostgreSQL backend for a test of the PostgreSQL half. Such tests are
+    /// compiled as ignored when no server was configured at build time (see
+    /// `build.rs`); run without one anyway, they fail when the run requires
+    /// PostgreSQL and end early (reported by the caller) otherwise.
+    pub fn postgres_for_test() -> Option<Backend> {
+        let backend = Self::postgres();
+        let required = std::env::var(REQUIRE_BACKENDS_ENV)
+            .is_ok_and(|list| list.split(',').any(|backend| backend.trim() == "postgres"));
+        assert!(
+            backend.is_some() || !required,
+            "{REQUIRE_BACKENDS_ENV} requires postgres, but {POSTGRES_ENV} is not set"
+        );
+        if backend.is_none() {
+            eprintln!("skipped: {POSTGRES_ENV} is not set");
+        }
+        backend
     }
 }
 
@@ -58,8 +80,9 @@ macro_rules! backend_tests {
                 }
 
                 #[tokio::test]
+                #[cfg_attr(kuke_id_skip_postgres, ignore = "KUKE_ID_TEST_POSTGRES_URL is not set")]
                 async fn postgres() {
-                    let Some(backend) = $crate::support::Backend::postgres() else { return };
+                    let Some(backend) = $crate::support::Backend::postgres_for_test() else { return };
                     body($crate::support::TestApp::spawn_with(backend, $settings).await).await;
                 }
             }
