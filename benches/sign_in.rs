@@ -35,18 +35,22 @@ async fn main() {
 
     let conn = state.store.conn();
     let now = clock.now();
-    let user = store::users::NewUser {
-        legacy_id: None,
-        login: "482913".into(),
-        email: "bench@example.com".into(),
-        given_name: "Bench".into(),
-        family_name: "User".into(),
-        organization_id: None,
-        role: "user".into(),
-    };
-    let id = store::users::insert(conn, &user, now).await.expect("user");
     let hash = password::hash("Zielony#Las7", cost).expect("hash");
-    store::users::set_password(conn, id, &hash, now).await.expect("password");
+    // One account per sign-in: an account may start only ten sign-ins in 15 minutes.
+    let logins: Vec<String> = (0..=n).map(|i| format!("{}", 400_000 + i)).collect();
+    for login in &logins {
+        let user = store::users::NewUser {
+            legacy_id: None,
+            login: login.clone(),
+            email: format!("bench{login}@example.com"),
+            given_name: "Bench".into(),
+            family_name: "User".into(),
+            organization_id: None,
+            role: "user".into(),
+        };
+        let id = store::users::insert(conn, &user, now).await.expect("user");
+        store::users::set_password(conn, id, &hash, now).await.expect("password");
+    }
 
     let http = reqwest::Client::builder()
         .cookie_store(true)
@@ -58,10 +62,10 @@ async fn main() {
     let csrf = page.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("csrf").to_string();
 
     // Warm-up: connection, caches, the first argon2 allocation.
-    sign_in(&http, &base, &csrf).await;
+    sign_in(&http, &base, &csrf, &logins[n]).await;
     let started = Instant::now();
-    for _ in 0..n {
-        sign_in(&http, &base, &csrf).await;
+    for login in &logins[..n] {
+        sign_in(&http, &base, &csrf, login).await;
     }
     let per_sign_in = started.elapsed() / u32::try_from(n).unwrap_or(1);
 
@@ -78,10 +82,10 @@ async fn main() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-async fn sign_in(http: &reqwest::Client, base: &str, csrf: &str) {
+async fn sign_in(http: &reqwest::Client, base: &str, csrf: &str, login: &str) {
     let response = http
         .post(format!("{base}/login"))
-        .form(&[("csrf", csrf), ("login", "482913"), ("password", "Zielony#Las7")])
+        .form(&[("csrf", csrf), ("login", login), ("password", "Zielony#Las7")])
         .send()
         .await
         .expect("POST /login");

@@ -3,15 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
-
-async fn call(app: &TestApp, token: &str, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let mut request = app.http.request(method, app.url(&format!("/admin/api/v1{path}"))).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.expect("request")
-}
+use crate::support::fixtures::admin_call as call;
 
 async fn create(app: &TestApp, token: &str, name: &str, external_id: &str) -> Value {
     let response =

@@ -7,16 +7,8 @@ use kuke_id::flows::clients::{self, Changes};
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
+use crate::support::fixtures::admin_call as call;
 use crate::support::fixtures::{ClientSpec, TestClient, TestUser};
-
-async fn call(app: &TestApp, token: &str, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let mut request = app.http.request(method, app.url(&format!("/admin/api/v1{path}"))).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.expect("request")
-}
 
 /// A machine client holding `scopes`, and a fresh token of it.
 async fn machine(app: &TestApp, scopes: &[&str]) -> (TestClient, String) {

@@ -6,17 +6,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
+use crate::support::fixtures::admin_call as call;
 use crate::support::fixtures::{ClientSpec, TestClient, TestUser};
 use crate::support::journey::GOOD_PASSWORD;
-
-async fn call(app: &TestApp, token: &str, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let mut request = app.http.request(method, app.url(&format!("/admin/api/v1{path}"))).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.expect("request")
-}
 
 async fn details(app: &TestApp, token: &str, user: &TestUser) -> Value {
     let response = call(app, token, "GET", &format!("/users/{}", user.id), None).await;

@@ -220,3 +220,20 @@ pub fn redirect_location(response: &reqwest::Response) -> Url {
 pub fn query_param(url: &Url, name: &str) -> Option<String> {
     url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
+
+/// Calls the admin API: `method` on `/admin/api/v1{path}` with a bearer token and
+/// an optional JSON body.
+pub async fn admin_call(
+    app: &TestApp,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> reqwest::Response {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut request = app.http.request(method, app.url(&format!("/admin/api/v1{path}"))).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.expect("request")
+}
