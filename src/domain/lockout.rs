@@ -27,17 +27,6 @@ pub struct Limits {
     pub address_window: time::Duration,
 }
 
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            threshold: 5,
-            first_lock: time::Duration::minutes(5),
-            address_failures: 50,
-            address_window: time::Duration::minutes(5),
-        }
-    }
-}
-
 impl Limits {
     /// Lock length after the `lockouts`-th lock (0-based): the first lock, doubling,
     /// at most [`MAX_LOCK`].
@@ -52,9 +41,13 @@ impl Limits {
 mod tests {
     use super::*;
 
+    fn limits(first_lock: time::Duration) -> Limits {
+        Limits { threshold: 5, first_lock, address_failures: 50, address_window: time::Duration::minutes(5) }
+    }
+
     #[test]
     fn locks_grow_and_stay_bounded() {
-        let limits = Limits::default();
+        let limits = limits(time::Duration::minutes(5));
         assert_eq!(limits.lock_length(0), time::Duration::minutes(5));
         assert_eq!(limits.lock_length(1), time::Duration::minutes(10));
         assert_eq!(limits.lock_length(10), time::Duration::minutes(60));
@@ -63,7 +56,7 @@ mod tests {
 
     #[test]
     fn a_short_first_lock_doubles_from_its_own_length() {
-        let limits = Limits { first_lock: time::Duration::seconds(2), ..Limits::default() };
+        let limits = limits(time::Duration::seconds(2));
         assert_eq!(limits.lock_length(0), time::Duration::seconds(2));
         assert_eq!(limits.lock_length(3), time::Duration::seconds(16));
     }

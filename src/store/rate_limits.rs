@@ -59,15 +59,3 @@ pub async fn give_back(
         .await?;
     Ok(())
 }
-
-/// Whether `bucket` is over `limit` in its current window, without counting a hit.
-pub async fn exceeded(
-    conn: &impl ConnectionTrait,
-    bucket: &str,
-    window: time::Duration,
-    limit: i32,
-    now: OffsetDateTime,
-) -> Result<bool, StoreError> {
-    let row = limits::Entity::find_by_id(bucket.to_string()).one(conn).await?;
-    Ok(row.is_some_and(|r| r.window_start > now - window && r.hits > limit))
-}

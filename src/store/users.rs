@@ -223,14 +223,14 @@ pub async fn mark_invited(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDate
 /// Takes one attempt slot of the account *before* a password is verified: one
 /// conditional statement, so however many requests race, only the slots left below
 /// `threshold` are handed out, and never while the account is locked. Returns the
-/// slot taken (1-based count of attempts now held), or `None` when the account is
+/// slot taken with the password hash to verify, or `None` when the account is
 /// locked, out of attempts or gone.
 pub async fn reserve_attempt(
     conn: &impl ConnectionTrait,
     id: Uuid,
     threshold: i32,
     now: OffsetDateTime,
-) -> Result<Option<i32>, StoreError> {
+) -> Result<Option<Reserved>, StoreError> {
     use sea_orm::ExprTrait;
     use sea_orm::sea_query::Expr;
     let rows = users::Entity::update_many()
@@ -240,7 +240,16 @@ pub async fn reserve_attempt(
         .filter(unlocked(now))
         .exec_with_returning(conn)
         .await?;
-    Ok(rows.first().map(|r| r.failed_attempts))
+    Ok(rows.into_iter().next().map(|r| Reserved { slot: r.failed_attempts, password_hash: r.password_hash }))
+}
+
+/// An attempt slot taken by [`reserve_attempt`].
+#[derive(Debug, Clone)]
+pub struct Reserved {
+    /// 1-based count of attempts now held, this one included.
+    pub slot: i32,
+    /// The hash the attempt is to be verified against (none before activation).
+    pub password_hash: Option<String>,
 }
 
 /// Gives a slot taken by [`reserve_attempt`] back (the password was right), unless
@@ -259,16 +268,16 @@ pub async fn give_back_attempt(conn: &impl ConnectionTrait, id: Uuid, now: Offse
 }
 
 /// Counts a failure that had no slot of its own (a wrong e-mailed code) in one
-/// statement; returns the new consecutive count.
-pub async fn count_failure(conn: &impl ConnectionTrait, id: Uuid) -> Result<i32, StoreError> {
+/// statement; whether it locks is decided by [`lock_if_exhausted`].
+pub async fn count_failure(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
     use sea_orm::ExprTrait;
     use sea_orm::sea_query::Expr;
-    let rows = users::Entity::update_many()
+    users::Entity::update_many()
         .col_expr(users::Column::FailedAttempts, Expr::col(users::Column::FailedAttempts).add(1))
         .filter(users::Column::Id.eq(id))
-        .exec_with_returning(conn)
+        .exec(conn)
         .await?;
-    Ok(rows.first().map(|r| r.failed_attempts).unwrap_or(0))
+    Ok(())
 }
 
 /// Locks the account when its failures reached `limits.threshold` and it is not

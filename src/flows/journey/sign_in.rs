@@ -59,14 +59,12 @@ pub async fn submit(
     let account =
         if login_number::is_well_formed(login) { store::users::find_by_login(conn, login).await? } else { None };
     let user = account.clone().filter(User::can_sign_in);
-    let slot = match &user {
+    let reserved = match &user {
         Some(user) => store::users::reserve_attempt(conn, user.id, state.settings.limits.threshold, now).await?,
         None => None,
     };
-    let stored = match (&user, slot) {
-        (Some(user), Some(_)) => store::users::credentials(conn, user.id).await?.and_then(|c| c.password_hash),
-        _ => None,
-    };
+    let slot = reserved.as_ref().map(|r| r.slot);
+    let stored = reserved.and_then(|r| r.password_hash);
     // Always one argon2 verification, against a dummy hash when nothing may be
     // verified (no account, not allowed, locked, out of attempts): one answer, one timing.
     let password_ok = state.hasher.verify(password.chars().take(1024).collect(), stored).await;
