@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Response};
 /// `GET /assets/{file}`.
 pub async fn get(Path(file): Path<String>) -> Response {
     let (body, content_type) = match file.as_str() {
-        "style.css" => (include_str!("../../assets/style.css"), "text/css; charset=utf-8"),
-        "logo.svg" => (include_str!("../../assets/logo.svg"), "image/svg+xml"),
-        "password.js" => (include_str!("../../assets/password.js"), "text/javascript; charset=utf-8"),
+        "style.css" => (include_str!("../../templates/assets/style.css"), "text/css; charset=utf-8"),
+        "logo.svg" => (include_str!("../../templates/assets/logo.svg"), "image/svg+xml"),
+        "password.js" => (include_str!("../../templates/assets/password.js"), "text/javascript; charset=utf-8"),
         _ => return super::errors::not_found().await.into_response(),
     };
     (StatusCode::OK, [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=86400")], body)
