@@ -7,6 +7,9 @@
 //!
 //! `cargo bench --bench import` (`IMPORT_ROWS`, default 100 000, in `IMPORT_ROWS / 25` organisations).
 
+// A harness, not production code: a failed setup step should stop it loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::fmt::Write as _;
 use std::time::Instant;
 

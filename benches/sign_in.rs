@@ -6,6 +6,9 @@
 //!
 //! `cargo bench --bench sign_in` (release build; N=40 by default, `SIGN_IN_N` to change).
 
+// A harness, not production code: a failed setup step should stop it loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::time::Instant;
 
 use kuke_id::app::App;

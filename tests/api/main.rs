@@ -2,6 +2,9 @@
 //! loopback port, on SQLite and — when `KUKE_ID_TEST_POSTGRES_URL` is set — on
 //! a fresh PostgreSQL database as well.
 
+// A harness, not production code: a failed setup step should stop it loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 // Helpers serve many test files; not every one uses each of them.
 #[allow(dead_code)]
 #[macro_use]
