@@ -6,40 +6,22 @@
 //! Needs Debian's `chromium` and `chromium-driver`. Without them the test says so
 //! and passes, unless `KUKE_ID_TEST_REQUIRE_BROWSER=1` (CI) makes it fail.
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use base64::Engine;
-use serde_json::json;
-use tempfile::TempDir;
 use thirtyfour::prelude::*;
 use url::Url;
 
+use crate::support::browser::{
+    Chromedriver, SCREENSHOTS, Screenshots, button, field, field_where, goto, heading, link_named, missing, type_into,
+    wait_for_url,
+};
 use crate::support::fixtures::{CHALLENGE, TestClient, query_param};
 use crate::support::journey::GOOD_PASSWORD;
 use crate::support::{Backend, TestApp};
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
-/// Set to `1` where a missing browser must fail the test instead of skipping it.
-const REQUIRE_BROWSER_ENV: &str = "KUKE_ID_TEST_REQUIRE_BROWSER";
-/// Where the screenshots go: the manifest's own `target/`, whatever CARGO_TARGET_DIR says.
-const SCREENSHOTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/target/journey-screenshots");
-/// A phone held upright.
-const WINDOW: (u32, u32) = (390, 844);
-/// How long a page may take to show what the test waits for.
-const PAGE_WAIT: Duration = Duration::from_secs(20);
-
 #[tokio::test]
 async fn first_login_journey_in_headless_chromium() {
-    if let Some(missing) = [CHROMEDRIVER, CHROMIUM].into_iter().find(|path| !Path::new(path).exists()) {
-        let name = missing.trim_start_matches("/usr/bin/");
-        let message = format!("skipping: {name} not installed; CI installs it");
-        if std::env::var(REQUIRE_BROWSER_ENV).is_ok_and(|v| v == "1") {
-            panic!("{message} ({REQUIRE_BROWSER_ENV}=1 requires it)");
-        }
+    if let Some(message) = missing() {
         println!("{message}");
         return;
     }
@@ -73,7 +55,7 @@ async fn walk_the_journey(app: &TestApp, driver: &WebDriver, shots: &Screenshots
     shots.take(driver, "01-set-password.png").await;
     type_into(driver, "Nowe hasło", GOOD_PASSWORD).await;
     type_into(driver, "Powtórz hasło", GOOD_PASSWORD).await;
-    button(driver, "DALEJ").await;
+    button(driver, "Dalej").await;
     link_named(driver, "Przejdź do logowania").await;
     shots.take(driver, "02-password-set.png").await;
 
@@ -85,14 +67,14 @@ async fn walk_the_journey(app: &TestApp, driver: &WebDriver, shots: &Screenshots
     shots.take(driver, "03-sign-in.png").await;
     type_into(driver, "Login", &login).await;
     type_into(driver, "Hasło", GOOD_PASSWORD).await;
-    button(driver, "WYŚLIJ KOD").await;
+    button(driver, "Wyślij kod").await;
 
     // The code from the second mail.
     let input = field(driver, "Kod autoryzacyjny").await;
     shots.take(driver, "04-code.png").await;
     let code = app.code_of(&user, 0).await;
     input.send_keys(code.as_str()).await.expect("typing the code");
-    button(driver, "ZALOGUJ SIĘ").await;
+    button(driver, "Zaloguj się").await;
 
     // The terms in force: tick the statement, save.
     heading(driver, "Regulamin").await;
@@ -100,7 +82,7 @@ async fn walk_the_journey(app: &TestApp, driver: &WebDriver, shots: &Screenshots
     let statement = field_where(driver, "starts-with(normalize-space(), 'Oświadczam')", "Oświadczam…").await;
     statement.click().await.expect("ticking the statement");
     assert!(statement.is_selected().await.expect("the checkbox state"), "the statement is ticked");
-    button(driver, "ZAPISZ").await;
+    button(driver, "Zapisz").await;
 
     // Back at the client (nothing listens there): the address carries the code.
     let back = wait_for_url(driver, &client.redirect_uri).await;
@@ -132,7 +114,7 @@ async fn walk_the_journey(app: &TestApp, driver: &WebDriver, shots: &Screenshots
     goto(driver, &format!("{link}&lang=pl")).await;
     heading(driver, "Potwierdzenie adresu e-mail").await;
     shots.take(driver, "07-email-confirm.png").await;
-    button(driver, "POTWIERDŹ ADRES").await;
+    button(driver, "Potwierdź adres").await;
     heading(driver, "Adres potwierdzony").await;
     shots.take(driver, "08-email-confirmed.png").await;
 }
@@ -150,216 +132,4 @@ fn authorization_url(app: &TestApp, client: &TestClient) -> Url {
         .append_pair("code_challenge", CHALLENGE)
         .append_pair("code_challenge_method", "S256");
     url
-}
-
-async fn goto(driver: &WebDriver, url: &str) {
-    driver.goto(url).await.unwrap_or_else(|e| panic!("opening {url}: {e}"));
-}
-
-/// Waits for an element, failing with what the page shows instead.
-async fn wait_for(driver: &WebDriver, xpath: &str, what: &str) -> WebElement {
-    match driver.query(By::XPath(xpath.to_string())).wait(PAGE_WAIT, Duration::from_millis(100)).first().await {
-        Ok(element) => element,
-        Err(error) => {
-            let url = driver.current_url().await.map(String::from).unwrap_or_default();
-            let text = match driver.find(By::Tag("body")).await {
-                Ok(body) => body.text().await.unwrap_or_default(),
-                Err(_) => String::new(),
-            };
-            panic!("no {what} on {url} ({error}); the page shows:\n{text}");
-        }
-    }
-}
-
-/// The main heading of the page.
-async fn heading(driver: &WebDriver, text: &str) -> WebElement {
-    wait_for(driver, &format!("//h1[normalize-space()={}]", literal(text)), &format!("heading “{text}”")).await
-}
-
-/// A link, by its text.
-async fn link_named(driver: &WebDriver, text: &str) -> WebElement {
-    wait_for(driver, &format!("//a[normalize-space()={}]", literal(text)), &format!("link “{text}”")).await
-}
-
-/// The input whose `<label>` reads `label`.
-async fn field(driver: &WebDriver, label: &str) -> WebElement {
-    field_where(driver, &format!("normalize-space()={}", literal(label)), label).await
-}
-
-/// The input whose `<label>` text satisfies the XPath predicate `predicate`.
-async fn field_where(driver: &WebDriver, predicate: &str, what: &str) -> WebElement {
-    let xpath = format!("//input[@id=//label[{predicate}]/@for]");
-    wait_for(driver, &xpath, &format!("field labelled “{what}”")).await
-}
-
-/// Types into the field labelled `label`.
-async fn type_into(driver: &WebDriver, label: &str, text: &str) {
-    let input = field(driver, label).await;
-    input.send_keys(text).await.unwrap_or_else(|e| panic!("typing into “{label}”: {e}"));
-}
-
-/// Clicks the button that reads `text`.
-async fn button(driver: &WebDriver, text: &str) {
-    let xpath = format!("//button[normalize-space()={}]", literal(text));
-    let button = wait_for(driver, &xpath, &format!("button “{text}”")).await;
-    button.click().await.unwrap_or_else(|e| panic!("clicking “{text}”: {e}"));
-}
-
-/// Waits until the browser's address starts with `prefix`.
-async fn wait_for_url(driver: &WebDriver, prefix: &str) -> Url {
-    let deadline = Instant::now() + PAGE_WAIT;
-    loop {
-        let url = driver.current_url().await.expect("the browser's address");
-        if url.as_str().starts_with(prefix) {
-            return url;
-        }
-        assert!(Instant::now() < deadline, "the browser stayed on {url} instead of going to {prefix}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// An XPath string literal (the texts used here have no apostrophes).
-fn literal(text: &str) -> String {
-    assert!(!text.contains('\''), "XPath literal with an apostrophe: {text}");
-    format!("'{text}'")
-}
-
-/// Full-page PNGs under the manifest's `target/journey-screenshots/`.
-struct Screenshots {
-    dir: PathBuf,
-}
-
-impl Screenshots {
-    fn new() -> Self {
-        let dir = PathBuf::from(SCREENSHOTS);
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
-        Self { dir }
-    }
-
-    /// Saves the whole page, not only the visible part, as `name`.
-    async fn take(&self, driver: &WebDriver, name: &str) {
-        let cdp = driver.cdp();
-        let metrics = cdp.send_raw("Page.getLayoutMetrics", json!({})).await.expect("the page's size");
-        let size = |key: &str| metrics["cssContentSize"][key].as_f64().filter(|v| *v >= 1.0);
-        let (width, height) =
-            (size("width").unwrap_or(f64::from(WINDOW.0)), size("height").unwrap_or(f64::from(WINDOW.1)));
-        let shot = cdp
-            .send_raw(
-                "Page.captureScreenshot",
-                json!({
-                    "format": "png",
-                    "captureBeyondViewport": true,
-                    "clip": { "x": 0, "y": 0, "width": width, "height": height, "scale": 1 },
-                }),
-            )
-            .await
-            .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
-        let data = shot["data"].as_str().unwrap_or_else(|| panic!("screenshot {name}: no data in {shot}"));
-        let png = base64::engine::general_purpose::STANDARD.decode(data).expect("a base64 screenshot");
-        let path = self.dir.join(name);
-        std::fs::write(&path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
-    }
-}
-
-/// A chromedriver on a free loopback port, stopped when dropped (also when a test fails).
-struct Chromedriver {
-    child: Child,
-    url: String,
-    /// The log and Chromium's fresh profile.
-    dir: TempDir,
-}
-
-impl Chromedriver {
-    fn start() -> Self {
-        let port = free_port();
-        let dir = tempfile::tempdir().expect("a folder for the browser");
-        let log = dir.path().join("chromedriver.log");
-        let child = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .arg(format!("--log-path={}", log.display()))
-            .arg("--log-level=WARNING")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {CHROMEDRIVER}: {e}"));
-        Self { child, url: format!("http://127.0.0.1:{port}"), dir }
-    }
-
-    /// Waits until chromedriver answers, then opens a Chromium session.
-    async fn session(&self) -> WebDriver {
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .expect("an HTTP client for chromedriver");
-        self.wait_until_ready(&http).await;
-        let profile = self.dir.path().join("profile");
-        let mut caps = DesiredCapabilities::chrome();
-        caps.set_binary(CHROMIUM).expect("the Chromium binary");
-        for arg in [
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-quic",
-            "--no-first-run",
-            "--no-proxy-server",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--lang=pl",
-            &format!("--window-size={},{}", WINDOW.0, WINDOW.1),
-            &format!("--user-data-dir={}", profile.display()),
-        ] {
-            caps.add_arg(arg).expect("a Chromium argument");
-        }
-        // Chromium keeps a headless window at least 500 px wide: emulate the phone's
-        // screen so that pages lay out at 390 px.
-        let metrics =
-            json!({ "width": WINDOW.0, "height": WINDOW.1, "pixelRatio": 1.0, "mobile": true, "touch": true });
-        caps.add_experimental_option("mobileEmulation", json!({ "deviceMetrics": metrics })).expect("phone emulation");
-        // A browser set up in Polish, as the portal's users have it.
-        caps.add_experimental_option("prefs", json!({ "intl": { "accept_languages": "pl-PL,pl" } }))
-            .expect("Chromium preferences");
-        WebDriver::builder(self.url.as_str(), caps)
-            .client(http)
-            .await
-            .unwrap_or_else(|e| panic!("opening a Chromium session: {e}\n{}", self.log()))
-    }
-
-    async fn wait_until_ready(&self, http: &reqwest::Client) {
-        let deadline = Instant::now() + PAGE_WAIT;
-        loop {
-            let ready = match http.get(format!("{}/status", self.url)).send().await {
-                Ok(response) => response
-                    .json::<serde_json::Value>()
-                    .await
-                    .is_ok_and(|status| status["value"]["ready"].as_bool() == Some(true)),
-                Err(_) => false,
-            };
-            if ready {
-                return;
-            }
-            assert!(Instant::now() < deadline, "chromedriver did not answer at {}\n{}", self.url, self.log());
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("chromedriver.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Chromedriver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A loopback port nobody listens on right now.
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
-    listener.local_addr().expect("the port's address").port()
 }

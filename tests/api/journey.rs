@@ -84,7 +84,7 @@ backend_tests! {
         assert_eq!(after_code.headers()["location"], "/terms");
         let (status, html, csrf) = app.page("/terms").await;
         assert_eq!(status, 200);
-        assert!(html.contains("ZAPISZ") && html.contains("Oświadczam"));
+        assert!(html.contains("Zapisz") && html.contains("Oświadczam"));
         let accepted = app.submit("/terms", &csrf, &[("statement", "yes"), ("decision", "accept")]).await;
         let back = redirect_location(&accepted);
         assert!(back.as_str().starts_with(&client.redirect_uri));
@@ -282,11 +282,11 @@ backend_tests! {
 
     async fn pages_speak_english_on_request(app) {
         let (_, html, _) = app.page("/login?lang=en").await;
-        assert!(html.contains("lang=\"en\"") && html.contains("SEND CODE"));
+        assert!(html.contains("lang=\"en\"") && html.contains("Send code"));
         let (_, html, _) = app.page("/login").await;
-        assert!(html.contains("SEND CODE"), "the choice is remembered in a cookie");
+        assert!(html.contains("Send code"), "the choice is remembered in a cookie");
         let (_, html, _) = app.page("/login?lang=pl").await;
-        assert!(html.contains("WYŚLIJ KOD") && html.contains("Hasło"));
+        assert!(html.contains("Wyślij kod") && html.contains("Hasło"));
     }
 }
 

@@ -10,6 +10,7 @@
 #[macro_use]
 mod support;
 
+mod accessibility;
 mod account_cut_off;
 mod admin;
 mod admin_audit;

@@ -1,5 +1,6 @@
 //! `TestApp`: the real provider on `127.0.0.1:0`, a fresh database, a cookie-keeping client.
 
+pub mod browser;
 pub mod cli;
 pub mod fixtures;
 pub mod journey;
