@@ -11,7 +11,10 @@ async fn refused(app: &TestApp, password: &str, repeated: &str, message: &str) {
     let response = app.set_password(&link, &password, &repeated).await;
     assert_eq!(response.status(), 400);
     let html = response.text().await.expect("html");
-    assert!(html.contains(message), "expected «{message}»");
+    // The checklist names every rule on every form: the refusal is in the error summary.
+    let summary = html.split("id=\"form-errors\"").nth(1).and_then(|rest| rest.split("</div>").next());
+    let summary = summary.unwrap_or_else(|| panic!("no error summary in {html}"));
+    assert!(summary.contains(message), "expected «{message}» in the summary: {summary}");
     assert_eq!(app.page(&link).await.0, 200, "a refused password does not spend the link");
 }
 
