@@ -52,7 +52,9 @@ backend_tests! {
     async fn refresh_token_without_offline_access_dies_with_the_session(app) {
         let (client, tokens) = signed_in_with_tokens(&app, "openid").await;
         let url = logout_url(&app, &[("id_token_hint", tokens["id_token"].as_str().expect("id"))]);
-        app.http.get(url).send().await.expect("GET");
+        let logout = app.http.get(url).send().await.expect("GET");
+        assert_eq!(logout.status(), 200, "the valid hint signs out at once");
+        assert!(session_is_gone(&app, &client).await, "the logout happened");
         let response = app.token(&client, &[("grant_type", "refresh_token"), ("refresh_token", tokens["refresh_token"].as_str().expect("rt"))]).await;
         assert_eq!(response.status(), 400);
     }
@@ -60,7 +62,9 @@ backend_tests! {
     async fn refresh_token_with_offline_access_survives_logout(app) {
         let (client, tokens) = signed_in_with_tokens(&app, "openid offline_access").await;
         let url = logout_url(&app, &[("id_token_hint", tokens["id_token"].as_str().expect("id"))]);
-        app.http.get(url).send().await.expect("GET");
+        let logout = app.http.get(url).send().await.expect("GET");
+        assert_eq!(logout.status(), 200, "the valid hint signs out at once");
+        assert!(session_is_gone(&app, &client).await, "the logout happened");
         let response = app.token(&client, &[("grant_type", "refresh_token"), ("refresh_token", tokens["refresh_token"].as_str().expect("rt"))]).await;
         assert_eq!(response.status(), 200);
     }
