@@ -69,14 +69,16 @@ backend_tests! {
     async fn prompt_consent_asks_again(app) {
         let client = third_party(&app).await;
         let (handle, csrf, _) = consent_page(&app, &client, &[]).await;
-        app.http.post(app.url("/consent")).form(&[("csrf", csrf.as_str()), ("request", handle.as_str()), ("decision", "allow")]).send().await.expect("POST");
+        allow(&app, &handle, &csrf).await;
+        let remembered = redirect_location(&app.authorize(&client, &PARAMS).await);
+        assert!(query_param(&remembered, "code").is_some(), "without prompt=consent the answer is remembered");
         consent_page(&app, &client, &[("prompt", "consent")]).await;
     }
 
     async fn revoked_consent_is_asked_again(app) {
         let client = third_party(&app).await;
         let (handle, csrf, _) = consent_page(&app, &client, &[]).await;
-        app.http.post(app.url("/consent")).form(&[("csrf", csrf.as_str()), ("request", handle.as_str()), ("decision", "allow")]).send().await.expect("POST");
+        allow(&app, &handle, &csrf).await;
         let user_id = {
             let row = kuke_id::store::users::find_by_login(app.state.store.conn(), &app_login(&app).await).await.expect("db");
             row.expect("user").id
@@ -92,6 +94,18 @@ backend_tests! {
         let location = redirect_location(&app.authorize(&client, &PARAMS).await);
         assert!(query_param(&location, "code").is_some());
     }
+}
+
+/// Allows a parked request; the client gets its code.
+async fn allow(app: &TestApp, handle: &str, csrf: &str) {
+    let response = app
+        .http
+        .post(app.url("/consent"))
+        .form(&[("csrf", csrf), ("request", handle), ("decision", "allow")])
+        .send()
+        .await
+        .expect("POST");
+    assert!(query_param(&redirect_location(&response), "code").is_some(), "allowing answers a code");
 }
 
 /// The login of the only account of a fresh TestApp.
