@@ -189,7 +189,7 @@ backend_tests! {
 
     async fn locking_revokes_tokens_and_unlocking_restores_sign_in(app) {
         let token = app.admin_token("admin:users").await;
-        let user = app.active_user().await;
+        let user = app.activated_user().await;
         let client = app.client().await;
         let tokens = person_token(&app, &client, &user, "openid offline_access").await;
         let access = tokens["access_token"].as_str().expect("at");
@@ -203,6 +203,8 @@ backend_tests! {
         let unlocked: Value = call(&app, &token, "POST", &format!("/users/{}/unlock", user.id), None).await.json().await.expect("json");
         assert_eq!(unlocked["admin_locked"], false);
         assert_eq!(audit_actions(&app, "user.unlocked").await, 1);
+        let response = app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
+        assert_eq!(response.status(), 303, "the password signs in again");
     }
 
     async fn a_locked_account_cannot_sign_in(app) {

@@ -64,13 +64,24 @@ backend_tests! {
 
     async fn keys_survive_a_restart(app) {
         let before = app.get_json("/jwks").await;
-        let again = kuke_id::tokens::keys::KeyRing::load(&app.state.settings.keys_dir).expect("reload");
-        let after = serde_json::to_value(again.jwks()).expect("json");
+        // A second start on the same settings and data, as after a restart.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let settings = (*app.state.settings).clone();
+        let restarted = kuke_id::app::App::build_on(settings, app.clock.clone(), listener).await.expect("a second start");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(restarted.serve(async {
+            let _ = stopped.await;
+        }));
+        let after: serde_json::Value = app.http.get(format!("http://{addr}/jwks")).send().await.expect("GET").json().await.expect("json");
+        let _ = stop.send(());
+        server.await.expect("the second server ends").expect("cleanly");
         let kids = |v: &serde_json::Value| {
             let mut k: Vec<_> = v["keys"].as_array().expect("keys").iter().map(|k| k["kid"].to_string()).collect();
             k.sort();
             k
         };
+        assert!(!kids(&before).is_empty());
         assert_eq!(kids(&before), kids(&after));
     }
 }
