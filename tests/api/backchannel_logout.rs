@@ -73,13 +73,6 @@ async fn sign_in_and_log_out(app: &TestApp, receiver: &Receiver) -> serde_json::
     tokens
 }
 
-fn claims(jwt: &str) -> serde_json::Value {
-    use base64::Engine;
-    let payload = jwt.split('.').nth(1).expect("payload");
-    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("b64"))
-        .expect("json")
-}
-
 backend_tests! {
     async fn logout_delivers_a_logout_token_with_the_session_id(app) {
         let receiver = receiver(0).await;
@@ -87,8 +80,12 @@ backend_tests! {
         let logout_token = wait_for_token(&receiver).await;
         let header = jsonwebtoken::decode_header(&logout_token).expect("jwt");
         assert_eq!(header.typ.as_deref(), Some("logout+jwt"));
-        let logout = claims(&logout_token);
-        let id = claims(tokens["id_token"].as_str().expect("id"));
+        let id = app.verified(tokens["id_token"].as_str().expect("id"), None).await;
+        let client_id = id["aud"].as_str().expect("the client is the audience");
+        let logout = app.verified(&logout_token, Some(client_id)).await;
+        assert!(logout["jti"].as_str().is_some_and(|jti| !jti.is_empty()), "§2.4: a logout token has a jti");
+        let issued = logout["iat"].as_i64().expect("iat");
+        assert!((app.clock.now().unix_timestamp() - issued).abs() < 300, "issued now: {issued}");
         assert_eq!(logout["sid"], id["sid"]);
         assert_eq!(logout["sub"], id["sub"]);
         assert_eq!(logout["iss"], app.base.as_str());

@@ -33,13 +33,20 @@ backend_tests! {
         assert!(again.is_ok(), "the rotated token works once");
     }
 
-    async fn es256_client_gets_es256_id_tokens(app) {
+    async fn id_and_access_tokens_of_every_algorithm_verify_against_the_jwks(app) {
+        use kuke_id::domain::signing_alg::SigningAlg;
         let user = app.active_user().await;
-        let client = app.client_with(crate::support::fixtures::ClientSpec { alg: kuke_id::domain::signing_alg::SigningAlg::Es256, ..Default::default() }).await;
         app.sign_in(&user).await;
-        let code = app.code(&client, &[]).await;
-        let body = app.redeem(&client, &code).await;
-        let header = jsonwebtoken::decode_header(body["id_token"].as_str().expect("id_token")).expect("header");
-        assert_eq!(header.alg, jsonwebtoken::Algorithm::ES256);
+        for (alg, expected) in [(SigningAlg::Rs256, jsonwebtoken::Algorithm::RS256), (SigningAlg::Es256, jsonwebtoken::Algorithm::ES256), (SigningAlg::EdDsa, jsonwebtoken::Algorithm::EdDSA)] {
+            let client = app.client_with(crate::support::fixtures::ClientSpec { alg, ..Default::default() }).await;
+            let code = app.code(&client, &[]).await;
+            let body = app.redeem(&client, &code).await;
+            let id_token = body["id_token"].as_str().expect("id_token");
+            assert_eq!(jsonwebtoken::decode_header(id_token).expect("header").alg, expected);
+            let claims = app.verified(id_token, Some(&client.id)).await;
+            assert_eq!(claims["sub"], user.id.to_string());
+            let access = app.verified(body["access_token"].as_str().expect("access_token"), None).await;
+            assert_eq!(access["sub"], user.id.to_string());
+        }
     }
 }

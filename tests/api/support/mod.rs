@@ -7,6 +7,7 @@ pub mod journey;
 pub mod postgres;
 pub mod raw;
 pub mod rp;
+pub mod signed;
 pub mod smtp;
 
 use std::net::SocketAddr;
