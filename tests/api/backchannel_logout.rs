@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use tokio::sync::Mutex;
 
-use crate::support::TestApp;
 use crate::support::fixtures::ClientSpec;
+use crate::support::{TestApp, poll};
 
 /// Tokens received, and how many deliveries are still to be refused.
 type ReceiverState = (Arc<Mutex<Vec<String>>>, Arc<AtomicUsize>);
@@ -96,7 +96,13 @@ backend_tests! {
     async fn a_failed_delivery_is_retried(app) {
         let receiver = receiver(1).await;
         sign_in_and_log_out(&app, &receiver).await;
-        tokio::time::sleep(Duration::from_secs(3)).await;
+        let conn = app.state.store.conn();
+        poll::until("the failed first delivery", || async {
+            use sea_orm::EntityTrait;
+            let rows = kuke_id::store::entities::backchannel_deliveries::Entity::find().all(conn).await.expect("query");
+            rows.into_iter().find(|r| r.attempts >= 1 && r.delivered_at.is_none())
+        })
+        .await;
         assert!(receiver.tokens.lock().await.is_empty(), "first attempt failed");
         app.clock.advance(Duration::from_secs(15));
         wait_for_token(&receiver).await;

@@ -1,9 +1,9 @@
 //! The first-login journey end to end over real HTTP, with every link, login and
 //! code read from mail delivered over SMTP.
 
-use crate::support::TestApp;
 use crate::support::fixtures::{CHALLENGE, VERIFIER, query_param, redirect_location};
 use crate::support::journey::{GOOD_PASSWORD, hidden};
+use crate::support::{TestApp, poll};
 
 /// Starts an authorization request for a fresh first-party client; returns the
 /// client and the handle of the parked request.
@@ -311,7 +311,12 @@ backend_tests! {
         app.mailbox.refuse_next(1);
         let user = app.imported_user().await;
         kuke_id::flows::journey::invite::send_activation(&app.state, user.id, &kuke_id::domain::audit::Actor::named("test")).await.expect("invite");
-        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let conn = app.state.store.conn();
+        poll::until("the refused first attempt", || async {
+            let rows = kuke_id::store::mail_outbox::recent(conn, 10).await.expect("outbox");
+            rows.into_iter().find(|r| r.kind == "activation" && r.attempts >= 1 && r.sent_at.is_none())
+        })
+        .await;
         assert!(app.mailbox.mails().await.is_empty(), "the first attempt was refused");
         app.clock.advance(std::time::Duration::from_secs(31));
         app.mail_to(&user, "Aktywuj", 0).await;
@@ -322,10 +327,12 @@ backend_tests! {
     async fn a_sent_mail_keeps_no_link_at_rest(app) {
         let user = app.imported_user().await;
         app.activation_link(&user, 0).await;
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        let rows = kuke_id::store::mail_outbox::recent(app.state.store.conn(), 10).await.expect("outbox");
-        let sent = rows.iter().find(|r| r.kind == "activation").expect("activation row");
-        assert!(sent.sent_at.is_some());
+        let conn = app.state.store.conn();
+        let sent = poll::until("the activation mail marked sent", || async {
+            let rows = kuke_id::store::mail_outbox::recent(conn, 10).await.expect("outbox");
+            rows.into_iter().find(|r| r.kind == "activation" && r.sent_at.is_some())
+        })
+        .await;
         assert!(sent.body_text.is_empty() && sent.body_html.is_empty(), "the link is erased once delivered");
     }
 
