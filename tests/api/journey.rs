@@ -373,6 +373,27 @@ async fn the_development_mailbox_exists_only_in_demo_mode_without_smtp() {
     assert_eq!(demo.get("/dev/mail").await.status(), 404, "not when SMTP is configured");
 }
 
+#[tokio::test]
+async fn the_development_mailbox_shows_the_mail_kept_without_smtp() {
+    use crate::support::Backend;
+    let demo = TestApp::spawn_demo_without_smtp(Backend::Sqlite).await;
+    let user = demo.imported_user().await;
+    kuke_id::flows::journey::invite::send_activation(
+        &demo.state,
+        user.id,
+        &kuke_id::domain::audit::Actor::named("test"),
+    )
+    .await
+    .expect("invite");
+    let page = demo.get("/dev/mail").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    assert!(
+        html.contains(&TestApp::email_of(&user)) && html.contains("activate?token="),
+        "the activation mail is shown: {html}"
+    );
+}
+
 backend_tests! {
     async fn a_self_service_link_request_is_audited_with_the_requesters_address(app) {
         let user = app.activated_user().await;

@@ -130,15 +130,20 @@ impl TestApp {
 
     /// Starts the provider with extra TOML settings.
     pub async fn spawn_with(backend: Backend, extra_toml: &str) -> Self {
-        Self::spawn_inner(backend, extra_toml, false).await
+        Self::spawn_inner(backend, extra_toml, false, true).await
     }
 
     /// Starts the provider in demo mode (demo client, account and `/demo`).
     pub async fn spawn_demo(backend: Backend) -> Self {
-        Self::spawn_inner(backend, "", true).await
+        Self::spawn_inner(backend, "", true, true).await
     }
 
-    async fn spawn_inner(backend: Backend, extra_toml: &str, demo: bool) -> Self {
+    /// Demo mode as `serve --demo` runs it out of the box: no SMTP, mail kept for `/dev/mail`.
+    pub async fn spawn_demo_without_smtp(backend: Backend) -> Self {
+        Self::spawn_inner(backend, "", true, false).await
+    }
+
+    async fn spawn_inner(backend: Backend, extra_toml: &str, demo: bool, smtp: bool) -> Self {
         install_tls_provider();
         let dir = tempfile::tempdir().expect("temporary folder");
         let (database_url, postgres) = match backend {
@@ -161,10 +166,10 @@ impl TestApp {
         // Back-channel receivers of the tests listen on loopback.
         let backchannel_line =
             if extra_toml.contains("backchannel_allow_internal") { "" } else { "backchannel_allow_internal = true\n" };
+        let smtp_line = if smtp { format!("smtp_url = \"{}\"\n", mailbox.url()) } else { String::new() };
         let toml = format!(
-            "{issuer_line}{terms_line}{backchannel_line}listen = \"{addr}\"\ndatabase_url = \"{database_url}\"\nkeys_dir = \"{}\"\ndatabase_max_connections = 8\nsmtp_url = \"{}\"\nargon2_memory_kib = 8192\nargon2_iterations = 1\n{extra_toml}",
+            "{issuer_line}{terms_line}{backchannel_line}{smtp_line}listen = \"{addr}\"\ndatabase_url = \"{database_url}\"\nkeys_dir = \"{}\"\ndatabase_max_connections = 8\nargon2_memory_kib = 8192\nargon2_iterations = 1\n{extra_toml}",
             dir.path().join("keys").display(),
-            mailbox.url()
         );
         let settings = Settings::from_toml(&toml).expect("test settings");
         let clock = Clock::default();
