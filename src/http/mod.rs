@@ -56,7 +56,7 @@ pub fn router(state: AppState) -> Router {
     let routes = routes
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
-        .merge(admin::router(settings.body_limit_bytes, settings.import_body_limit_bytes))
+        .merge(admin::router(&state))
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes.max(settings.import_body_limit_bytes)))
