@@ -10,6 +10,7 @@ use minijinja::context;
 
 use super::internal_error;
 use super::render::{Page, PageContext};
+use crate::flows::authorize::request::PageError;
 
 impl PageContext {
     /// Logs an internal failure (with what was being done) and shows the opaque
@@ -26,5 +27,17 @@ impl PageContext {
             context! { message => self.lang.text(message_key), hint => self.lang.text("hint_contact") },
         );
         page.with_status(status)
+    }
+
+    /// The page for an authorization request that cannot be answered at its
+    /// client's redirect URI (OIDC Core §3.1.2.6: never redirect to an unchecked URI).
+    pub fn authorization_error(&self, error: PageError) -> Page {
+        let key = match error {
+            PageError::MissingClientId | PageError::UnknownClient => "error_unknown_client",
+            PageError::MissingRedirectUri | PageError::UnregisteredRedirectUri => "error_bad_redirect",
+            PageError::RequestExpired => "error_expired_request",
+            PageError::Internal => "error_internal",
+        };
+        self.error(StatusCode::BAD_REQUEST, key)
     }
 }
