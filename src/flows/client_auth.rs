@@ -22,14 +22,12 @@ pub struct Presented {
     pub form_secret: Option<String>,
 }
 
-/// A failed authentication, and whether the client used Basic (the response
-/// then carries `WWW-Authenticate: Basic`, RFC 6749 §5.2).
+/// A failed authentication (an `invalid_client` answer names Basic whichever
+/// method the client tried, so which one it was is not carried).
 #[derive(Debug)]
 pub struct AuthFailure {
     /// The OAuth error.
     pub error: OAuthError,
-    /// Basic was used.
-    pub basic: bool,
 }
 
 /// Identifies and authenticates the client; `allow_public` admits public clients
@@ -39,8 +37,7 @@ pub async fn authenticate(
     presented: &Presented,
     allow_public: bool,
 ) -> Result<Result<Client, AuthFailure>, Internal> {
-    let basic = presented.basic.is_some();
-    let fail = |code, description: &str| Ok(Err(AuthFailure { error: OAuthError::new(code, description), basic }));
+    let fail = |code, description: &str| Ok(Err(AuthFailure { error: OAuthError::new(code, description) }));
     let (client_id, secret) = match (&presented.basic, &presented.form_id, &presented.form_secret) {
         (Some(_), _, Some(_)) => {
             return fail(ErrorCode::InvalidRequest, "use one client authentication method, not two");

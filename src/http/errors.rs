@@ -1,27 +1,26 @@
-//! JSON error bodies for non-page endpoints, and the fallbacks for unknown routes,
-//! oversized bodies and panics.
+//! The generic fallbacks: unknown routes (404), wrong methods (405), oversized
+//! bodies (413) and panics (500), each in the shape of the API it hit: RFC 9457
+//! problems below the admin API, OAuth-style JSON elsewhere.
 
 use axum::Json;
+use axum::extract::Request;
 use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use super::admin::{self, problem::Problem};
+use super::internal_error;
+
 /// An OAuth-style JSON error: `{"error": "...", "error_description": "..."}`.
 #[derive(Debug, Serialize)]
-pub struct JsonError {
+struct JsonError {
     /// Machine-readable code.
-    pub error: &'static str,
+    error: &'static str,
     /// Sentence for the developer reading it.
-    pub error_description: String,
+    error_description: &'static str,
     #[serde(skip)]
     status: StatusCode,
-}
-
-impl JsonError {
-    /// An error with a status code.
-    pub fn new(status: StatusCode, error: &'static str, description: impl Into<String>) -> Self {
-        Self { error, error_description: description.into(), status }
-    }
 }
 
 impl IntoResponse for JsonError {
@@ -34,30 +33,59 @@ impl IntoResponse for JsonError {
 }
 
 /// Answer for a path no route serves.
-pub async fn not_found() -> JsonError {
-    JsonError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+pub async fn not_found() -> Response {
+    JsonError { status: StatusCode::NOT_FOUND, error: "not_found", error_description: "no such endpoint" }
+        .into_response()
 }
 
 /// Answer for a method the path does not accept.
-pub async fn method_not_allowed() -> JsonError {
-    JsonError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not accept that method")
-}
-
-/// A panic in a handler becomes an opaque 500 (logged by the panic hook), never a dropped connection.
-pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    tracing::error!("a request handler panicked");
-    JsonError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal error").into_response()
-}
-
-/// Logs an internal failure with its cause chain and answers an opaque 500.
-pub fn internal(error: &(dyn std::error::Error + 'static)) -> JsonError {
-    let mut chain = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        chain.push_str(": ");
-        chain.push_str(&cause.to_string());
-        source = cause.source();
+pub async fn method_not_allowed() -> Response {
+    JsonError {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        error: "method_not_allowed",
+        error_description: "this endpoint does not accept that method",
     }
-    tracing::error!(error = %chain, "internal error");
-    JsonError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal error")
+    .into_response()
+}
+
+/// A panic in a handler becomes an opaque 500 (logged once), never a dropped connection.
+pub fn panic_response(payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    internal_error::log_panic(payload.as_ref());
+    JsonError { status: StatusCode::INTERNAL_SERVER_ERROR, error: "server_error", error_description: "internal error" }
+        .into_response()
+}
+
+/// 413 in the shape of the caller's API: problem+json for the admin API, JSON elsewhere.
+pub fn too_large(admin: bool) -> Response {
+    if admin {
+        return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "Payload too large", "request body is too large")
+            .into_response();
+    }
+    JsonError {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        error: "payload_too_large",
+        error_description: "request body is too large",
+    }
+    .into_response()
+}
+
+/// Errors in the shape of their API. The body-limit layer answers 413 with a bare
+/// text body, and axum's extractors (a query or path that does not parse) and
+/// fallbacks answer in text or OAuth-style JSON; below the admin API every error
+/// becomes RFC 9457 problem details, elsewhere a 413 gets the JSON shape.
+pub async fn in_the_shape_of_their_api(request: Request, next: Next) -> Response {
+    let admin = request.uri().path().starts_with(admin::PREFIX);
+    let response = next.run(request).await;
+    // Every response passes here: read the header in place, allocate nothing.
+    let content_type = response.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes()).unwrap_or_default();
+    let json_like = content_type.starts_with(b"application/");
+    let problem = content_type.starts_with(b"application/problem+json");
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !json_like {
+        return too_large(admin);
+    }
+    let failed = response.status().is_client_error() || response.status().is_server_error();
+    if admin && failed && !problem {
+        return Problem::restate(response).await;
+    }
+    response
 }

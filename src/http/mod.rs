@@ -4,9 +4,11 @@ pub mod admin;
 pub mod assets;
 pub mod cookies;
 pub mod drain;
+pub mod error_page;
 pub mod errors;
 pub mod form;
 pub mod health;
+pub mod internal_error;
 pub mod journey;
 pub mod metrics;
 pub mod oidc;
@@ -21,7 +23,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -54,7 +56,7 @@ pub fn router(state: AppState) -> Router {
     let routes = routes
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
-        .merge(admin::router(settings.body_limit_bytes, settings.import_body_limit_bytes))
+        .merge(admin::router(&state))
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes.max(settings.import_body_limit_bytes)))
@@ -75,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn(metrics::track))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(middleware::from_fn(internal_error::with_request_id))
         .layer(trace)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(CatchPanicLayer::custom(errors::panic_response))
@@ -86,7 +89,7 @@ pub fn router(state: AppState) -> Router {
             "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, hsts))
-        .layer(middleware::from_fn(explain_oversized_body))
+        .layer(middleware::from_fn(errors::in_the_shape_of_their_api))
         .layer(middleware::from_fn_with_state(
             (settings.body_limit_bytes, settings.import_body_limit_bytes),
             declared_length_limit,
@@ -97,61 +100,6 @@ pub fn router(state: AppState) -> Router {
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-}
-
-/// Errors in the shape of their API. The body-limit layer answers 413 with a bare
-/// text body, and axum's extractors (a query or path that does not parse) and
-/// fallbacks answer in text or OAuth-style JSON; below the admin API every error
-/// becomes RFC 9457 problem details, elsewhere a 413 gets the JSON shape.
-async fn explain_oversized_body(request: Request<axum::body::Body>, next: Next) -> Response {
-    let admin = request.uri().path().starts_with(admin::PREFIX);
-    let response = next.run(request).await;
-    // Every response passes here: read the header in place, allocate nothing.
-    let content_type = response.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes()).unwrap_or_default();
-    let json_like = content_type.starts_with(b"application/");
-    let problem = content_type.starts_with(b"application/problem+json");
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !json_like {
-        return too_large(admin);
-    }
-    let failed = response.status().is_client_error() || response.status().is_server_error();
-    if admin && failed && !problem {
-        return as_problem(response).await;
-    }
-    response
-}
-
-/// Re-states an admin API error as problem details, keeping its status, its
-/// explanation and the headers that matter (`Allow`, `WWW-Authenticate`).
-async fn as_problem(response: Response) -> Response {
-    let (parts, body) = response.into_parts();
-    let text = axum::body::to_bytes(body, 16 * 1024).await.unwrap_or_default();
-    let explanation = serde_json::from_slice::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|json| json["error_description"].as_str().map(str::to_string))
-        .unwrap_or_else(|| String::from_utf8_lossy(&text).trim().to_string());
-    let title = parts.status.canonical_reason().unwrap_or("Error");
-    let detail = if explanation.is_empty() { title.to_lowercase() } else { explanation };
-    let mut problem = admin::problem::Problem::new(parts.status, title, detail).into_response();
-    for name in [header::ALLOW, header::WWW_AUTHENTICATE] {
-        if let Some(value) = parts.headers.get(&name) {
-            problem.headers_mut().insert(name, value.clone());
-        }
-    }
-    problem
-}
-
-/// 413 in the shape of the caller's API: problem+json for the admin API, JSON elsewhere.
-fn too_large(admin: bool) -> Response {
-    if admin {
-        return admin::problem::Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Payload too large",
-            "request body is too large",
-        )
-        .into_response();
-    }
-    errors::JsonError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body is too large")
-        .into_response()
 }
 
 /// Refuses a declared body larger than the limit of its route before routing:
@@ -171,7 +119,7 @@ async fn declared_length_limit(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|length| length > limit) {
-        return too_large(admin);
+        return errors::too_large(admin);
     }
     next.run(request).await
 }

@@ -129,26 +129,10 @@ impl PageContext {
             .get_template(template)
             .and_then(|t| t.render(context! { ..values, ..base }))
             .unwrap_or_else(|error| {
-                tracing::error!(%error, template, "page failed to render");
+                super::internal_error::log(&error, &format!("rendering {template}"));
                 "<!doctype html><title>Error</title><p>Internal error.</p>".to_string()
             });
         Page { html, status: StatusCode::OK, remember_lang: self.chosen.then_some(self.lang), csp: None }
-    }
-
-    /// Logs an internal failure (with what was being done) and shows the opaque
-    /// error page with the request id.
-    pub fn internal(&self, error: &dyn std::fmt::Display, doing: &str) -> Response {
-        tracing::error!(%error, doing, "internal error");
-        self.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response()
-    }
-
-    /// The error page with a catalogue message.
-    pub fn error(&self, status: StatusCode, message_key: &str) -> Page {
-        let page = self.page(
-            "pages/error.html",
-            context! { message => self.lang.text(message_key), hint => self.lang.text("hint_contact") },
-        );
-        page.with_status(status)
     }
 }
 

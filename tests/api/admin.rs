@@ -111,17 +111,26 @@ backend_tests! {
         let document = app.get_json("/admin/api/v1/openapi.json").await;
         assert_eq!(document["openapi"], "3.1.0");
         for route in kuke_id::http::admin::ROUTES {
+            let method = route.method.as_str();
             let path = format!("/admin/api/v1{}", route.path);
-            assert!(document["paths"][&path][route.method].is_object(), "{} {path} missing", route.method);
+            let operation = &document["paths"][&path][method];
+            assert!(operation.is_object(), "{method} {path} missing");
+            assert!(operation["responses"][route.status.as_str()].is_object(), "{method} {path}: no {} documented", route.status);
             let concrete = path
                 .split('/')
                 .map(|segment| if segment.starts_with('{') { uuid::Uuid::new_v4().to_string() } else { segment.to_string() })
                 .collect::<Vec<_>>()
                 .join("/");
-            let method = reqwest::Method::from_bytes(route.method.to_uppercase().as_bytes()).expect("method");
-            let response = app.http.request(method, app.url(&concrete)).send().await.expect("request");
-            assert_ne!(response.status(), 404, "{} {path} is not routed", route.method);
-            assert_ne!(response.status(), 405, "{} {path} is not routed", route.method);
+            let request_method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+            let response = app.http.request(request_method, app.url(&concrete)).send().await.expect("request");
+            assert_ne!(response.status(), 404, "{method} {path} is not routed");
+            assert_ne!(response.status(), 405, "{method} {path} is not routed");
+            if route.scope.is_some() {
+                // The table's scope check answers before the handler runs.
+                assert_eq!(response.status(), 401, "{method} {path} without a token");
+                assert_eq!(response.headers()["content-type"], "application/problem+json", "{method} {path}");
+                assert_eq!(operation["security"][0]["bearer"][0], route.scope.unwrap_or_default(), "{method} {path}");
+            }
         }
     }
 }

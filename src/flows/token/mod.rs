@@ -38,12 +38,10 @@ pub struct TokenResponse {
 /// Why no tokens were issued.
 #[derive(Debug)]
 pub enum TokenError {
-    /// An OAuth error for the client; `basic` asks for `WWW-Authenticate: Basic`.
+    /// An OAuth error for the client.
     OAuth {
         /// The error.
         error: OAuthError,
-        /// Basic authentication was used.
-        basic: bool,
     },
     /// Server failure.
     Internal(Internal),
@@ -63,14 +61,14 @@ impl From<crate::store::StoreError> for TokenError {
 
 impl From<OAuthError> for TokenError {
     fn from(error: OAuthError) -> Self {
-        TokenError::OAuth { error, basic: false }
+        TokenError::OAuth { error }
     }
 }
 
 impl From<JwtError> for TokenError {
     fn from(error: JwtError) -> Self {
         tracing::error!(%error, "cannot sign a token");
-        TokenError::OAuth { error: OAuthError::server_error(), basic: false }
+        TokenError::OAuth { error: OAuthError::server_error() }
     }
 }
 
@@ -84,7 +82,7 @@ pub async fn exchange(
     let grant_type = field("grant_type")?;
     let client = match client_auth::authenticate(state, &presented, true).await? {
         Ok(client) => client,
-        Err(AuthFailure { error, basic }) => return Err(TokenError::OAuth { error, basic }),
+        Err(AuthFailure { error }) => return Err(TokenError::OAuth { error }),
     };
     let grant_type = grant_type.ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
     if !matches!(grant_type, "authorization_code" | "refresh_token" | "client_credentials") {

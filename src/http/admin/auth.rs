@@ -5,15 +5,67 @@
 //! (checked on every call, so taking the role away takes effect at once).
 //! No token is 401; a wrong scope or a person without the role is 403. The
 //! decision is `flows::admin_access`'s; this file only maps it to HTTP.
+//!
+//! The check runs once per request, in [`require_scope`], which the router puts
+//! in front of every scoped route of the table; the handler receives the
+//! admitted caller as [`Admin`].
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 
 use super::problem::Problem;
 use crate::domain::audit::Actor;
 use crate::flows::admin_access::{self, Denied};
 use crate::http::journey::ClientOrigin;
 use crate::state::AppState;
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+
+/// What [`require_scope`] needs: the state and the scope of its route.
+#[derive(Clone)]
+pub struct Guard {
+    state: AppState,
+    scope: &'static str,
+}
+
+impl Guard {
+    /// The guard of a route requiring `scope`.
+    pub fn new(state: AppState, scope: &'static str) -> Self {
+        Self { state, scope }
+    }
+}
+
+/// Admits the caller for the route's scope, or answers the problem (and audits
+/// the denial) without running the handler.
+pub async fn require_scope(State(guard): State<Guard>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let Ok(caller) = Caller::from_request_parts(&mut parts, &guard.state).await;
+    match caller.require(&guard.state, guard.scope).await {
+        Ok(actor) => {
+            parts.extensions.insert(Admin(actor));
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Err(problem) => problem.into_response(),
+    }
+}
+
+/// The caller [`require_scope`] admitted, for handlers that record who acted.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Actor);
+
+/// A handler asked for [`Admin`] on a route without a scope check.
+#[derive(Debug, thiserror::Error)]
+#[error("the route has no scope check, so no admitted caller")]
+struct Unguarded;
+
+impl<S: Send + Sync> FromRequestParts<S> for Admin {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Admin>().cloned().ok_or_else(|| Problem::internal(&Unguarded))
+    }
+}
 
 /// What every admin request carries before its token is checked.
 #[derive(Debug, Clone)]

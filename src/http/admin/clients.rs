@@ -13,15 +13,13 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::PREFIX;
-use super::auth::Caller;
+use super::auth::Admin;
 use super::body::{self, Paging};
 use super::problem::Problem;
 use crate::domain::client::{Client, ClientKind};
 use crate::domain::signing_alg::SigningAlg;
 use crate::flows::clients::{self, Changes, ClientError, RegisterError, Registration};
 use crate::state::AppState;
-
-const SCOPE: &str = "admin:clients";
 
 fn view(client: &Client, now: OffsetDateTime) -> Value {
     json!({
@@ -61,12 +59,7 @@ fn client_problem(error: ClientError) -> Problem {
 }
 
 /// `GET /clients`.
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(paging): Query<Paging>,
-) -> Result<Response, Problem> {
-    caller.require(&state, SCOPE).await?;
+pub async fn list(State(state): State<AppState>, Query(paging): Query<Paging>) -> Result<Response, Problem> {
     let (items, total) = clients::page(&state.store, paging.offset(), paging.per_page()).await?;
     let now = state.clock.now();
     Ok(Json(paging.answer(total, items.iter().map(|c| view(c, now)).collect())).into_response())
@@ -104,11 +97,10 @@ fn required() -> bool {
 /// `POST /clients`: 201 with the client and, for a confidential one, its secret (shown once).
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(actor): Admin,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let actor = caller.require(&state, SCOPE).await?;
     let request: NewClient = body::json(&headers, &body)?;
     let registration = Registration {
         id: request.id,
@@ -137,8 +129,7 @@ pub async fn create(
 }
 
 /// `GET /clients/{id}`.
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, Problem> {
-    caller.require(&state, SCOPE).await?;
+pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, Problem> {
     let client = clients::show(&state.store, &id).await?.ok_or_else(|| Problem::not_found("no such client"))?;
     Ok(Json(view(&client, state.clock.now())).into_response())
 }
@@ -162,12 +153,11 @@ pub struct ClientPatch {
 /// `PATCH /clients/{id}`: the changed client.
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(actor): Admin,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let actor = caller.require(&state, SCOPE).await?;
     let patch: ClientPatch = body::json(&headers, &body)?;
     let changes = Changes {
         name: patch.name,
@@ -188,10 +178,9 @@ pub async fn update(
 /// `DELETE /clients/{id}`: 204; codes, grants and tokens go with it.
 pub async fn delete(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(actor): Admin,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let actor = caller.require(&state, SCOPE).await?;
     if !clients::remove(&state.store, &state.clock, &state.clients, &actor, &id).await? {
         return Err(Problem::not_found("no such client"));
     }
@@ -209,12 +198,11 @@ pub struct Rotation {
 /// valid for `grace_seconds` (default `KUKE_ID_CLIENT_SECRET_GRACE_HOURS`).
 pub async fn rotate_secret(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(actor): Admin,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let actor = caller.require(&state, SCOPE).await?;
     let rotation: Rotation = body::json(&headers, &body)?;
     let grace = match rotation.grace_seconds {
         // Saturates: anything that large is refused by the grace rule anyway.

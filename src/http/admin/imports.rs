@@ -2,7 +2,8 @@
 //! (`application/json`) of Ekstranet accounts; answers the per-row report.
 //!
 //! The body may be tens of megabytes, so it is read only after the caller's
-//! token and scope are checked: a stranger's upload is refused unread.
+//! token and scope are checked (by the route's scope check, before this
+//! handler runs): a stranger's upload is refused unread.
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -10,7 +11,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::auth::Caller;
+use super::auth::Admin;
 use super::problem::Problem;
 use crate::flows::import::{self, Format, ImportError};
 use crate::state::AppState;
@@ -25,15 +26,11 @@ pub struct ImportQuery {
 /// Imports the body.
 pub async fn post(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(admin): Admin,
     headers: HeaderMap,
     Query(query): Query<ImportQuery>,
     body: Body,
 ) -> Response {
-    let admin = match caller.require(&state, "admin:users").await {
-        Ok(admin) => admin,
-        Err(problem) => return problem.into_response(),
-    };
     let content_type =
         headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_ascii_lowercase();
     let format = if content_type.starts_with("text/csv") {

@@ -10,14 +10,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
-use super::auth::Caller;
+use super::auth::Admin;
 use super::body;
 use super::problem::Problem;
 use crate::domain::signing_alg::SigningAlg;
 use crate::flows::keys::{self, KeyInfo, KeysError};
 use crate::state::AppState;
-
-const SCOPE: &str = "admin:keys";
 
 fn view(key: &KeyInfo) -> Value {
     json!({
@@ -39,8 +37,7 @@ fn problem(error: KeysError) -> Problem {
 
 /// `GET /keys`: published keys newest first (the signing one of each algorithm
 /// `active`), then retired ones.
-pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
-    caller.require(&state, SCOPE).await?;
+pub async fn list(State(state): State<AppState>) -> Result<Response, Problem> {
     let keys = keys::list(&state.settings.keys_dir, true).await.map_err(problem)?;
     Ok(Json(json!({"total": keys.len(), "items": keys.iter().map(view).collect::<Vec<_>>()})).into_response())
 }
@@ -55,11 +52,10 @@ pub struct Rotation {
 /// `POST /keys/rotate`: a new active key for `alg`, or for every algorithm when omitted.
 pub async fn rotate(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(actor): Admin,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let actor = caller.require(&state, SCOPE).await?;
     let rotation: Rotation = body::json(&headers, &body)?;
     let alg = rotation.alg.map(|name| name.parse::<SigningAlg>()).transpose();
     let alg = alg.map_err(|e| Problem::unprocessable(e.to_string()))?;
@@ -70,10 +66,9 @@ pub async fn rotate(
 /// `POST /keys/{kid}/retire`: 204; the active key of an algorithm is refused with 409.
 pub async fn retire(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(actor): Admin,
     Path(kid): Path<String>,
 ) -> Result<Response, Problem> {
-    let actor = caller.require(&state, SCOPE).await?;
     keys::retire_here(&state, &actor, &kid).await.map_err(problem)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
 use super::{PREFIX, ROUTES};
@@ -12,12 +13,11 @@ pub fn document(issuer: &str) -> Value {
     let mut paths = Map::new();
     for route in ROUTES {
         let entry = paths.entry(format!("{PREFIX}{}", route.path)).or_insert_with(|| json!({}));
-        let (status, success) = match (route.method, route.path) {
-            ("delete", _) | ("post", "/keys/{kid}/retire") => ("204", json!({"description": "Done"})),
-            ("post", "/clients" | "/organizations" | "/terms") => {
-                ("201", json!({"description": "Created", "content": {"application/json": {}}}))
-            }
-            _ => ("200", json!({"description": "OK", "content": {"application/json": {}}})),
+        let status = route.status.as_str();
+        let success = match route.status {
+            StatusCode::NO_CONTENT => json!({"description": "Done"}),
+            StatusCode::CREATED => json!({"description": "Created", "content": {"application/json": {}}}),
+            _ => json!({"description": "OK", "content": {"application/json": {}}}),
         };
         let mut operation = json!({
             "summary": route.summary,
@@ -43,7 +43,7 @@ pub fn document(issuer: &str) -> Value {
         if !parameters.is_empty() {
             operation["parameters"] = Value::Array(parameters);
         }
-        entry[route.method] = operation;
+        entry[route.method.as_str()] = operation;
     }
     json!({
         "openapi": "3.1.0",

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::auth::Caller;
+use super::auth::Admin;
 use super::body::{self, Paging};
 use super::problem::Problem;
 use crate::flows::organizations::{self, OrganizationError};
@@ -44,11 +44,9 @@ pub struct ListQuery {
 /// `GET /organizations`.
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
     Query(query): Query<ListQuery>,
     Query(paging): Query<Paging>,
 ) -> Result<Response, Problem> {
-    caller.require(&state, "admin:users").await?;
     let (rows, total) =
         store::organizations::search(state.store.conn(), query.q.as_deref(), paging.offset(), paging.per_page())
             .await?;
@@ -74,11 +72,10 @@ pub struct NewOrganization {
 /// `POST /organizations`.
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(actor): Admin,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let actor = caller.require(&state, "admin:users").await?;
     let request: NewOrganization = body::json(&headers, &body)?;
     let row = organizations::create(&state.store, &state.clock, &actor, request.external_id.as_deref(), &request.name)
         .await?;
@@ -86,20 +83,14 @@ pub async fn create(
 }
 
 /// `GET /organizations/{id}`.
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, Problem> {
-    caller.require(&state, "admin:users").await?;
+pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, Problem> {
     let id = super::uuid(&id)?;
     let row = store::organizations::find(state.store.conn(), id).await?.ok_or(OrganizationError::NotFound)?;
     Ok(Json(view(&row)).into_response())
 }
 
 /// `GET /organizations/external/{external_id}`.
-pub async fn get_external(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(external_id): Path<String>,
-) -> Result<Response, Problem> {
-    caller.require(&state, "admin:users").await?;
+pub async fn get_external(State(state): State<AppState>, Path(external_id): Path<String>) -> Result<Response, Problem> {
     let row = store::organizations::find_by_external_id(state.store.conn(), &external_id)
         .await?
         .ok_or(OrganizationError::NotFound)?;
@@ -118,12 +109,11 @@ pub struct OrganizationChange {
 /// `PATCH /organizations/{id}`.
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(actor): Admin,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let actor = caller.require(&state, "admin:users").await?;
     let id = super::uuid(&id)?;
     let change: OrganizationChange = body::json(&headers, &body)?;
     let external = change.external_id.as_ref().map(|e| e.as_deref());

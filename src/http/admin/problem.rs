@@ -1,9 +1,12 @@
-//! RFC 9457 problem details for the admin API.
+//! RFC 9457 problem details: the one place the admin API's errors take their
+//! wire shape.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+
+use crate::http::internal_error;
 
 /// A problem response.
 #[derive(Debug)]
@@ -44,10 +47,31 @@ impl Problem {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable content", detail)
     }
 
-    /// 500, after logging the cause.
-    pub fn internal(error: &dyn std::fmt::Display) -> Self {
-        tracing::error!(%error, "admin API failure");
+    /// 500, after logging the cause chain (see [`internal_error`]).
+    pub fn internal(error: &(dyn std::error::Error + 'static)) -> Self {
+        internal_error::log(error, "admin API");
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "internal error")
+    }
+
+    /// Re-states another layer's error response (an extractor's rejection, a
+    /// fallback) as problem details, keeping its status, its explanation and the
+    /// headers that matter (`Allow`, `WWW-Authenticate`).
+    pub async fn restate(response: Response) -> Response {
+        let (parts, body) = response.into_parts();
+        let text = axum::body::to_bytes(body, 16 * 1024).await.unwrap_or_default();
+        let explanation = serde_json::from_slice::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|json| json["error_description"].as_str().map(str::to_string))
+            .unwrap_or_else(|| String::from_utf8_lossy(&text).trim().to_string());
+        let title = parts.status.canonical_reason().unwrap_or("Error");
+        let detail = if explanation.is_empty() { title.to_lowercase() } else { explanation };
+        let mut problem = Self::new(parts.status, title, detail).into_response();
+        for name in [header::ALLOW, header::WWW_AUTHENTICATE] {
+            if let Some(value) = parts.headers.get(&name) {
+                problem.headers_mut().insert(name, value.clone());
+            }
+        }
+        problem
     }
 }
 

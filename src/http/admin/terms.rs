@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::auth::Caller;
+use super::auth::Admin;
 use super::body::{self, Paging};
 use super::problem::Problem;
 use crate::flows::terms::{self, Listed, Publication, PublishError};
@@ -26,8 +26,7 @@ fn view(listed: &Listed) -> Value {
 }
 
 /// `GET /terms`: every version, newest first.
-pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
-    caller.require(&state, "admin:terms").await?;
+pub async fn list(State(state): State<AppState>) -> Result<Response, Problem> {
     let versions = terms::list(&state.store, &state.clock).await?;
     Ok(Json(json!({"items": versions.iter().map(view).collect::<Vec<_>>()})).into_response())
 }
@@ -49,11 +48,10 @@ pub struct PublishRequest {
 /// `POST /terms`: publishes a version (201); a taken label is 409, an empty field 422.
 pub async fn publish(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(admin): Admin,
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response, Problem> {
-    let admin = caller.require(&state, "admin:terms").await?;
     let request: PublishRequest = body::json(&headers, &bytes)?;
     let effective_at = request.effective_at.as_deref().map(|t| body::parse_time("effective_at", t)).transpose()?;
     let publication = Publication {
@@ -75,11 +73,9 @@ pub async fn publish(
 /// `GET /terms/{version}/acceptances`: counts and a page of acceptances.
 pub async fn acceptances(
     State(state): State<AppState>,
-    caller: Caller,
     Path(version): Path<String>,
     Query(paging): Query<Paging>,
 ) -> Result<Response, Problem> {
-    caller.require(&state, "admin:terms").await?;
     let report = terms::acceptances(&state.store, &version, paging.offset(), paging.per_page())
         .await?
         .ok_or_else(|| Problem::not_found("no such terms version"))?;

@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::auth::Caller;
+use super::RouteAction;
+use super::auth::Admin;
 use super::body::{self, Paging};
 use super::problem::Problem;
 use crate::domain::user::User;
@@ -45,11 +46,9 @@ fn view(user: &User) -> serde_json::Value {
 /// `GET /users`.
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
     Query(query): Query<ListQuery>,
     Query(paging): Query<Paging>,
 ) -> Result<Response, Problem> {
-    caller.require(&state, "admin:users").await?;
     let filter = UserFilter {
         status: query.status,
         organization_id: query.organization_id,
@@ -65,8 +64,7 @@ pub async fn list(
 }
 
 /// `GET /users/{id}`: every state field of the account.
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, Problem> {
-    caller.require(&state, "admin:users").await?;
+pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, Problem> {
     let id = super::uuid(&id)?;
     let details = accounts::details(&state, id).await?.ok_or(AccountError::NotFound)?;
     Ok(Json(details).into_response())
@@ -100,12 +98,11 @@ pub struct AccountChange {
 /// `PATCH /users/{id}`. Granting or taking the `idp-admin` role needs the `admin` scope.
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(actor): Admin,
     Path(id): Path<String>,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    let actor = caller.require(&state, "admin:users").await?;
     let id = super::uuid(&id)?;
     let change: AccountChange = body::json(&headers, &body)?;
     let edit = Edit {
@@ -124,10 +121,9 @@ pub async fn update(
 /// `DELETE /users/{id}`: anonymises the account; 204.
 pub async fn delete(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(actor): Admin,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let actor = caller.require(&state, "admin:users").await?;
     accounts::delete(&state, &actor, super::uuid(&id)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -151,15 +147,15 @@ pub enum Action {
     ResendActivation,
 }
 
-/// `POST /users/{id}/{action}`: runs an [`Action`]; answers the account's details.
+/// `POST /users/{id}/<action>`: runs an [`Action`]; answers the account's details.
 pub async fn act(
     State(state): State<AppState>,
-    caller: Caller,
-    Path((id, action)): Path<(String, String)>,
+    Admin(actor): Admin,
+    Path(id): Path<String>,
+    RouteAction(action): RouteAction,
 ) -> Result<Response, Problem> {
     let action: Action = serde_json::from_value(serde_json::Value::String(action))
         .map_err(|_| Problem::not_found("no such action on an account"))?;
-    let actor = caller.require(&state, "admin:users").await?;
     let id = super::uuid(&id)?;
     match action {
         Action::Lock => accounts::set_locked(&state, &actor, id, true).await?,
@@ -174,12 +170,7 @@ pub async fn act(
 }
 
 /// `GET /users/{id}/sessions`.
-pub async fn sessions(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Response, Problem> {
-    caller.require(&state, "admin:users").await?;
+pub async fn sessions(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, Problem> {
     let sessions = accounts::sessions(&state, super::uuid(&id)?).await?.ok_or(AccountError::NotFound)?;
     Ok(Json(json!({"total": sessions.len(), "items": sessions})).into_response())
 }
@@ -187,10 +178,9 @@ pub async fn sessions(
 /// `DELETE /users/{id}/sessions/{session_id}`: ends the session (back-channel logout included); 204.
 pub async fn end_session(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(actor): Admin,
     Path((id, session_id)): Path<(String, String)>,
 ) -> Result<Response, Problem> {
-    let actor = caller.require(&state, "admin:users").await?;
     let (id, session_id) = (super::uuid(&id)?, super::uuid(&session_id)?);
     if !accounts::end_session(&state, &actor, id, session_id).await? {
         return Err(Problem::not_found("no such open session of this account"));
@@ -201,10 +191,9 @@ pub async fn end_session(
 /// `DELETE /users/{id}/sessions`: ends every session of the account; 204.
 pub async fn end_sessions(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(actor): Admin,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let actor = caller.require(&state, "admin:users").await?;
     let id = super::uuid(&id)?;
     accounts::end_all_sessions(&state, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -224,11 +213,10 @@ pub struct ActivationRequest {
 /// `POST /activations`: queue activation mails (paced through the outbox).
 pub async fn activations(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(admin): Admin,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    let admin = caller.require(&state, "admin:users").await?;
     let request: ActivationRequest = body::json(&headers, &body)?;
     if request.user_ids.as_ref().is_some_and(|ids| ids.len() > 10_000) {
         return Err(Problem::unprocessable("at most 10 000 ids per call"));
@@ -239,7 +227,6 @@ pub async fn activations(
 }
 
 /// `GET /stats/migration`.
-pub async fn stats(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
-    caller.require(&state, "admin:stats").await?;
+pub async fn stats(State(state): State<AppState>) -> Result<Response, Problem> {
     Ok(Json(stats::migration(&state.store, &state.clock).await?).into_response())
 }

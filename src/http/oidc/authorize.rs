@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::domain::endpoints;
 use crate::flows::authorize::{
     self,
-    request::{ClientResponse, Outcome, PageError, ResponseMode},
+    request::{ClientResponse, Outcome, ResponseMode},
 };
 use crate::http::render::PageContext;
 use crate::http::{cookies, form};
@@ -74,15 +74,7 @@ pub fn respond(page: PageContext, outcome: Result<Outcome, crate::flows::Interna
         }
     };
     match outcome {
-        Outcome::ErrorPage(error) => {
-            let key = match error {
-                PageError::MissingClientId | PageError::UnknownClient => "error_unknown_client",
-                PageError::MissingRedirectUri | PageError::UnregisteredRedirectUri => "error_bad_redirect",
-                PageError::RequestExpired => "error_expired_request",
-                PageError::Internal => "error_internal",
-            };
-            page.error(StatusCode::BAD_REQUEST, key).into_response()
-        }
+        Outcome::ErrorPage(error) => page.authorization_error(error).into_response(),
         Outcome::Respond(response) => to_client(&page, response),
         Outcome::SignIn { handle, .. } => see_other(&format!("{}?request={handle}", endpoints::SIGN_IN)),
         Outcome::Consent { handle } => see_other(&format!("{}?request={handle}", endpoints::CONSENT)),

@@ -21,7 +21,7 @@ pub async fn get(
     Query(query): Query<ResumeQuery>,
 ) -> Response {
     let handle = query.request.unwrap_or_default();
-    let view = match authorize::consent_view(&state, &handle).await {
+    let view = match authorize::consent::view(&state, &handle).await {
         Ok(Some(view)) => view,
         Ok(None) => {
             return page.error(StatusCode::BAD_REQUEST, "error_expired_request").into_response();
@@ -51,7 +51,7 @@ pub async fn post(
     let handle = form::first(&fields, "request").unwrap_or_default();
     let allow = form::first(&fields, "decision") == Some("allow");
     let outcome =
-        authorize::answer_consent(&state, handle, allow, cookies::session(&jar, state.settings.is_https()).as_deref())
+        authorize::consent::answer(&state, handle, allow, cookies::session(&jar, state.settings.is_https()).as_deref())
             .await;
     respond(page, outcome)
 }

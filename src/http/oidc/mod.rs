@@ -8,6 +8,7 @@ pub mod introspect;
 pub mod jwks;
 pub mod logout;
 pub mod oauth_error;
+pub mod revoke;
 pub mod token;
 pub mod userinfo;
 
@@ -27,8 +28,8 @@ pub fn router() -> Router<AppState> {
         .route(endpoints::CONSENT, get(consent::get).post(consent::post))
         .route(endpoints::TOKEN, post(token::post))
         .route(endpoints::USERINFO, get(userinfo::get).post(userinfo::post))
-        .route(endpoints::INTROSPECT, post(introspect::introspect))
-        .route(endpoints::REVOKE, post(introspect::revoke))
+        .route(endpoints::INTROSPECT, post(introspect::post))
+        .route(endpoints::REVOKE, post(revoke::post))
         .route(endpoints::END_SESSION, get(logout::end_session).post(logout::end_session))
         .route(endpoints::END_SESSION_CONFIRM, post(logout::confirm))
 }

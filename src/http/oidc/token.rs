@@ -7,27 +7,17 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{client_auth, oauth_error};
-use crate::domain::oauth::error::{ErrorCode, OAuthError};
 use crate::flows::token::{self, TokenError};
-use crate::http::form;
 use crate::state::AppState;
 
 /// Exchanges a grant for tokens.
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    if !form::is_form(&headers) {
-        return oauth_error::response(
-            &OAuthError::invalid_request("the body must be application/x-www-form-urlencoded"),
-            false,
-        );
-    }
-    let Some(fields) = form::parse(&body) else {
-        return oauth_error::response(&OAuthError::invalid_request("the body is not valid UTF-8"), false);
+    let fields = match client_auth::form_fields(&headers, &body) {
+        Ok(fields) => fields,
+        Err(error) => return oauth_error::response(&error),
     };
     let Ok(presented) = client_auth::presented(&headers, &fields) else {
-        return oauth_error::response(
-            &OAuthError::new(ErrorCode::InvalidClient, "malformed Authorization header"),
-            true,
-        );
+        return client_auth::malformed_authorization();
     };
     match token::exchange(&state, presented, &fields).await {
         Ok(tokens) => {
@@ -37,7 +27,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
             headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
             response
         }
-        Err(TokenError::OAuth { error, basic }) => oauth_error::response(&error, basic),
-        Err(TokenError::Internal(error)) => oauth_error::internal(&error),
+        Err(TokenError::OAuth { error }) => oauth_error::response(&error),
+        Err(TokenError::Internal(error)) => oauth_error::internal(&error, "token exchange"),
     }
 }

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::oauth_error::{self, bearer_challenge};
 use crate::flows::userinfo::{self, UserinfoError};
 use crate::http::form;
 use crate::state::AppState;
@@ -22,7 +23,9 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         .flatten()
         .and_then(|fields| form::first(&fields, "access_token").map(str::to_string));
     match (bearer(&headers), from_body) {
-        (Some(_), Some(_)) => challenge(StatusCode::BAD_REQUEST, Some(("invalid_request", "send the token once"))),
+        (Some(_), Some(_)) => {
+            bearer_challenge(StatusCode::BAD_REQUEST, Some(("invalid_request", "send the token once")))
+        }
         (Some(token), None) => answer(&state, Some(token)).await,
         (None, Some(token)) => answer(&state, Some(Ok(token))).await,
         (None, None) => answer(&state, None).await,
@@ -43,9 +46,9 @@ fn bearer(headers: &HeaderMap) -> Option<Result<String, ()>> {
 
 async fn answer(state: &AppState, token: Option<Result<String, ()>>) -> Response {
     let token = match token {
-        None => return challenge(StatusCode::UNAUTHORIZED, None),
+        None => return bearer_challenge(StatusCode::UNAUTHORIZED, None),
         Some(Err(())) => {
-            return challenge(StatusCode::BAD_REQUEST, Some(("invalid_request", "use the Bearer scheme")));
+            return bearer_challenge(StatusCode::BAD_REQUEST, Some(("invalid_request", "use the Bearer scheme")));
         }
         Some(Ok(token)) => token,
     };
@@ -55,40 +58,14 @@ async fn answer(state: &AppState, token: Option<Result<String, ()>>) -> Response
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
-        Err(UserinfoError::InvalidToken) => {
-            challenge(StatusCode::UNAUTHORIZED, Some(("invalid_token", "the access token is invalid or expired")))
-        }
-        Err(UserinfoError::InsufficientScope) => challenge(
+        Err(UserinfoError::InvalidToken) => bearer_challenge(
+            StatusCode::UNAUTHORIZED,
+            Some(("invalid_token", "the access token is invalid or expired")),
+        ),
+        Err(UserinfoError::InsufficientScope) => bearer_challenge(
             StatusCode::FORBIDDEN,
             Some(("insufficient_scope", "the token was not issued for the openid scope")),
         ),
-        Err(UserinfoError::Internal(error)) => {
-            tracing::error!(%error, "userinfo failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, Json(serde_json::json!({"error": "server_error"}))).into_response()
-        }
+        Err(UserinfoError::Internal(error)) => oauth_error::bearer_internal(&error, "userinfo"),
     }
-}
-
-/// RFC 6750 §3: `WWW-Authenticate: Bearer` with the error, if any.
-fn challenge(status: StatusCode, error: Option<(&str, &str)>) -> Response {
-    let value = match error {
-        None => "Bearer realm=\"kuke-id\"".to_string(),
-        Some((code, description)) => {
-            format!("Bearer realm=\"kuke-id\", error=\"{code}\", error_description=\"{description}\"")
-        }
-    };
-    let body = match error {
-        None => {
-            serde_json::json!({"error": "invalid_request", "error_description": "an access token is required"})
-        }
-        Some((code, description)) => {
-            serde_json::json!({"error": code, "error_description": description})
-        }
-    };
-    let mut response = (status, Json(body)).into_response();
-    if let Ok(value) = HeaderValue::from_str(&value) {
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
-    }
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
