@@ -36,4 +36,22 @@ backend_tests! {
         assert_eq!(status, 200, "{english}");
         assert!(english.contains("Set your password") && english.contains("name=\"token\""), "{english}");
     }
+
+    async fn on_the_signed_out_page_the_switch_leads_to_the_end_session_page_in_english(app) {
+        let user = app.active_user().await;
+        app.sign_in(&user).await;
+        let (_, confirm, csrf) = app.page("/logout").await;
+        assert!(confirm.contains("action=\"/logout/confirm\""), "{confirm}");
+        let signed_out = app.submit("/logout/confirm", &csrf, &[]).await;
+        assert_eq!(signed_out.status(), 200);
+        let html = signed_out.text().await.expect("html");
+        let switched = app.get(&format!("/logout/confirm{}", switch_to(&html, "en"))).await;
+        assert_eq!(switched.status(), 303);
+        let location = switched.headers()["location"].to_str().expect("ascii").to_string();
+        let (status, english, _) = app.page(&location).await;
+        assert_eq!(status, 200, "{english}");
+        // Without a session and without a client, the end-session endpoint asks, as
+        // RP-Initiated Logout §2 suggests; the person is already signed out either way.
+        assert!(english.contains("<h1>Sign out</h1>") && english.contains("lang=\"en\""), "{english}");
+    }
 }

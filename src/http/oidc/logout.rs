@@ -1,4 +1,6 @@
 //! `GET|POST /logout` (RP-Initiated Logout 1.0 §2) and `POST /logout/confirm`.
+//! `GET /logout/confirm` exists only for the language switch of the signed-out
+//! page, which links to its own address.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -7,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 
+use crate::domain::endpoints;
 use crate::flows::logout::{self, LogoutOutcome, LogoutParams};
 use crate::http::journey::CsrfForm;
 use crate::http::render::PageContext;
@@ -38,6 +41,15 @@ pub async fn end_session(
     let outcome =
         logout::logout(&state, params, cookies::session(&jar, state.settings.is_https()).as_deref(), false).await;
     respond(&state, &jar, page, outcome)
+}
+
+/// `GET /logout/confirm`: back to the end-session endpoint, which answers in the
+/// person's real state (signed out, or asked again) and in the chosen language.
+pub async fn confirm_page(uri: Uri) -> Redirect {
+    match uri.query() {
+        Some(query) => Redirect::to(&format!("{}?{query}", endpoints::END_SESSION)),
+        None => Redirect::to(endpoints::END_SESSION),
+    }
 }
 
 /// `POST /logout/confirm`: the user confirmed on our page.

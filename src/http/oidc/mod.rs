@@ -31,5 +31,5 @@ pub fn router() -> Router<AppState> {
         .route(endpoints::INTROSPECT, post(introspect::post))
         .route(endpoints::REVOKE, post(revoke::post))
         .route(endpoints::END_SESSION, get(logout::end_session).post(logout::end_session))
-        .route(endpoints::END_SESSION_CONFIRM, post(logout::confirm))
+        .route(endpoints::END_SESSION_CONFIRM, get(logout::confirm_page).post(logout::confirm))
 }
