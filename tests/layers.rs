@@ -5,7 +5,9 @@
 //! to another top-level module — `use crate::x…`, the groups of
 //! `use crate::{x, y::{z, w}}` and inline `crate::x::…` paths in code — must be
 //! allowed by [`ALLOWED`]. Comments and string literals are not code and are
-//! skipped. A violation is reported as `file:line: from → to`.
+//! skipped. A violation is reported as `file:line: from → to`. A second table,
+//! [`FRAMEWORKS`], keeps sea-orm in `store` and the web stack in the modules
+//! that serve HTTP.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -56,6 +58,19 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     ("lib", &[]),
     ("main", &["cli"]),
+];
+
+/// Frameworks that belong to one layer: the database mapper to `store`, the web
+/// stack to the modules that serve HTTP (`http`, the demo's pages, and `app`,
+/// which wires them together). `flows` never sees axum types; `domain` neither.
+const FRAMEWORKS: &[(&str, &[&str])] = &[
+    ("sea_orm", &["store"]),
+    ("axum", &["http", "demo", "app"]),
+    ("axum_extra", &["http", "demo", "app"]),
+    ("hyper", &["http"]),
+    ("hyper_util", &["http"]),
+    ("tower", &["http"]),
+    ("tower_http", &["http"]),
 ];
 
 /// One import against the direction.
@@ -287,26 +302,50 @@ fn word_at(chars: &[char], at: usize) -> (String, usize) {
     (chars[at..end].iter().collect(), end)
 }
 
-fn violations() -> Vec<Violation> {
+/// Every file under `src/`, with its path relative to `src/`, its module and its code.
+fn sources() -> Vec<(String, String, String)> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
+    files
+        .into_iter()
+        .map(|path| {
+            let relative = path.strip_prefix(&src).expect("below src/");
+            let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+            (format!("src/{}", relative.display()), module_of(relative), code_only(&source))
+        })
+        .collect()
+}
+
+fn framework_violations() -> Vec<Violation> {
     let mut found = Vec::new();
-    for path in files {
-        let relative = path.strip_prefix(&src).expect("below src/");
-        let from = module_of(relative);
+    for (file, from, code) in sources() {
+        for (framework, owners) in FRAMEWORKS {
+            if owners.contains(&from.as_str()) {
+                continue;
+            }
+            for (line, _) in references(&code, framework) {
+                found.push(Violation { file: file.clone(), line, from: from.clone(), to: (*framework).to_string() });
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn violations() -> Vec<Violation> {
+    let mut found = Vec::new();
+    for (file, from, code) in sources() {
         let allowed: BTreeSet<&str> = ALLOWED
             .iter()
             .find(|(module, _)| *module == from)
             .map(|(_, to)| to.iter().copied().collect())
             .unwrap_or_default();
-        let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-        let code = code_only(&source);
         // The binary names the library by its crate name.
         let crate_name = if from == "main" { "kuke_id" } else { "crate" };
         for (line, to) in references(&code, crate_name) {
             if to != from && !allowed.contains(to.as_str()) {
-                found.push(Violation { file: format!("src/{}", relative.display()), line, from: from.clone(), to });
+                found.push(Violation { file: file.clone(), line, from: from.clone(), to });
             }
         }
     }
@@ -323,6 +362,13 @@ fn imports_follow_the_layer_direction() {
         std::fs::write(&path, report).unwrap_or_else(|e| panic!("writing {path}: {e}"));
     }
     assert!(found.is_empty(), "{} imports against the layer direction:\n{}", found.len(), listing.join("\n"));
+}
+
+#[test]
+fn frameworks_stay_in_their_layer() {
+    let found = framework_violations();
+    let listing: Vec<String> = found.iter().map(ToString::to_string).collect();
+    assert!(found.is_empty(), "{} framework uses outside their layer:\n{}", found.len(), listing.join("\n"));
 }
 
 #[test]
