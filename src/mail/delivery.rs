@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-
 use tokio::sync::Notify;
 
 use crate::config::Settings;
