@@ -1,6 +1,7 @@
 //! kuke-id: KUKE's OpenID Connect provider.
 //!
-//! Code tour, in the direction data flows (`http -> flows -> domain/tokens/mail/store`):
+//! Code tour, in the direction data flows (`http -> flows -> domain/tokens/mail/store`;
+//! `tests/layers.rs` fails on any import against it):
 //! - [`config`]: settings from defaults, an optional TOML file and `KUKE_ID_*` variables.
 //! - [`app`]: builds the whole application (store, keys, router) for `main` and for tests.
 //! - [`http`]: the server loop (hyper), axum routers, middleware and the mapping of errors to responses.
@@ -10,8 +11,8 @@
 //! - [`mail`]: typed mails rendered from templates, the outbox and its delivery worker.
 //! - [`tokens`]: signing keys, the JWK set and random tokens with their stored hashes.
 //! - [`store`]: the only module that talks to the database.
-//! - [`state`]: the shared state flows and handlers work with.
-//! - [`demo`]: the built-in demo relying party of `serve --demo`.
+//! - [`state`]: the shared state flows and handlers work with (below the flows: it never imports them).
+//! - [`demo`]: the built-in demo relying party of `serve --demo`; only [`app`] wires it in.
 //! - [`cli`]: the `kuke-id` command line.
 //! - [`telemetry`]: logging setup.
 //! - [`metrics`]: the Prometheus counters and histograms served at `/metrics`.

@@ -9,8 +9,8 @@ use crate::domain::audit::Actor;
 use crate::domain::client::{Client, ClientKind};
 use crate::domain::clock::Clock;
 use crate::domain::signing_alg::SigningAlg;
-use crate::flows::client_cache::ClientCache;
 use crate::flows::clients::{self, Registration};
+use crate::state::client_cache::ClientCache;
 use time::format_description::well_known::Rfc3339;
 
 #[derive(Debug, Subcommand)]

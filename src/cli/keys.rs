@@ -1,6 +1,5 @@
 //! `kuke-id keys list | rotate | retire`, through [`crate::flows::keys`].
 
-use anyhow::Context;
 use clap::Subcommand;
 use time::format_description::well_known::Rfc3339;
 
@@ -10,7 +9,6 @@ use crate::domain::audit::Actor;
 use crate::domain::clock::Clock;
 use crate::domain::signing_alg::SigningAlg;
 use crate::flows::keys::{self, KeyState, Recorder};
-use crate::store::Store;
 use crate::tokens::keys::KeyRing;
 
 #[derive(Debug, Subcommand)]
@@ -49,7 +47,7 @@ pub async fn run(settings: Settings, command: KeysCommand) -> anyhow::Result<()>
             }
         }
         KeysCommand::Rotate { alg } => {
-            let store = audit_store(&settings).await;
+            let store = or_unaudited(app::open_migrated_store(&settings).await);
             let (clock, actor) = (Clock::default(), Actor::cli());
             let recorder = Recorder { store: store.as_ref(), clock: &clock, actor: &actor };
             let algs = alg.map(|a| vec![a]).unwrap_or_else(|| SigningAlg::ALL.to_vec());
@@ -58,15 +56,19 @@ pub async fn run(settings: Settings, command: KeysCommand) -> anyhow::Result<()>
                 println!("{alg}: new active key {}", key.kid);
             }
             println!("running nodes pick up the change within 30 s");
-            close(store).await;
+            if let Some(store) = store {
+                let _ = store.close().await;
+            }
         }
         KeysCommand::Retire { kid } => {
-            let store = audit_store(&settings).await;
+            let store = or_unaudited(app::open_migrated_store(&settings).await);
             let (clock, actor) = (Clock::default(), Actor::cli());
             let recorder = Recorder { store: store.as_ref(), clock: &clock, actor: &actor };
             let moved = keys::retire(&dir, recorder, &kid).await?;
             println!("retired {kid} (moved to {})", moved.display());
-            close(store).await;
+            if let Some(store) = store {
+                let _ = store.close().await;
+            }
         }
     }
     Ok(())
@@ -74,24 +76,12 @@ pub async fn run(settings: Settings, command: KeysCommand) -> anyhow::Result<()>
 
 /// Key changes are file operations that must work without a database: when it
 /// cannot be reached, a warning says the change goes unaudited.
-async fn audit_store(settings: &Settings) -> Option<Store> {
-    let result = async {
-        let store = app::open_store(settings).await?;
-        store.migrate().await.context("migrating")?;
-        anyhow::Ok(store)
-    }
-    .await;
-    match result {
+fn or_unaudited<T>(opened: Result<T, app::StartError>) -> Option<T> {
+    match opened {
         Ok(store) => Some(store),
         Err(error) => {
             eprintln!("warning: the database is unreachable, so the key change is not audited: {error:#}");
             None
         }
-    }
-}
-
-async fn close(store: Option<Store>) {
-    if let Some(store) = store {
-        let _ = store.close().await;
     }
 }

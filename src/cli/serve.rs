@@ -5,11 +5,8 @@ use anyhow::Context;
 use super::CliError;
 use crate::app::{self, App};
 use crate::config::Settings;
-use crate::demo::DemoRp;
 use crate::domain::clock::Clock;
 use crate::domain::endpoints;
-use crate::flows;
-use crate::store;
 
 /// Options of `kuke-id serve`.
 #[derive(Debug, clap::Args)]
@@ -21,25 +18,10 @@ pub struct ServeArgs {
 
 pub async fn serve(settings: Settings, args: ServeArgs) -> Result<(), CliError> {
     let issuer = settings.issuer.clone();
-    let clock = Clock::default();
-    let mut app = App::build(settings, clock.clone()).await?;
+    let mut app = App::build(settings, Clock::default()).await?;
     let addr = app.local_addr().context("reading the bound address")?;
     if args.demo {
-        let demo = flows::demo::ensure(&app.state().store, &clock, &issuer).await.context("setting up demo mode")?;
-        let demo_user = store::users::find_by_legacy_id(app.state().store.conn(), flows::demo::DEMO_LEGACY_ID)
-            .await
-            .context("reading the demo account")?;
-        app.enable_demo(
-            DemoRp::new(&issuer, &demo.client_id, &demo.client_secret).context("starting the demo relying party")?,
-        );
-        if let Some((id, _)) = demo_user {
-            let status = store::users::find(app.state().store.conn(), id).await.context("reading the demo account")?;
-            if status.is_some_and(|u| u.status == "imported") {
-                flows::journey::invite::send_activation(app.state(), id, &crate::domain::audit::Actor::named("demo"))
-                    .await
-                    .context("inviting the demo account")?;
-            }
-        }
+        let demo = app.start_demo().await.map_err(anyhow::Error::from)?;
         println!(
             "\nkuke-id demo mode\n\
              - mailbox:        {issuer}/dev/mail (the activation link is there)\n\

@@ -9,7 +9,6 @@ use crate::domain::audit::Actor;
 use crate::domain::clock::Clock;
 use crate::flows;
 use crate::flows::terms::Publication;
-use crate::store;
 
 #[derive(Debug, Subcommand)]
 pub enum TermsCommand {
@@ -59,7 +58,8 @@ pub async fn run(settings: Settings, command: TermsCommand) -> anyhow::Result<()
         }
         TermsCommand::List => {
             println!("{:<20} {:<26} {:<8} TITLE", "VERSION", "EFFECTIVE", "ENGLISH");
-            for terms in store::terms::list(store.conn()).await? {
+            for listed in flows::terms::list(&store, &Clock::default()).await? {
+                let terms = listed.terms;
                 let english = if terms.body_en.is_some() { "yes" } else { "no" };
                 println!("{:<20} {:<26} {:<8} {}", terms.version, terms.effective_at, english, terms.title);
             }

@@ -9,10 +9,10 @@ use uuid::Uuid;
 use crate::app::App;
 use crate::config::Settings;
 use crate::domain::audit::Actor;
-use crate::flows::accounts::{self, Edit};
+use crate::flows::accounts::{self, Edit, UserFilter};
 use crate::flows::journey::campaign::{self, Selection};
+use crate::flows::organizations;
 use crate::state::AppState;
-use crate::store::{self, users::UserFilter};
 
 /// `kuke-id users …`.
 #[derive(Debug, Subcommand)]
@@ -123,8 +123,7 @@ async fn execute(state: &AppState, command: UsersCommand) -> anyhow::Result<()> 
                 None => None,
             };
             let filter = UserFilter { status, organization_id, role, login: None, email: None, text: query };
-            let (users, total) =
-                store::users::search(state.store.conn(), &filter, 0, limit.clamp(1, 10_000), state.clock.now()).await?;
+            let (users, total) = accounts::search(state, &filter, 0, limit.clamp(1, 10_000)).await?;
             if json {
                 let items: Vec<_> = users
                     .iter()
@@ -213,23 +212,11 @@ async fn execute(state: &AppState, command: UsersCommand) -> anyhow::Result<()> 
 
 /// An account named by id, login or e-mail.
 async fn account_id(state: &AppState, account: &str) -> anyhow::Result<Uuid> {
-    let conn = state.store.conn();
-    let found = if let Ok(id) = Uuid::parse_str(account) {
-        store::users::row(conn, id).await?.map(|r| r.id)
-    } else if account.contains('@') {
-        store::users::find_by_email(conn, account).await?.map(|u| u.id)
-    } else {
-        store::users::find_by_login(conn, account.trim()).await?.map(|u| u.id)
-    };
-    found.with_context(|| format!("no account '{account}'"))
+    accounts::find(state, account).await?.with_context(|| format!("no account '{account}'"))
 }
 
 /// An organisation named by id or Ekstranet external id.
 async fn organization_id(state: &AppState, organization: &str) -> anyhow::Result<Uuid> {
-    let conn = state.store.conn();
-    let found = match Uuid::parse_str(organization) {
-        Ok(id) => store::organizations::find(conn, id).await?,
-        Err(_) => store::organizations::find_by_external_id(conn, organization).await?,
-    };
+    let found = organizations::resolve(&state.store, organization).await?;
     found.map(|o| o.id).with_context(|| format!("no organisation '{organization}'"))
 }

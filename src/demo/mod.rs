@@ -18,7 +18,7 @@ use tokio::sync::OnceCell;
 
 use crate::rp_http::RpHttp;
 
-pub use pages::router;
+pub use pages::{DemoState, Web, router};
 
 type Client =
     CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;

@@ -1,33 +1,60 @@
 //! The demo relying party's pages.
+//!
+//! The demo knows neither the web layer (`http`) nor the state of the provider:
+//! it gets its own router state ([`DemoState`]) and reaches the shared page
+//! layout and the cookie format through [`Web`], which `app` implements with the
+//! web layer's page context. So `http` does not import the demo, and the demo
+//! does not import `http`.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
-use minijinja::context;
+use minijinja::{Value, context};
 
-use crate::http::cookies;
-use crate::http::render::PageContext;
-use crate::state::AppState;
+use super::DemoRp;
 
 const PENDING: &str = "kuke_demo_pending";
 const SESSION: &str = "kuke_demo";
 
-/// Routes of the demo app.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/demo", get(home))
-        .route("/demo/login", get(login))
-        .route("/demo/callback", get(callback))
-        .route("/demo/logout", post(logout))
+/// What the demo's routes share.
+#[derive(Clone, Default)]
+pub struct DemoState {
+    /// The relying party; `None` outside demo mode (the pages then answer 404).
+    pub rp: Option<Arc<DemoRp>>,
+    /// The issuer is https: cookies are `Secure`.
+    pub secure: bool,
 }
 
-async fn home(State(state): State<AppState>, jar: CookieJar, page: PageContext) -> Response {
-    let Some(demo) = state.demo.as_ref() else {
+/// What the demo's pages need from the provider's web layer, extracted per
+/// request: pages rendered in the shared layout and language, and cookie headers
+/// in the provider's format.
+pub trait Web: FromRequestParts<DemoState, Rejection = Infallible> + Send + 'static {
+    /// Renders `template` with `values` as a page answered with `status`.
+    fn page(&self, template: &str, values: Value, status: StatusCode) -> Response;
+    /// A `Set-Cookie` value.
+    fn set_cookie(name: &str, value: &str, secure: bool) -> HeaderValue;
+    /// A `Set-Cookie` value that deletes the cookie.
+    fn clear_cookie(name: &str, secure: bool) -> HeaderValue;
+}
+
+/// Routes of the demo app, rendering through `W`.
+pub fn router<W: Web>() -> Router<DemoState> {
+    Router::new()
+        .route("/demo", get(home::<W>))
+        .route("/demo/login", get(login::<W>))
+        .route("/demo/callback", get(callback::<W>))
+        .route("/demo/logout", post(logout::<W>))
+}
+
+async fn home<W: Web>(State(state): State<DemoState>, jar: CookieJar, page: W) -> Response {
+    let Some(demo) = state.rp.as_ref() else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let session = jar.get(SESSION).and_then(|c| demo.session(c.value()));
@@ -39,58 +66,56 @@ async fn home(State(state): State<AppState>, jar: CookieJar, page: PageContext) 
             userinfo => session.as_ref().map(|s| s.userinfo.clone()),
             error => None::<String>,
         },
+        StatusCode::OK,
     )
-    .into_response()
 }
 
-async fn login(State(state): State<AppState>, page: PageContext) -> Response {
-    let Some(demo) = state.demo.as_ref() else {
+async fn login<W: Web>(State(state): State<DemoState>, page: W) -> Response {
+    let Some(demo) = state.rp.as_ref() else {
         return StatusCode::NOT_FOUND.into_response();
     };
     match demo.start().await {
         Ok((key, url)) => {
             let mut response = Redirect::to(&url).into_response();
-            response.headers_mut().append(header::SET_COOKIE, cookies::set(PENDING, &key, state.settings.is_https()));
+            response.headers_mut().append(header::SET_COOKIE, W::set_cookie(PENDING, &key, state.secure));
             response
         }
         Err(error) => failure(&page, &error.to_string()),
     }
 }
 
-async fn callback(
-    State(state): State<AppState>,
+async fn callback<W: Web>(
+    State(state): State<DemoState>,
     jar: CookieJar,
-    page: PageContext,
+    page: W,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some(demo) = state.demo.as_ref() else {
+    let Some(demo) = state.rp.as_ref() else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let key = jar.get(PENDING).map(|c| c.value().to_string()).unwrap_or_default();
     match demo.finish(&key, &params).await {
         Ok(session) => {
-            let secure = state.settings.is_https();
+            let secure = state.secure;
             let mut response = Redirect::to("/demo").into_response();
-            response.headers_mut().append(header::SET_COOKIE, cookies::set(SESSION, &session, secure));
-            response.headers_mut().append(header::SET_COOKIE, cookies::clear(PENDING, secure));
+            response.headers_mut().append(header::SET_COOKIE, W::set_cookie(SESSION, &session, secure));
+            response.headers_mut().append(header::SET_COOKIE, W::clear_cookie(PENDING, secure));
             response
         }
         Err(error) => failure(&page, &error.to_string()),
     }
 }
 
-async fn logout(State(state): State<AppState>, jar: CookieJar) -> Response {
-    let Some(demo) = state.demo.as_ref() else {
+async fn logout<W: Web>(State(state): State<DemoState>, jar: CookieJar) -> Response {
+    let Some(demo) = state.rp.as_ref() else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let key = jar.get(SESSION).map(|c| c.value().to_string()).unwrap_or_default();
     let mut response = Redirect::to(&demo.sign_out(&key)).into_response();
-    response.headers_mut().append(header::SET_COOKIE, cookies::clear(SESSION, state.settings.is_https()));
+    response.headers_mut().append(header::SET_COOKIE, W::clear_cookie(SESSION, state.secure));
     response
 }
 
-fn failure(page: &PageContext, message: &str) -> Response {
-    page.page("pages/demo.html", context! { signed_in => false, error => message })
-        .with_status(StatusCode::BAD_GATEWAY)
-        .into_response()
+fn failure<W: Web>(page: &W, message: &str) -> Response {
+    page.page("pages/demo.html", context! { signed_in => false, error => message }, StatusCode::BAD_GATEWAY)
 }

@@ -5,12 +5,12 @@
 
 use time::{Duration, OffsetDateTime};
 
-use super::admin_access;
-use super::client_cache::ClientCache;
+use super::{Internal, admin_access};
 use crate::domain::audit::Actor;
 use crate::domain::client::{self, Client, ClientKind, ClientRuleError, PreviousSecret};
 use crate::domain::clock::Clock;
 use crate::domain::signing_alg::SigningAlg;
+use crate::state::client_cache::ClientCache;
 use crate::store::{self, Store, StoreError};
 use crate::tokens::opaque;
 
@@ -56,8 +56,14 @@ pub enum RegisterError {
     #[error("{0}")]
     Forbidden(&'static str),
     /// Storage failed.
-    #[error(transparent)]
-    Store(StoreError),
+    #[error("{}", .0.0)]
+    Store(Internal),
+}
+
+impl From<StoreError> for RegisterError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(Internal(error))
+    }
 }
 
 /// Why a change to a registered client failed.
@@ -76,8 +82,14 @@ pub enum ClientError {
     #[error("{0}")]
     Forbidden(&'static str),
     /// Storage failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    #[error("{}", .0.0)]
+    Store(#[from] Internal),
+}
+
+impl From<StoreError> for ClientError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(Internal(error))
+    }
 }
 
 /// A registered client and, for a confidential one, its secret — shown once, never stored.
@@ -134,10 +146,10 @@ pub async fn register(
         previous_secret: None,
     };
     let now = clock.now();
-    let tx = store.begin().await.map_err(RegisterError::Store)?;
+    let tx = store.begin().await?;
     store::clients::insert(tx.conn(), &registered, now).await.map_err(|e| match e {
         StoreError::Conflict(_) => RegisterError::Taken(id.clone()),
-        other => RegisterError::Store(other),
+        other => other.into(),
     })?;
     let event = actor.event("client.created", Some(id.clone())).with_details(serde_json::json!({
         "name": registered.name,
@@ -146,8 +158,8 @@ pub async fn register(
         "require_pkce": registered.require_pkce,
         "redirect_uris": registered.redirect_uris,
     }));
-    store::audit::record(tx.conn(), &event, now).await.map_err(RegisterError::Store)?;
-    tx.commit().await.map_err(RegisterError::Store)?;
+    store::audit::record(tx.conn(), &event, now).await?;
+    tx.commit().await?;
     Ok(Registered { client: registered, secret })
 }
 
@@ -175,18 +187,18 @@ fn check_settings(
 }
 
 /// Every client.
-pub async fn list(store: &Store) -> Result<Vec<Client>, StoreError> {
-    store::clients::list(store.conn()).await
+pub async fn list(store: &Store) -> Result<Vec<Client>, Internal> {
+    Ok(store::clients::list(store.conn()).await?)
 }
 
 /// One page of clients by id, and the number of clients.
-pub async fn page(store: &Store, offset: u64, limit: u64) -> Result<(Vec<Client>, u64), StoreError> {
-    store::clients::page(store.conn(), offset, limit).await
+pub async fn page(store: &Store, offset: u64, limit: u64) -> Result<(Vec<Client>, u64), Internal> {
+    Ok(store::clients::page(store.conn(), offset, limit).await?)
 }
 
 /// One client.
-pub async fn show(store: &Store, id: &str) -> Result<Option<Client>, StoreError> {
-    store::clients::find(store.conn(), id).await
+pub async fn show(store: &Store, id: &str) -> Result<Option<Client>, Internal> {
+    Ok(store::clients::find(store.conn(), id).await?)
 }
 
 /// What an administrator changes on a registered client; `None` keeps a value.
@@ -315,7 +327,7 @@ pub async fn remove(
     cache: &ClientCache,
     actor: &Actor,
     id: &str,
-) -> Result<bool, StoreError> {
+) -> Result<bool, Internal> {
     let now = clock.now();
     let tx = store.begin().await?;
     let removed = store::clients::delete(tx.conn(), id).await?;

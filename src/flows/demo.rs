@@ -1,10 +1,12 @@
 //! Demo mode: what a newcomer needs to try kuke-id on an empty directory.
 
-use crate::domain::audit::AuditEvent;
+use super::Internal;
+use crate::domain::audit::{Actor, AuditEvent};
 use crate::domain::client::{Client, ClientKind};
 use crate::domain::clock::Clock;
 use crate::domain::login_number;
 use crate::domain::signing_alg::SigningAlg;
+use crate::state::AppState;
 use crate::store::{self, Store, StoreError};
 use crate::tokens::opaque;
 
@@ -97,4 +99,17 @@ pub async fn ensure(store: &Store, clock: &Clock, issuer: &str) -> Result<DemoSe
         store::terms::publish(store.conn(), terms, now).await?;
     }
     Ok(DemoSetup { client_id: DEMO_CLIENT_ID.into(), client_secret: secret, redirect_uri, login, email })
+}
+
+/// Sends the demo account its activation link while it is still only imported
+/// (on every start, so a newcomer finds a fresh link in the mailbox).
+pub async fn invite_if_imported(state: &AppState) -> Result<(), Internal> {
+    let Some((id, _)) = store::users::find_by_legacy_id(state.store.conn(), DEMO_LEGACY_ID).await? else {
+        return Ok(());
+    };
+    let imported = store::users::find(state.store.conn(), id).await?.is_some_and(|user| user.status == "imported");
+    if imported {
+        super::journey::invite::send_activation(state, id, &Actor::named("demo")).await?;
+    }
+    Ok(())
 }

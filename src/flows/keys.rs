@@ -58,11 +58,17 @@ pub enum KeysError {
     #[error(transparent)]
     Keys(KeyError),
     /// The audit trail failed (the key change was undone).
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    #[error("{}", .0.0)]
+    Store(#[from] super::Internal),
     /// The blocking file task did not finish.
     #[error("key task failed: {0}")]
     Task(String),
+}
+
+impl From<StoreError> for KeysError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(super::Internal(error))
+    }
 }
 
 impl From<KeyError> for KeysError {

@@ -1,6 +1,8 @@
 //! Customer organisations (admin API): created by imports or by hand, found by
-//! kuke-id id or Ekstranet external id; every change audited.
+//! kuke-id id or Ekstranet external id; every change audited. The admin API
+//! and `kuke-id users` find them through here.
 
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::Internal;
@@ -36,6 +38,63 @@ impl From<StoreError> for OrganizationError {
     }
 }
 
+/// A customer organisation, as callers above the flows see it.
+#[derive(Debug, Clone)]
+pub struct Organization {
+    /// kuke-id id.
+    pub id: Uuid,
+    /// Ekstranet id, when imported from there.
+    pub external_id: Option<String>,
+    /// Display name.
+    pub name: String,
+    /// Created.
+    pub created_at: OffsetDateTime,
+    /// Last changed.
+    pub updated_at: OffsetDateTime,
+}
+
+impl From<OrganizationRow> for Organization {
+    fn from(row: OrganizationRow) -> Self {
+        Self {
+            id: row.id,
+            external_id: row.external_id,
+            name: row.name,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// One page of the organisations whose name or external id contains `text`,
+/// each with its number of accounts, and how many match in all.
+pub async fn search(
+    store: &Store,
+    text: Option<&str>,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<(Organization, u64)>, u64), Internal> {
+    let (rows, total) = store::organizations::search(store.conn(), text, offset, limit).await?;
+    Ok((rows.into_iter().map(|(row, accounts)| (row.into(), accounts)).collect(), total))
+}
+
+/// The organisation with `id`.
+pub async fn find(store: &Store, id: Uuid) -> Result<Option<Organization>, Internal> {
+    Ok(store::organizations::find(store.conn(), id).await?.map(Organization::from))
+}
+
+/// The organisation with Ekstranet id `external_id`.
+pub async fn find_by_external_id(store: &Store, external_id: &str) -> Result<Option<Organization>, Internal> {
+    Ok(store::organizations::find_by_external_id(store.conn(), external_id).await?.map(Organization::from))
+}
+
+/// An organisation named by its id or its Ekstranet id.
+pub async fn resolve(store: &Store, name: &str) -> Result<Option<Organization>, Internal> {
+    match Uuid::parse_str(name) {
+        Ok(id) => find(store, id).await,
+        Err(_) => find_by_external_id(store, name).await,
+    }
+}
+
 fn external_id(value: Option<&str>) -> Result<Option<String>, RowError> {
     value.map(|v| import::clean(v, "external_id")).transpose()
 }
@@ -47,7 +106,7 @@ pub async fn create(
     actor: &Actor,
     external: Option<&str>,
     name: &str,
-) -> Result<OrganizationRow, OrganizationError> {
+) -> Result<Organization, OrganizationError> {
     let name = import::clean(name, "name")?;
     let external = external_id(external)?;
     let now = clock.now();
@@ -60,7 +119,7 @@ pub async fn create(
     let row = store::organizations::insert(tx.conn(), external.as_deref(), &name, now).await?;
     store::audit::record(tx.conn(), &actor.event("organization.created", Some(row.id.to_string())), now).await?;
     tx.commit().await?;
-    Ok(row)
+    Ok(row.into())
 }
 
 /// Changes the name and/or external id; audited as `organization.updated`.
@@ -71,7 +130,7 @@ pub async fn update(
     id: Uuid,
     external: Option<Option<&str>>,
     name: Option<&str>,
-) -> Result<OrganizationRow, OrganizationError> {
+) -> Result<Organization, OrganizationError> {
     let now = clock.now();
     let tx = store.begin().await?;
     let current = store::organizations::find(tx.conn(), id).await?.ok_or(OrganizationError::NotFound)?;
@@ -92,5 +151,5 @@ pub async fn update(
     }
     let updated = store::organizations::find(tx.conn(), id).await?.ok_or(OrganizationError::NotFound)?;
     tx.commit().await?;
-    Ok(updated)
+    Ok(updated.into())
 }

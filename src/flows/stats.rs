@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::domain::clock::Clock;
-use crate::store::{self, Store, StoreError};
+use crate::flows::Internal;
+use crate::store::{self, Store};
 
 /// Counts per funnel state. Every account is in exactly one of the first four
 /// states; the last two count accounts further along.
@@ -38,7 +39,7 @@ pub struct MigrationStats {
 }
 
 /// Computes the funnel now.
-pub async fn migration(store: &Store, clock: &Clock) -> Result<MigrationStats, StoreError> {
+pub async fn migration(store: &Store, clock: &Clock) -> Result<MigrationStats, Internal> {
     let conn = store.conn();
     let now = clock.now();
     let accounts = store::stats::accounts(conn).await?;

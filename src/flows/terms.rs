@@ -27,8 +27,14 @@ pub enum PublishError {
     #[error("terms version '{0}' already exists")]
     Taken(String),
     /// Storage failed.
-    #[error(transparent)]
-    Store(StoreError),
+    #[error("{}", .0.0)]
+    Store(Internal),
+}
+
+impl From<StoreError> for PublishError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(Internal(error))
+    }
 }
 
 /// A version as an operator publishes it.
@@ -68,18 +74,18 @@ pub async fn publish(
         return Err(PublishError::Invalid("the English text must not be empty when given"));
     }
     let now = clock.now();
-    let tx = store.begin().await.map_err(PublishError::Store)?;
+    let tx = store.begin().await?;
     let terms = NewTerms { version, title, body, body_en, effective_at: publication.effective_at.unwrap_or(now) };
     let terms = store::terms::publish(tx.conn(), terms, now).await.map_err(|e| match e {
         StoreError::Conflict(_) => PublishError::Taken(version.to_string()),
-        other => PublishError::Store(other),
+        other => other.into(),
     })?;
     let event = actor
         .event("terms.published", Some(version.to_string()))
         .with_details(serde_json::json!({ "has_english_text": body_en.is_some() }));
-    store::audit::record(tx.conn(), &event, now).await.map_err(PublishError::Store)?;
-    let current = store::terms::current(tx.conn(), now).await.map_err(PublishError::Store)?;
-    tx.commit().await.map_err(PublishError::Store)?;
+    store::audit::record(tx.conn(), &event, now).await?;
+    let current = store::terms::current(tx.conn(), now).await?;
+    tx.commit().await?;
     Ok(Listed { current: current.is_some_and(|c| c.id == terms.id), terms })
 }
 

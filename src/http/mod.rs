@@ -40,7 +40,9 @@ use crate::state::AppState;
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application: routes plus the middleware every response passes through.
-pub fn router(state: AppState) -> Router {
+/// `apps` are routes wired in by `app` beside the provider's own (the demo relying
+/// party): they pass through the same middleware, yet `http` does not know them.
+pub fn router(state: AppState, apps: Router<AppState>) -> Router {
     let settings = state.settings.clone();
     let routes = Router::new()
         .route(endpoints::HEALTHZ, get(health::healthz))
@@ -48,7 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route(endpoints::ASSETS, get(assets::get))
         .merge(journey::router())
         .merge(oidc::router())
-        .merge(crate::demo::router());
+        .merge(apps);
     #[cfg(feature = "test-support")]
     let routes = routes.route(test_support::SIGN_IN, axum::routing::post(test_support::sign_in));
     // Switched off, the path is simply unknown (404), like any other.

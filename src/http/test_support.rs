@@ -11,10 +11,10 @@ use axum_extra::extract::CookieJar;
 
 use crate::domain::endpoints;
 use crate::domain::session::ACR_TWO_FACTOR;
+use crate::flows::accounts;
 use crate::flows::session::{self, ClientInfo};
 use crate::http::{cookies, form};
 use crate::state::AppState;
-use crate::store;
 
 /// Path of the test sign-in.
 pub const SIGN_IN: &str = "/test-support/sign-in";
@@ -27,7 +27,7 @@ pub async fn sign_in(State(state): State<AppState>, jar: CookieJar, headers: Hea
     let Some(login) = form::first(&fields, "login") else {
         return (StatusCode::BAD_REQUEST, "login is required").into_response();
     };
-    let user = match store::users::find_by_login(state.store.conn(), login).await {
+    let user = match accounts::find_by_login(&state, login).await {
         Ok(Some(user)) => user,
         Ok(None) => return (StatusCode::NOT_FOUND, "no such login").into_response(),
         Err(error) => {

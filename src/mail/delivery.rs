@@ -3,19 +3,40 @@
 //! back-off up to a cap; an SMTP outage delays mail, it never drops it. Without SMTP
 //! (the embedded default) mails go to the development mailbox (`/dev/mail`).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use tokio::sync::Notify;
 
-use crate::flows::Internal;
-use crate::state::AppState;
+use crate::config::Settings;
+use crate::domain::clock::Clock;
 use crate::store::mail_outbox::{self, MailRow};
+use crate::store::{Store, StoreError};
 
 /// Attempts before a mail is given up (about a day of back-off).
 pub const MAX_ATTEMPTS: i32 = 12;
 /// How long a claimed mail is reserved for the claiming worker.
 const LEASE: time::Duration = time::Duration::minutes(2);
+
+/// Why a delivery round stopped: the outbox could not be read or updated (a
+/// failed send is not an error of the round; it is recorded and retried).
+#[derive(Debug, thiserror::Error)]
+#[error("internal error: {0}")]
+pub struct DeliveryError(#[from] pub StoreError);
+
+/// What the worker needs from a running node: the outbox's database, the clock
+/// and the signal flows give when they queue a mail.
+#[derive(Clone)]
+pub struct Outbox {
+    /// The database holding the outbox.
+    pub store: Store,
+    /// The clock deliveries are timed by.
+    pub clock: Clock,
+    /// Notified when a flow has queued mail.
+    pub queued: Arc<Notify>,
+}
 
 /// Where mail goes.
 #[derive(Clone)]
@@ -41,24 +62,25 @@ impl Transport {
 }
 
 /// Delivers the mails that are due; returns how many were sent.
-pub async fn deliver_due(state: &AppState, transport: &Transport, from: &Mailbox) -> Result<usize, Internal> {
-    let now = state.clock.now();
-    let due = mail_outbox::claim_due(state.store.conn(), now, 50, LEASE).await?;
+pub async fn deliver_due(outbox: &Outbox, transport: &Transport, from: &Mailbox) -> Result<usize, DeliveryError> {
+    let Outbox { store, clock, .. } = outbox;
+    let now = clock.now();
+    let due = mail_outbox::claim_due(store.conn(), now, 50, LEASE).await?;
     let mut sent = 0;
     for row in due {
         match send(transport, from, &row).await {
             Ok(()) => {
                 let keep_body = matches!(transport, Transport::DevMailbox);
-                if mail_outbox::mark_sent(state.store.conn(), row.id, state.clock.now(), keep_body).await? {
+                if mail_outbox::mark_sent(store.conn(), row.id, clock.now(), keep_body).await? {
                     crate::metrics::mail_sent(&row.kind);
                     sent += 1;
                 }
             }
             Err(Failure { message, permanent }) => {
-                let now = state.clock.now();
+                let now = clock.now();
                 let retry = (!permanent && row.attempts + 1 < MAX_ATTEMPTS).then(|| now + backoff(row.attempts));
                 tracing::warn!(mail = %row.id, kind = %row.kind, attempts = row.attempts + 1, permanent, error = %message, "mail delivery failed");
-                mail_outbox::attempt_failed(state.store.conn(), &row, &message, retry, now).await?;
+                mail_outbox::attempt_failed(store.conn(), &row, &message, retry, now).await?;
                 crate::metrics::mail_failed(&row.kind, retry.is_none());
             }
         }
@@ -90,16 +112,17 @@ pub fn backoff(attempts: i32) -> time::Duration {
     time::Duration::seconds(30i64.saturating_mul(2i64.saturating_pow(exponent)).min(2 * 3600))
 }
 
-/// The worker loop: every second, or at once when a flow queued a mail.
-pub async fn run(state: AppState) {
-    let transport = match Transport::from_url(state.settings.smtp_url.as_deref()) {
+/// The worker loop: every second, or at once when a flow queued a mail. The
+/// transport and sender come from `settings`.
+pub async fn run(outbox: Outbox, settings: Arc<Settings>) {
+    let transport = match Transport::from_url(settings.smtp_url.as_deref()) {
         Ok(transport) => transport,
         Err(error) => {
             tracing::error!(%error, "mail delivery disabled");
             return;
         }
     };
-    let from: Mailbox = match state.settings.mail_from.parse() {
+    let from: Mailbox = match settings.mail_from.parse() {
         Ok(from) => from,
         Err(error) => {
             tracing::error!(%error, "KUKE_ID_MAIL_FROM is not a mailbox; mail delivery disabled");
@@ -107,13 +130,13 @@ pub async fn run(state: AppState) {
         }
     };
     loop {
-        match deliver_due(&state, &transport, &from).await {
+        match deliver_due(&outbox, &transport, &from).await {
             Ok(sent) if sent > 0 => continue,
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "mail delivery round failed"),
         }
         tokio::select! {
-            () = state.mail_queued.notified() => {}
+            () = outbox.queued.notified() => {}
             () = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
     }

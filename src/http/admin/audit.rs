@@ -11,8 +11,8 @@ use uuid::Uuid;
 use super::body::{self, Paging};
 use super::problem::Problem;
 use crate::flows;
+use crate::flows::audit::{AuditFilter, AuditRecord};
 use crate::state::AppState;
-use crate::store::audit::{AuditFilter, AuditRecord};
 
 /// Query of the audit search; times stay text here so a bad one is a clear 400.
 #[derive(Debug, serde::Deserialize)]

@@ -10,11 +10,10 @@ use serde_json::{Value, json};
 use super::auth::Admin;
 use super::body::{self, Paging};
 use super::problem::Problem;
-use crate::flows::organizations::{self, OrganizationError};
+use crate::flows::organizations::{self, Organization, OrganizationError};
 use crate::state::AppState;
-use crate::store::{self, organizations::OrganizationRow};
 
-fn view(row: &OrganizationRow) -> Value {
+fn view(row: &Organization) -> Value {
     json!({
         "id": row.id,
         "external_id": row.external_id,
@@ -48,8 +47,7 @@ pub async fn list(
     Query(paging): Query<Paging>,
 ) -> Result<Response, Problem> {
     let (rows, total) =
-        store::organizations::search(state.store.conn(), query.q.as_deref(), paging.offset(), paging.per_page())
-            .await?;
+        organizations::search(&state.store, query.q.as_deref(), paging.offset(), paging.per_page()).await?;
     let items = rows
         .iter()
         .map(|(row, accounts)| {
@@ -85,15 +83,14 @@ pub async fn create(
 /// `GET /organizations/{id}`.
 pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, Problem> {
     let id = super::uuid(&id)?;
-    let row = store::organizations::find(state.store.conn(), id).await?.ok_or(OrganizationError::NotFound)?;
+    let row = organizations::find(&state.store, id).await?.ok_or(OrganizationError::NotFound)?;
     Ok(Json(view(&row)).into_response())
 }
 
 /// `GET /organizations/external/{external_id}`.
 pub async fn get_external(State(state): State<AppState>, Path(external_id): Path<String>) -> Result<Response, Problem> {
-    let row = store::organizations::find_by_external_id(state.store.conn(), &external_id)
-        .await?
-        .ok_or(OrganizationError::NotFound)?;
+    let row =
+        organizations::find_by_external_id(&state.store, &external_id).await?.ok_or(OrganizationError::NotFound)?;
     Ok(Json(view(&row)).into_response())
 }
 

@@ -75,15 +75,6 @@ impl Problem {
     }
 }
 
-impl From<crate::store::StoreError> for Problem {
-    fn from(error: crate::store::StoreError) -> Self {
-        match error {
-            crate::store::StoreError::Conflict(_) => Self::conflict("the change clashes with a stored value"),
-            other => Self::internal(&other),
-        }
-    }
-}
-
 impl From<crate::flows::Internal> for Problem {
     fn from(error: crate::flows::Internal) -> Self {
         Self::internal(&error)

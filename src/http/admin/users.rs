@@ -12,11 +12,10 @@ use super::auth::Admin;
 use super::body::{self, Paging};
 use super::problem::Problem;
 use crate::domain::user::User;
-use crate::flows::accounts::{self, AccountError, Edit};
+use crate::flows::accounts::{self, AccountError, Edit, UserFilter};
 use crate::flows::journey::campaign::{self, Selection};
 use crate::flows::stats;
 use crate::state::AppState;
-use crate::store::{self, users::UserFilter};
 
 /// Query of the search.
 #[derive(Debug, serde::Deserialize)]
@@ -57,9 +56,7 @@ pub async fn list(
         email: query.email,
         text: query.q,
     };
-    let (users, total) =
-        store::users::search(state.store.conn(), &filter, paging.page() - 1, paging.per_page(), state.clock.now())
-            .await?;
+    let (users, total) = accounts::search(&state, &filter, paging.page() - 1, paging.per_page()).await?;
     Ok(Json(paging.answer(total, users.iter().map(view).collect())).into_response())
 }
 

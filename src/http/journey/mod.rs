@@ -146,7 +146,7 @@ pub async fn finished(state: &AppState, jar: &CookieJar, page: PageContext, fini
                 .settings
                 .portal_url
                 .clone()
-                .or_else(|| state.demo.as_ref().map(|_| format!("{}/demo", state.settings.issuer)));
+                .or_else(|| state.demo_mode.then(|| format!("{}/demo", state.settings.issuer)));
             page.page("pages/welcome.html", minijinja::context! { portal_url => portal }).into_response()
         }
     };

@@ -1,4 +1,14 @@
-//! The state flows and handlers share: settings, store, clock and keys.
+//! The state flows and handlers share: settings, store, clock, keys and the
+//! two shared resources every node keeps in memory (the client cache and the
+//! bounded password hasher).
+//!
+//! Those two live here rather than in `flows` because they are resources, not use
+//! cases: the state holds them, and the state sits below the flows (`flows →
+//! state`, never back). The demo relying party is not part of it: `app` gives
+//! the demo its own router state.
+
+pub mod client_cache;
+pub mod hasher;
 
 use std::sync::{Arc, RwLock};
 
@@ -6,6 +16,8 @@ use crate::config::Settings;
 use crate::domain::clock::Clock;
 use crate::store::Store;
 use crate::tokens::keys::KeyRing;
+use client_cache::ClientCache;
+use hasher::Hasher;
 
 /// Everything a handler may need; cheap to clone.
 #[derive(Clone)]
@@ -19,11 +31,12 @@ pub struct AppState {
     /// Wakes the mail worker when a flow has queued mail.
     pub mail_queued: Arc<tokio::sync::Notify>,
     /// Recently read client registrations (token endpoint).
-    pub clients: Arc<crate::flows::client_cache::ClientCache>,
+    pub clients: Arc<ClientCache>,
     /// argon2id, bounded and off the runtime.
-    pub hasher: crate::flows::hasher::Hasher,
-    /// The built-in demo relying party (`serve --demo` only).
-    pub demo: Option<Arc<crate::demo::DemoRp>>,
+    pub hasher: Hasher,
+    /// Serving in demo mode (`serve --demo`, set by `app` with the demo relying
+    /// party): the development mailbox is open and the welcome page links to `/demo`.
+    pub demo_mode: bool,
     keys: Arc<RwLock<Arc<KeyRing>>>,
 }
 
@@ -31,13 +44,13 @@ impl AppState {
     /// Bundles the parts of a running provider.
     pub fn new(settings: Settings, store: Store, clock: Clock, keys: KeyRing) -> Self {
         Self {
-            hasher: crate::flows::hasher::Hasher::new(settings.argon2),
+            hasher: Hasher::new(settings.argon2),
             mail_queued: Arc::new(tokio::sync::Notify::new()),
             clients: Arc::default(),
             settings: Arc::new(settings),
             store,
             clock,
-            demo: None,
+            demo_mode: false,
             keys: Arc::new(RwLock::new(Arc::new(keys))),
         }
     }

@@ -1,5 +1,12 @@
 //! Assembles a running provider from settings: database, keys, router, listener.
 //! `main` and the integration tests both start kuke-id through [`App::build`].
+//!
+//! This is the composition root: the one module that may wire the demo relying
+//! party (see `demo_mode`) in beside the web layer.
+
+mod demo_mode;
+
+pub use demo_mode::DemoStartError;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -54,6 +61,7 @@ pub enum StartError {
 pub struct App {
     listener: TcpListener,
     state: AppState,
+    demo: crate::demo::DemoState,
 }
 
 impl App {
@@ -71,7 +79,9 @@ impl App {
         // Outgoing HTTPS (back-channel logout) uses rustls with ring, like sqlx and lettre;
         // reqwest is built without a provider of its own, so one must be installed first.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        Ok(Self { listener, state: prepare(settings, clock).await? })
+        let state = prepare(settings, clock).await?;
+        let demo = crate::demo::DemoState { rp: None, secure: state.settings.is_https() };
+        Ok(Self { listener, state, demo })
     }
 
     /// The state of a provider that does not serve: for CLI commands that act like
@@ -106,19 +116,19 @@ impl App {
         if in_force { Ok(()) } else { Err(StartError::NoTerms) }
     }
 
-    /// Turns on the demo relying party at `/demo`.
-    pub fn enable_demo(&mut self, demo: crate::demo::DemoRp) {
-        self.state.demo = Some(std::sync::Arc::new(demo));
-    }
-
     /// Serves until `shutdown` resolves, then lets in-flight requests finish
     /// (for at most [`http::SHUTDOWN_GRACE`]).
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let reload = tokio::spawn(reload_keys(self.state.clone()));
         let backchannel = tokio::spawn(deliver_backchannel_logouts(self.state.clone()));
-        let mail = tokio::spawn(crate::mail::delivery::run(self.state.clone()));
+        let outbox = crate::mail::delivery::Outbox {
+            store: self.state.store.clone(),
+            clock: self.state.clock.clone(),
+            queued: self.state.mail_queued.clone(),
+        };
+        let mail = tokio::spawn(crate::mail::delivery::run(outbox, self.state.settings.clone()));
         let reminders = tokio::spawn(send_reminders(self.state.clone()));
-        let router = http::router(self.state.clone());
+        let router = http::router(self.state.clone(), demo_mode::router(self.demo));
         let limits = http::server::ConnectionLimits {
             header_read_timeout: self.state.settings.header_read_timeout,
             max_connections: self.state.settings.max_connections,
@@ -135,8 +145,7 @@ impl App {
 /// Opens and migrates the database and loads (or creates) the keys: what a
 /// serving node and an offline CLI command both start from.
 async fn prepare(settings: Settings, clock: Clock) -> Result<AppState, StartError> {
-    let store = open_store(&settings).await?;
-    store.migrate().await.map_err(|source| database_error(&settings.database_url, &source))?;
+    let store = open_migrated_store(&settings).await?;
     let keys = load_keys(&settings)?;
     Ok(AppState::new(settings, store, clock, keys))
 }
@@ -144,6 +153,14 @@ async fn prepare(settings: Settings, clock: Clock) -> Result<AppState, StartErro
 /// Opens the database named by the settings, with a clear error naming it.
 pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
     Store::connect(settings).await.map_err(|source| database_error(&settings.database_url, &source))
+}
+
+/// Opens and migrates the database named by the settings: for commands that
+/// work on the database without serving.
+pub async fn open_migrated_store(settings: &Settings) -> Result<Store, StartError> {
+    let store = open_store(settings).await?;
+    store.migrate().await.map_err(|source| database_error(&settings.database_url, &source))?;
+    Ok(store)
 }
 
 /// Loads the key ring, generating missing keys.
