@@ -1,18 +1,45 @@
-//! Tells the integration tests which database backends they may skip. The
-//! PostgreSQL half of the suite needs `KUKE_ID_TEST_POSTGRES_URL`; without it
-//! those tests are compiled as *ignored* (reported as such, never as passed) —
-//! unless `KUKE_ID_TEST_REQUIRE_BACKENDS` names `postgres`, as CI does, in which
-//! case they run and fail for want of the server.
+//! Tells the integration tests what they may skip, so that a test that cannot
+//! run here is compiled as *ignored* (reported as such, never as passed):
+//!
+//! - the PostgreSQL half needs `KUKE_ID_TEST_POSTGRES_URL`;
+//! - the browser tests need Debian's `chromium` and `chromium-driver`, and the
+//!   accessibility audit also axe-core (`npm ci --prefix tests/browser`).
+//!
+//! What CI requires is never skipped: `KUKE_ID_TEST_REQUIRE_BACKENDS` naming
+//! `postgres`, or `KUKE_ID_TEST_REQUIRE_BROWSER=1`, makes those tests run and
+//! fail for want of what they need.
+
+use std::path::Path;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const AXE: &str = "tests/browser/node_modules/axe-core/axe.min.js";
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-env-changed=KUKE_ID_TEST_POSTGRES_URL");
     println!("cargo::rerun-if-env-changed=KUKE_ID_TEST_REQUIRE_BACKENDS");
+    println!("cargo::rerun-if-env-changed=KUKE_ID_TEST_REQUIRE_BROWSER");
+    for path in [CHROMIUM, CHROMEDRIVER, AXE] {
+        println!("cargo::rerun-if-changed={path}");
+    }
     println!("cargo::rustc-check-cfg=cfg(kuke_id_skip_postgres)");
+    println!("cargo::rustc-check-cfg=cfg(kuke_id_skip_browser)");
+    println!("cargo::rustc-check-cfg=cfg(kuke_id_skip_axe)");
+
     let configured = std::env::var("KUKE_ID_TEST_POSTGRES_URL").is_ok_and(|url| !url.is_empty());
     let required = std::env::var("KUKE_ID_TEST_REQUIRE_BACKENDS")
         .is_ok_and(|list| list.split(',').any(|backend| backend.trim() == "postgres"));
     if !configured && !required {
         println!("cargo::rustc-cfg=kuke_id_skip_postgres");
+    }
+
+    let browser_required = std::env::var("KUKE_ID_TEST_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+    let browser = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
+    if !browser && !browser_required {
+        println!("cargo::rustc-cfg=kuke_id_skip_browser");
+    }
+    if !Path::new(AXE).exists() && !browser_required {
+        println!("cargo::rustc-cfg=kuke_id_skip_axe");
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! axe-core is pinned in `tests/browser/package.json` (`npm ci --prefix
 //! tests/browser`, run by `.ci/run`). Without it, or without Chromium, the tests
-//! say so and pass, unless `KUKE_ID_TEST_REQUIRE_BROWSER=1` makes them fail.
+//! are reported as ignored (see `build.rs`), unless `KUKE_ID_TEST_REQUIRE_BROWSER=1`
+//! makes them run and fail.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -29,6 +30,7 @@ const AXE_TAGS: &[&str] = &["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a
 const NON_TEXT_CONTRAST: f64 = 3.0;
 
 #[tokio::test]
+#[cfg_attr(any(kuke_id_skip_browser, kuke_id_skip_axe), ignore = "needs chromium, chromedriver and axe-core")]
 async fn every_page_state_passes_axe_in_polish_and_english_at_phone_and_desktop_width() {
     let Some(axe) = tools() else { return };
     let app = TestApp::spawn(Backend::Sqlite).await;
@@ -47,6 +49,7 @@ async fn every_page_state_passes_axe_in_polish_and_english_at_phone_and_desktop_
 }
 
 #[tokio::test]
+#[cfg_attr(kuke_id_skip_browser, ignore = "needs chromium and chromedriver")]
 async fn the_keyboard_alone_walks_the_journey_and_a_failed_submit_focuses_the_first_invalid_field() {
     if skip_without_browser() {
         return;
@@ -118,6 +121,7 @@ async fn the_keyboard_alone_walks_the_journey_and_a_failed_submit_focuses_the_fi
 }
 
 #[tokio::test]
+#[cfg_attr(kuke_id_skip_browser, ignore = "needs chromium and chromedriver")]
 async fn the_focus_ring_and_field_borders_contrast_at_least_three_to_one() {
     if skip_without_browser() {
         return;

@@ -3,8 +3,9 @@
 //! by their text. A full-page screenshot of every page lands in
 //! `target/journey-screenshots/` (at phone width, 390×844).
 //!
-//! Needs Debian's `chromium` and `chromium-driver`. Without them the test says so
-//! and passes, unless `KUKE_ID_TEST_REQUIRE_BROWSER=1` (CI) makes it fail.
+//! Needs Debian's `chromium` and `chromium-driver`. Without them the test is
+//! reported as ignored (see `build.rs`), unless `KUKE_ID_TEST_REQUIRE_BROWSER=1`
+//! (CI) makes it run and fail.
 
 use std::time::Instant;
 
@@ -20,6 +21,7 @@ use crate::support::journey::GOOD_PASSWORD;
 use crate::support::{Backend, TestApp};
 
 #[tokio::test]
+#[cfg_attr(kuke_id_skip_browser, ignore = "needs chromium and chromedriver")]
 async fn first_login_journey_in_headless_chromium() {
     if let Some(message) = missing() {
         println!("{message}");
