@@ -102,7 +102,7 @@ impl App {
         }
         let in_force = crate::flows::terms::any_in_force(&self.state.store, &self.state.clock)
             .await
-            .map_err(|source| database_error(&self.state.settings.database_url, &source))?;
+            .map_err(|source| database_error(self.state.settings.database_url.expose(), &source))?;
         if in_force { Ok(()) } else { Err(StartError::NoTerms) }
     }
 
@@ -136,14 +136,14 @@ impl App {
 /// serving node and an offline CLI command both start from.
 async fn prepare(settings: Settings, clock: Clock) -> Result<AppState, StartError> {
     let store = open_store(&settings).await?;
-    store.migrate().await.map_err(|source| database_error(&settings.database_url, &source))?;
+    store.migrate().await.map_err(|source| database_error(settings.database_url.expose(), &source))?;
     let keys = load_keys(&settings)?;
     Ok(AppState::new(settings, store, clock, keys))
 }
 
 /// Opens the database named by the settings, with a clear error naming it.
 pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
-    Store::connect(settings).await.map_err(|source| database_error(&settings.database_url, &source))
+    Store::connect(settings).await.map_err(|source| database_error(settings.database_url.expose(), &source))
 }
 
 /// Loads the key ring, generating missing keys.

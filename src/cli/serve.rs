@@ -34,7 +34,7 @@ pub async fn serve(settings: Settings, args: ServeArgs) -> Result<(), CliError> 
         );
         if let Some((id, _)) = demo_user {
             let status = store::users::find(app.state().store.conn(), id).await.context("reading the demo account")?;
-            if status.is_some_and(|u| u.status == "imported") {
+            if status.is_some_and(|u| u.status == crate::domain::user::Status::Imported) {
                 flows::journey::invite::send_activation(app.state(), id, &crate::domain::audit::Actor::named("demo"))
                     .await
                     .context("inviting the demo account")?;

@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 
+use crate::domain::endpoints;
 use crate::http::cookies;
 use crate::http::render::PageContext;
 use crate::state::AppState;
@@ -20,10 +21,10 @@ const SESSION: &str = "kuke_demo";
 /// Routes of the demo app.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/demo", get(home))
-        .route("/demo/login", get(login))
-        .route("/demo/callback", get(callback))
-        .route("/demo/logout", post(logout))
+        .route(endpoints::DEMO, get(home))
+        .route(endpoints::DEMO_LOGIN, get(login))
+        .route(endpoints::DEMO_CALLBACK, get(callback))
+        .route(endpoints::DEMO_LOGOUT, post(logout))
 }
 
 async fn home(State(state): State<AppState>, jar: CookieJar, page: PageContext) -> Response {
@@ -70,7 +71,7 @@ async fn callback(
     match demo.finish(&key, &params).await {
         Ok(session) => {
             let secure = state.settings.is_https();
-            let mut response = Redirect::to("/demo").into_response();
+            let mut response = Redirect::to(endpoints::DEMO).into_response();
             response.headers_mut().append(header::SET_COOKIE, cookies::set(SESSION, &session, secure));
             response.headers_mut().append(header::SET_COOKIE, cookies::clear(PENDING, secure));
             response

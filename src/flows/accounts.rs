@@ -13,6 +13,7 @@ use super::Internal;
 use super::journey::invite::{self, Purpose};
 use crate::domain::audit::Actor;
 use crate::domain::import::{self, RowError};
+use crate::domain::user::Status;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::store::{self, StoreError, Tx, users::Profile, users::Switch};
@@ -120,7 +121,7 @@ pub async fn details(state: &AppState, id: Uuid) -> Result<Option<AccountDetails
     };
     let link = store::activation_tokens::latest(conn, id).await?;
     let now = state.clock.now();
-    let link_expired = row.status == "invited"
+    let link_expired = row.status == Status::Invited.as_str()
         && link.as_ref().is_none_or(|l| l.used_at.is_none() && (l.voided_at.is_some() || l.expires_at <= now));
     let accepted = store::terms::latest_accepted(conn, id).await?;
     let pending_email = store::email_changes::pending(conn, id, now).await?;
@@ -196,7 +197,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: Uuid, edit: Edit) -> Re
         profile.email = import::email(email)?;
     }
     if let Some(role) = &edit.role {
-        profile.role = import::role(role)?;
+        profile.role = import::role(role)?.to_string();
     }
     if let Some(organization) = edit.organization_id {
         if let Some(org) = organization
@@ -232,7 +233,8 @@ pub async fn update(state: &AppState, actor: &Actor, id: Uuid, edit: Edit) -> Re
     }
     // An active account's sign-in mail goes to its address: a new one takes effect
     // only once its mailbox confirms it, and the old one hears of the change.
-    let new_email = (profile.email != row.email && row.status == "active").then(|| profile.email.clone());
+    let new_email =
+        (profile.email != row.email && row.status == Status::Active.as_str()).then(|| profile.email.clone());
     if let Some(new_email) = &new_email {
         profile.email = row.email.clone();
         changed.retain(|field| *field != "email");
@@ -354,7 +356,7 @@ pub async fn resend_activation(state: &AppState, actor: &Actor, id: Uuid) -> Res
     let tx = state.store.begin().await?;
     let row = store::users::row(tx.conn(), id).await?.ok_or(AccountError::NotFound)?;
     guard(actor, &row)?;
-    if row.status == "active" {
+    if row.status == Status::Active.as_str() {
         return Err(AccountError::WrongState("the account is already active; reset it instead"));
     }
     if row.disabled {

@@ -3,6 +3,7 @@
 use crate::domain::audit::AuditEvent;
 use crate::domain::client::{Client, ClientKind};
 use crate::domain::clock::Clock;
+use crate::domain::endpoints;
 use crate::domain::login_number;
 use crate::domain::signing_alg::SigningAlg;
 use crate::store::{self, Store, StoreError};
@@ -32,7 +33,7 @@ pub struct DemoSetup {
 /// the demo client a new secret on every start, since only its hash is kept.
 pub async fn ensure(store: &Store, clock: &Clock, issuer: &str) -> Result<DemoSetup, StoreError> {
     let now = clock.now();
-    let redirect_uri = format!("{issuer}/demo/callback");
+    let redirect_uri = endpoints::url(issuer, endpoints::DEMO_CALLBACK);
     let secret = opaque::random_token();
     let tx = store.begin().await?;
     if store::clients::find(tx.conn(), DEMO_CLIENT_ID).await?.is_some() {
@@ -45,8 +46,8 @@ pub async fn ensure(store: &Store, clock: &Clock, issuer: &str) -> Result<DemoSe
             first_party: true,
             require_pkce: true,
             redirect_uris: vec![redirect_uri.clone()],
-            post_logout_redirect_uris: vec![format!("{issuer}/demo")],
-            grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+            post_logout_redirect_uris: vec![endpoints::url(issuer, endpoints::DEMO)],
+            grant_types: crate::domain::client::default_grant_types(ClientKind::Confidential),
             scopes: Vec::new(),
             id_token_alg: SigningAlg::Rs256,
             backchannel_logout_uri: None,
@@ -74,7 +75,7 @@ pub async fn ensure(store: &Store, clock: &Clock, issuer: &str) -> Result<DemoSe
                 given_name: "Jan".into(),
                 family_name: "Kowalski".into(),
                 organization_id: Some(organization),
-                role: "administrator".into(),
+                role: crate::domain::user::Role::Administrator,
             };
             let id = store::users::insert(tx.conn(), &user, now).await?;
             let mut event = AuditEvent::new("demo", "user.imported", Some(DEMO_LEGACY_ID.into()));

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::domain::endpoints::{self, url};
+use crate::domain::oauth::grant_type::GrantType;
 use crate::domain::oauth::scope::OIDC_SCOPES;
 use crate::domain::session::ACR_TWO_FACTOR;
 use crate::domain::user::CLAIMS_SUPPORTED;
@@ -88,7 +89,7 @@ pub fn metadata(issuer: &str, keys: &KeyRing) -> ProviderMetadata {
         scopes_supported: OIDC_SCOPES.to_vec(),
         response_types_supported: vec!["code"],
         response_modes_supported: vec!["query", "form_post"],
-        grant_types_supported: vec!["authorization_code", "refresh_token", "client_credentials"],
+        grant_types_supported: GrantType::wire_names(),
         subject_types_supported: vec!["public"],
         id_token_signing_alg_values_supported: keys.algorithms().into_iter().map(|a| a.as_str()).collect(),
         token_endpoint_auth_methods_supported: vec!["client_secret_basic", "client_secret_post", "none"],

@@ -92,7 +92,7 @@ pub fn backoff(attempts: i32) -> time::Duration {
 
 /// The worker loop: every second, or at once when a flow queued a mail.
 pub async fn run(state: AppState) {
-    let transport = match Transport::from_url(state.settings.smtp_url.as_deref()) {
+    let transport = match Transport::from_url(state.settings.smtp_url.as_ref().map(|url| url.expose())) {
         Ok(transport) => transport,
         Err(error) => {
             tracing::error!(%error, "mail delivery disabled");

@@ -104,9 +104,9 @@ impl Store {
     /// busy timeout, so concurrent writers wait instead of failing.
     pub async fn connect(settings: &Settings) -> Result<Self, StoreError> {
         if settings.is_sqlite() {
-            create_sqlite_parent(&settings.database_url)?;
+            create_sqlite_parent(settings.database_url.expose())?;
         }
-        let mut options = ConnectOptions::new(settings.database_url.clone());
+        let mut options = ConnectOptions::new(settings.database_url.expose().to_string());
         options
             .max_connections(settings.database_max_connections)
             .min_connections(1)

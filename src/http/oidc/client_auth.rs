@@ -3,6 +3,7 @@
 use axum::http::{HeaderMap, header};
 use base64::Engine;
 
+use crate::domain::secret::ClientSecret;
 use crate::flows::client_auth::Presented;
 
 /// The Authorization header is present but is not valid Basic credentials.
@@ -26,11 +27,11 @@ pub fn presented(headers: &HeaderMap, fields: &[(String, String)]) -> Result<Pre
             let decoded = String::from_utf8(decoded).map_err(|_| MalformedAuthorization)?;
             let (id, secret) = decoded.split_once(':').ok_or(MalformedAuthorization)?;
             // §2.3.1: both parts are form-urlencoded before being joined.
-            Some((form_decode(id), form_decode(secret)))
+            Some((form_decode(id), ClientSecret::new(form_decode(secret))))
         }
     };
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
-    Ok(Presented { basic, form_id: field("client_id"), form_secret: field("client_secret") })
+    Ok(Presented { basic, form_id: field("client_id"), form_secret: field("client_secret").map(ClientSecret::new) })
 }
 
 fn form_decode(text: &str) -> String {
