@@ -109,3 +109,19 @@ pub fn metadata(issuer: &str, keys: &KeyRing) -> ProviderMetadata {
         backchannel_logout_session_supported: true,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovery_lists_exactly_the_grant_type_table() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let keys = KeyRing::load(dir.path()).expect("empty key ring");
+        let listed = metadata("https://id.example", &keys).grant_types_supported;
+        assert_eq!(listed, GrantType::ALL.map(GrantType::as_str));
+        for name in listed {
+            assert!(GrantType::parse(name).is_some(), "{name}");
+        }
+    }
+}
