@@ -68,6 +68,13 @@ pub enum StoreError {
     Database(#[source] DbErr),
 }
 
+/// A stored name (status, role, step) the domain does not know: a corrupt row.
+impl From<crate::domain::unknown_name::UnknownName> for StoreError {
+    fn from(error: crate::domain::unknown_name::UnknownName) -> Self {
+        StoreError::Corrupt(error.to_string())
+    }
+}
+
 impl From<DbErr> for StoreError {
     fn from(error: DbErr) -> Self {
         match error.sql_err() {

@@ -8,7 +8,6 @@ use uuid::Uuid;
 
 use super::StoreError;
 use super::entities::{activation_tokens, organizations, terms_acceptances, users};
-use crate::domain::unknown_name::UnknownName;
 use crate::domain::user::Status;
 
 /// One account's funnel-relevant fields.
@@ -38,8 +37,7 @@ pub async fn accounts(conn: &impl ConnectionTrait) -> Result<Vec<AccountFacts>, 
         .await?;
     rows.into_iter()
         .map(|(id, status, organization_id, first)| {
-            let status = status.parse().map_err(|error: UnknownName| StoreError::Corrupt(error.to_string()))?;
-            Ok(AccountFacts { id, status, organization_id, signed_in: first.is_some() })
+            Ok(AccountFacts { id, status: status.parse()?, organization_id, signed_in: first.is_some() })
         })
         .collect()
 }

@@ -4,7 +4,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{NewUser, stored};
+use super::NewUser;
 use crate::domain::user::{Role, Status};
 use crate::store::StoreError;
 use crate::store::entities::users;
@@ -37,9 +37,9 @@ fn imported(row: users::Model) -> Result<ImportedAccount, StoreError> {
         email: row.email,
         given_name: row.given_name,
         family_name: row.family_name,
-        role: stored(&row.role)?,
+        role: row.role.parse()?,
         organization_id: row.organization_id,
-        status: stored(&row.status)?,
+        status: row.status.parse()?,
     })
 }
 

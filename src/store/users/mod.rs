@@ -23,11 +23,6 @@ pub use lifecycle::{
 };
 pub use search::{UserFilter, link_expired, not_invited, search};
 
-/// A stored status or role read back; a name the domain does not know is a corrupt row.
-fn stored<T: std::str::FromStr<Err = crate::domain::unknown_name::UnknownName>>(name: &str) -> Result<T, StoreError> {
-    name.parse().map_err(|error: crate::domain::unknown_name::UnknownName| StoreError::Corrupt(error.to_string()))
-}
-
 /// What an import knows about an account.
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -150,10 +145,10 @@ pub(super) async fn to_domain(
         email: row.email,
         given_name: row.given_name,
         family_name: row.family_name,
-        role: stored(&row.role)?,
+        role: row.role.parse()?,
         idp_admin: row.idp_admin,
         organization,
-        status: stored(&row.status)?,
+        status: row.status.parse()?,
         disabled: row.disabled,
         admin_locked: row.admin_locked,
     })
