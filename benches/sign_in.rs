@@ -49,7 +49,7 @@ async fn main() {
             given_name: "Bench".into(),
             family_name: "User".into(),
             organization_id: None,
-            role: "user".into(),
+            role: kuke_id::domain::user::Role::User,
         };
         let id = store::users::insert(conn, &user, now).await.expect("user");
         store::users::set_password(conn, id, &hash, now).await.expect("password");

@@ -112,7 +112,7 @@ impl App {
         }
         let in_force = crate::flows::terms::any_in_force(&self.state.store, &self.state.clock)
             .await
-            .map_err(|source| database_error(&self.state.settings.database_url, &source))?;
+            .map_err(|source| database_error(self.state.settings.database_url.expose(), &source))?;
         if in_force { Ok(()) } else { Err(StartError::NoTerms) }
     }
 
@@ -152,14 +152,14 @@ async fn prepare(settings: Settings, clock: Clock) -> Result<AppState, StartErro
 
 /// Opens the database named by the settings, with a clear error naming it.
 pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
-    Store::connect(settings).await.map_err(|source| database_error(&settings.database_url, &source))
+    Store::connect(settings).await.map_err(|source| database_error(settings.database_url.expose(), &source))
 }
 
 /// Opens and migrates the database named by the settings: for commands that
 /// work on the database without serving.
 pub async fn open_migrated_store(settings: &Settings) -> Result<Store, StartError> {
     let store = open_store(settings).await?;
-    store.migrate().await.map_err(|source| database_error(&settings.database_url, &source))?;
+    store.migrate().await.map_err(|source| database_error(settings.database_url.expose(), &source))?;
     Ok(store)
 }
 

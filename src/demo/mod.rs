@@ -16,6 +16,7 @@ use openidconnect::{
 };
 use tokio::sync::OnceCell;
 
+use crate::domain::endpoints;
 use crate::rp_http::RpHttp;
 
 pub use pages::{DemoState, Web, router};
@@ -94,7 +95,8 @@ impl DemoRp {
             .get_or_try_init(|| async {
                 let issuer = IssuerUrl::new(self.issuer.clone()).map_err(provider)?;
                 let metadata = CoreProviderMetadata::discover_async(issuer, &self.http).await.map_err(provider)?;
-                let redirect = RedirectUrl::new(format!("{}/demo/callback", self.issuer)).map_err(provider)?;
+                let redirect =
+                    RedirectUrl::new(endpoints::url(&self.issuer, endpoints::DEMO_CALLBACK)).map_err(provider)?;
                 Ok(CoreClient::from_provider_metadata(
                     metadata,
                     ClientId::new(self.client_id.clone()),
@@ -182,7 +184,7 @@ impl DemoRp {
         }
         query
             .append_pair("client_id", &self.client_id)
-            .append_pair("post_logout_redirect_uri", &format!("{}/demo", self.issuer));
+            .append_pair("post_logout_redirect_uri", &endpoints::url(&self.issuer, endpoints::DEMO));
         format!("{}/logout?{}", self.issuer, query.finish())
     }
 }

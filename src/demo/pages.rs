@@ -19,6 +19,7 @@ use axum_extra::extract::CookieJar;
 use minijinja::{Value, context};
 
 use super::DemoRp;
+use crate::domain::endpoints;
 
 const PENDING: &str = "kuke_demo_pending";
 const SESSION: &str = "kuke_demo";
@@ -47,10 +48,10 @@ pub trait Web: FromRequestParts<DemoState, Rejection = Infallible> + Send + 'sta
 /// Routes of the demo app, rendering through `W`.
 pub fn router<W: Web>() -> Router<DemoState> {
     Router::new()
-        .route("/demo", get(home::<W>))
-        .route("/demo/login", get(login::<W>))
-        .route("/demo/callback", get(callback::<W>))
-        .route("/demo/logout", post(logout::<W>))
+        .route(endpoints::DEMO, get(home::<W>))
+        .route(endpoints::DEMO_LOGIN, get(login::<W>))
+        .route(endpoints::DEMO_CALLBACK, get(callback::<W>))
+        .route(endpoints::DEMO_LOGOUT, post(logout::<W>))
 }
 
 async fn home<W: Web>(State(state): State<DemoState>, jar: CookieJar, page: W) -> Response {
@@ -97,7 +98,7 @@ async fn callback<W: Web>(
     match demo.finish(&key, &params).await {
         Ok(session) => {
             let secure = state.secure;
-            let mut response = Redirect::to("/demo").into_response();
+            let mut response = Redirect::to(endpoints::DEMO).into_response();
             response.headers_mut().append(header::SET_COOKIE, W::set_cookie(SESSION, &session, secure));
             response.headers_mut().append(header::SET_COOKIE, W::clear_cookie(PENDING, secure));
             response

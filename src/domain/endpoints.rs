@@ -38,3 +38,51 @@ pub const CONSENT: &str = "/consent";
 pub const SIGN_IN: &str = "/login";
 /// Static CSS and images.
 pub const ASSETS: &str = "/assets/{file}";
+
+// The hosted journey pages, in journey order.
+
+/// Activation (and reset) link: set a password.
+pub const ACTIVATE: &str = "/activate";
+/// Ask for a new activation link.
+pub const ACTIVATE_RESEND: &str = "/activate/resend";
+/// Ask for a reset link.
+pub const PASSWORD_FORGOT: &str = "/password/forgot";
+/// The e-mailed one-time code of a sign-in.
+pub const SIGN_IN_CODE: &str = "/login/code";
+/// Send the sign-in code again.
+pub const SIGN_IN_CODE_RESEND: &str = "/login/code/resend";
+/// The terms of service, when newer than the account's acceptance.
+pub const TERMS: &str = "/terms";
+/// Confirmation link of a changed e-mail address.
+pub const EMAIL_CONFIRM: &str = "/email/confirm";
+/// The development mailbox (demo mode without SMTP).
+pub const DEV_MAIL: &str = "/dev/mail";
+/// The sign-in page telling the user that the sign-in in progress ended.
+pub const SIGN_IN_RESTART: &str = "/login?notice=sign_in_restart";
+
+// The demo relying party (`serve --demo`).
+
+/// Demo home page.
+pub const DEMO: &str = "/demo";
+/// Starts the demo's authorization request.
+pub const DEMO_LOGIN: &str = "/demo/login";
+/// The demo's redirect URI.
+pub const DEMO_CALLBACK: &str = "/demo/callback";
+/// Signs out of the demo (RP-initiated logout).
+pub const DEMO_LOGOUT: &str = "/demo/logout";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_restart_notice_is_on_the_sign_in_page() {
+        assert!(SIGN_IN_RESTART.starts_with(&format!("{SIGN_IN}?")));
+    }
+
+    #[test]
+    fn the_code_pages_are_under_the_sign_in_page() {
+        assert!(SIGN_IN_CODE.starts_with(SIGN_IN));
+        assert!(SIGN_IN_CODE_RESEND.starts_with(SIGN_IN_CODE));
+    }
+}

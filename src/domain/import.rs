@@ -5,6 +5,8 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
+use super::user::Role;
+
 /// The columns an export must have (CSV header or JSON keys), in this order in
 /// the documentation; order in a file does not matter.
 pub const COLUMNS: [&str; 7] =
@@ -52,8 +54,8 @@ pub struct ValidRow {
     pub organization_external_id: String,
     /// Organisation's name.
     pub organization_name: String,
-    /// `administrator` or `user`.
-    pub role: String,
+    /// Role in the organisation.
+    pub role: Role,
 }
 
 /// Longest accepted value of a text field.
@@ -127,12 +129,9 @@ pub fn masked_email(email: &str) -> String {
 }
 
 /// `administrator` or `user` (any case).
-pub fn role(value: &str) -> Result<String, RowError> {
+pub fn role(value: &str) -> Result<Role, RowError> {
     let role = clean(value, "role")?.to_lowercase();
-    if role != "administrator" && role != "user" {
-        return Err(RowError::UnknownRole(role.chars().take(40).collect()));
-    }
-    Ok(role)
+    Role::parse(&role).ok_or_else(|| RowError::UnknownRole(role.chars().take(40).collect()))
 }
 
 /// Checks one row on its own.
@@ -191,7 +190,7 @@ mod tests {
     fn a_complete_row_is_valid_and_normalised() {
         let row = validate(&raw()).expect("valid");
         assert_eq!(row.email, "anna.nowak@example.com");
-        assert_eq!(row.role, "administrator");
+        assert_eq!(row.role, Role::Administrator);
     }
 
     #[test]

@@ -8,18 +8,20 @@ use time::OffsetDateTime;
 use super::Internal;
 use crate::domain::client::{Client, ClientKind, check_id};
 use crate::domain::oauth::error::{ErrorCode, OAuthError};
+use crate::domain::secret::ClientSecret;
 use crate::state::AppState;
 use crate::tokens::opaque;
 
-/// Credentials as presented, before checking.
+/// Credentials as presented, before checking. Its `Debug` shows the client id
+/// only: the secret is a [`ClientSecret`].
 #[derive(Debug, Default, Clone)]
 pub struct Presented {
     /// From the `Authorization: Basic` header (already form-decoded).
-    pub basic: Option<(String, String)>,
+    pub basic: Option<(String, ClientSecret)>,
     /// `client_id` form field.
     pub form_id: Option<String>,
     /// `client_secret` form field.
-    pub form_secret: Option<String>,
+    pub form_secret: Option<ClientSecret>,
 }
 
 /// A failed authentication (an `invalid_client` answer names Basic whichever
@@ -46,9 +48,9 @@ pub async fn authenticate(
             if form_id.as_ref().is_some_and(|f| f != id) {
                 return fail(ErrorCode::InvalidRequest, "client_id does not match the authenticated client");
             }
-            (id.as_str(), Some(secret.as_str()))
+            (id.as_str(), Some(secret.expose()))
         }
-        (None, Some(id), secret) => (id.as_str(), secret.as_deref()),
+        (None, Some(id), secret) => (id.as_str(), secret.as_ref().map(ClientSecret::expose)),
         (None, None, _) => {
             return fail(ErrorCode::InvalidClient, "client authentication is required");
         }
@@ -126,6 +128,18 @@ mod tests {
         let client = rotated_client(now);
         assert!(secret_matches(&client, &opaque::hash("old"), now + Duration::minutes(59)));
         assert!(!secret_matches(&client, &opaque::hash("old"), now + Duration::hours(1)));
+    }
+
+    #[test]
+    fn presented_credentials_never_format_the_secret() {
+        let presented = Presented {
+            basic: Some(("rp".into(), ClientSecret::new("basic-S3cret"))),
+            form_id: Some("rp".into()),
+            form_secret: Some(ClientSecret::new("form-S3cret")),
+        };
+        let shown = format!("{presented:?} {presented:#?}");
+        assert!(!shown.contains("S3cret"), "{shown}");
+        assert!(shown.contains("rp"), "{shown}");
     }
 
     #[test]

@@ -4,6 +4,7 @@ use super::Internal;
 use crate::domain::audit::{Actor, AuditEvent};
 use crate::domain::client::{Client, ClientKind};
 use crate::domain::clock::Clock;
+use crate::domain::endpoints;
 use crate::domain::login_number;
 use crate::domain::signing_alg::SigningAlg;
 use crate::state::AppState;
@@ -34,7 +35,7 @@ pub struct DemoSetup {
 /// the demo client a new secret on every start, since only its hash is kept.
 pub async fn ensure(store: &Store, clock: &Clock, issuer: &str) -> Result<DemoSetup, StoreError> {
     let now = clock.now();
-    let redirect_uri = format!("{issuer}/demo/callback");
+    let redirect_uri = endpoints::url(issuer, endpoints::DEMO_CALLBACK);
     let secret = opaque::random_token();
     let tx = store.begin().await?;
     if store::clients::find(tx.conn(), DEMO_CLIENT_ID).await?.is_some() {
@@ -47,8 +48,8 @@ pub async fn ensure(store: &Store, clock: &Clock, issuer: &str) -> Result<DemoSe
             first_party: true,
             require_pkce: true,
             redirect_uris: vec![redirect_uri.clone()],
-            post_logout_redirect_uris: vec![format!("{issuer}/demo")],
-            grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+            post_logout_redirect_uris: vec![endpoints::url(issuer, endpoints::DEMO)],
+            grant_types: crate::domain::client::default_grant_types(ClientKind::Confidential),
             scopes: Vec::new(),
             id_token_alg: SigningAlg::Rs256,
             backchannel_logout_uri: None,
@@ -76,7 +77,7 @@ pub async fn ensure(store: &Store, clock: &Clock, issuer: &str) -> Result<DemoSe
                 given_name: "Jan".into(),
                 family_name: "Kowalski".into(),
                 organization_id: Some(organization),
-                role: "administrator".into(),
+                role: crate::domain::user::Role::Administrator,
             };
             let id = store::users::insert(tx.conn(), &user, now).await?;
             let mut event = AuditEvent::new("demo", "user.imported", Some(DEMO_LEGACY_ID.into()));
@@ -107,7 +108,9 @@ pub async fn invite_if_imported(state: &AppState) -> Result<(), Internal> {
     let Some((id, _)) = store::users::find_by_legacy_id(state.store.conn(), DEMO_LEGACY_ID).await? else {
         return Ok(());
     };
-    let imported = store::users::find(state.store.conn(), id).await?.is_some_and(|user| user.status == "imported");
+    let imported = store::users::find(state.store.conn(), id)
+        .await?
+        .is_some_and(|user| user.status == crate::domain::user::Status::Imported);
     if imported {
         super::journey::invite::send_activation(state, id, &Actor::named("demo")).await?;
     }

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::domain::endpoints::{self, url};
+use crate::domain::oauth::grant_type::GrantType;
 use crate::domain::oauth::scope::OIDC_SCOPES;
 use crate::domain::session::ACR_TWO_FACTOR;
 use crate::domain::user::CLAIMS_SUPPORTED;
@@ -88,7 +89,7 @@ pub fn metadata(issuer: &str, keys: &KeyRing) -> ProviderMetadata {
         scopes_supported: OIDC_SCOPES.to_vec(),
         response_types_supported: vec!["code"],
         response_modes_supported: vec!["query", "form_post"],
-        grant_types_supported: vec!["authorization_code", "refresh_token", "client_credentials"],
+        grant_types_supported: GrantType::wire_names(),
         subject_types_supported: vec!["public"],
         id_token_signing_alg_values_supported: keys.algorithms().into_iter().map(|a| a.as_str()).collect(),
         token_endpoint_auth_methods_supported: vec!["client_secret_basic", "client_secret_post", "none"],
@@ -106,5 +107,21 @@ pub fn metadata(issuer: &str, keys: &KeyRing) -> ProviderMetadata {
         prompt_values_supported: vec!["none", "login", "consent", "select_account"],
         backchannel_logout_supported: true,
         backchannel_logout_session_supported: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovery_lists_exactly_the_grant_type_table() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let keys = KeyRing::load(dir.path()).expect("empty key ring");
+        let listed = metadata("https://id.example", &keys).grant_types_supported;
+        assert_eq!(listed, GrantType::ALL.map(GrantType::as_str));
+        for name in listed {
+            assert!(GrantType::parse(name).is_some(), "{name}");
+        }
     }
 }

@@ -13,6 +13,7 @@ use crate::domain::audit::Actor;
 use crate::domain::clock::Clock;
 use crate::domain::import::{self, COLUMNS, RawRow, RowError, SeenInFile, ValidRow};
 use crate::domain::login_number;
+use crate::domain::user::Status;
 use crate::store::{self, Store, StoreError, users::NewUser};
 
 /// Rows per transaction.
@@ -259,7 +260,7 @@ async fn apply_batch(
             given_name: row.first_name.clone(),
             family_name: row.last_name.clone(),
             organization_id: Some(organization),
-            role: row.role.clone(),
+            role: row.role,
         };
         let outcome = match existing.get(&row.legacy_id) {
             None => {
@@ -273,7 +274,7 @@ async fn apply_batch(
                     || current.family_name != account.family_name
                     || current.role != account.role
                     || current.organization_id != account.organization_id;
-                if changed && matches!(current.status.as_str(), "imported" | "invited") {
+                if changed && matches!(current.status, Status::Imported | Status::Invited) {
                     store::users::update_from_import(conn, current.id, &account, now).await?;
                     RowOutcome::Updated
                 } else {

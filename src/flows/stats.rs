@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::domain::clock::Clock;
+use crate::domain::user::Status;
 use crate::flows::Internal;
 use crate::store::{self, Store};
 
@@ -54,11 +55,11 @@ pub async fn migration(store: &Store, clock: &Clock) -> Result<MigrationStats, I
         let org = account.organization_id.and_then(|id| names.get(&id).cloned()).unwrap_or_else(|| "—".to_string());
         for funnel in [&mut stats.overall, stats.organizations.entry(org).or_default()] {
             funnel.total += 1;
-            match account.status.as_str() {
-                "imported" => funnel.imported += 1,
-                "invited" if live.contains(&account.id) => funnel.invited += 1,
-                "invited" => funnel.link_expired += 1,
-                _ => funnel.password_set += 1,
+            match account.status {
+                Status::Imported => funnel.imported += 1,
+                Status::Invited if live.contains(&account.id) => funnel.invited += 1,
+                Status::Invited => funnel.link_expired += 1,
+                Status::Active => funnel.password_set += 1,
             }
             if account.signed_in {
                 funnel.first_sign_in_done += 1;

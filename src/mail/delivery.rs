@@ -115,7 +115,7 @@ pub fn backoff(attempts: i32) -> time::Duration {
 /// The worker loop: every second, or at once when a flow queued a mail. The
 /// transport and sender come from `settings`.
 pub async fn run(outbox: Outbox, settings: Arc<Settings>) {
-    let transport = match Transport::from_url(settings.smtp_url.as_deref()) {
+    let transport = match Transport::from_url(settings.smtp_url.as_ref().map(|url| url.expose())) {
         Ok(transport) => transport,
         Err(error) => {
             tracing::error!(%error, "mail delivery disabled");

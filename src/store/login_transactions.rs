@@ -8,11 +8,14 @@ use uuid::Uuid;
 
 use super::StoreError;
 use super::entities::login_transactions as tx;
+use crate::domain::journey::JourneyStep;
 
 pub use tx::Model as LoginRow;
 
 /// A transaction to create, with its first code.
 pub struct NewLogin<'a> {
+    /// The first step (the e-mailed code).
+    pub step: JourneyStep,
     /// SHA-256 of the browser's handle (cookie).
     pub handle_hash: &'a str,
     /// The account.
@@ -31,7 +34,7 @@ pub struct NewLogin<'a> {
     pub user_agent: Option<String>,
 }
 
-/// Creates a transaction at step `code`.
+/// Creates a transaction at its first step.
 pub async fn insert(conn: &impl ConnectionTrait, new: NewLogin<'_>, now: OffsetDateTime) -> Result<Uuid, StoreError> {
     let id = Uuid::now_v7();
     tx::ActiveModel {
@@ -39,7 +42,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewLogin<'_>, now: OffsetD
         handle_hash: Set(new.handle_hash.to_string()),
         user_id: Set(new.user_id),
         authorization_request_id: Set(new.authorization_request_id),
-        step: Set("code".into()),
+        step: Set(new.step.as_str().into()),
         code_hash: Set(Some(new.code_hash.to_string())),
         code_expires_at: Set(Some(new.code_expires_at)),
         code_attempts: Set(0),
@@ -61,13 +64,18 @@ pub async fn find(conn: &impl ConnectionTrait, handle_hash: &str) -> Result<Opti
     Ok(tx::Entity::find().filter(tx::Column::HandleHash.eq(handle_hash)).one(conn).await?)
 }
 
-/// Moves to `step` (`terms`), forgetting the code; false if already moved or ended.
-pub async fn advance(conn: &impl ConnectionTrait, id: Uuid, from: &str, to: &str) -> Result<bool, StoreError> {
+/// Moves from step `from` to `to`, forgetting the code; false if already moved or ended.
+pub async fn advance(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    from: JourneyStep,
+    to: JourneyStep,
+) -> Result<bool, StoreError> {
     let result = tx::Entity::update_many()
-        .col_expr(tx::Column::Step, Expr::value(to))
+        .col_expr(tx::Column::Step, Expr::value(to.as_str()))
         .col_expr(tx::Column::CodeHash, Expr::value(Option::<String>::None))
         .filter(tx::Column::Id.eq(id))
-        .filter(tx::Column::Step.eq(from))
+        .filter(tx::Column::Step.eq(from.as_str()))
         .filter(tx::Column::EndedAt.is_null())
         .exec(conn)
         .await?;
@@ -116,7 +124,7 @@ pub async fn reserve_code_attempt(
     let rows = tx::Entity::update_many()
         .col_expr(tx::Column::CodeAttempts, Expr::col(tx::Column::CodeAttempts).add(1))
         .filter(tx::Column::Id.eq(id))
-        .filter(tx::Column::Step.eq("code"))
+        .filter(tx::Column::Step.eq(JourneyStep::Code.as_str()))
         .filter(tx::Column::EndedAt.is_null())
         .filter(tx::Column::ExpiresAt.gt(now))
         .filter(tx::Column::CodeAttempts.lt(max))
@@ -143,7 +151,7 @@ pub async fn resend_code(
         .col_expr(tx::Column::CodesSent, Expr::col(tx::Column::CodesSent).add(1))
         .col_expr(tx::Column::CodeSentAt, Expr::value(now))
         .filter(tx::Column::Id.eq(id))
-        .filter(tx::Column::Step.eq("code"))
+        .filter(tx::Column::Step.eq(JourneyStep::Code.as_str()))
         .filter(tx::Column::EndedAt.is_null())
         .filter(tx::Column::CodesSent.lt(max_sent))
         .filter(

@@ -68,6 +68,13 @@ pub enum StoreError {
     Database(#[source] DbErr),
 }
 
+/// A stored name (status, role, step) the domain does not know: a corrupt row.
+impl From<crate::domain::unknown_name::UnknownName> for StoreError {
+    fn from(error: crate::domain::unknown_name::UnknownName) -> Self {
+        StoreError::Corrupt(error.to_string())
+    }
+}
+
 impl From<DbErr> for StoreError {
     fn from(error: DbErr) -> Self {
         match error.sql_err() {
@@ -104,9 +111,9 @@ impl Store {
     /// busy timeout, so concurrent writers wait instead of failing.
     pub async fn connect(settings: &Settings) -> Result<Self, StoreError> {
         if settings.is_sqlite() {
-            create_sqlite_parent(&settings.database_url)?;
+            create_sqlite_parent(settings.database_url.expose())?;
         }
-        let mut options = ConnectOptions::new(settings.database_url.clone());
+        let mut options = ConnectOptions::new(settings.database_url.expose().to_string());
         options
             .max_connections(settings.database_max_connections)
             .min_connections(1)

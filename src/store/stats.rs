@@ -8,14 +8,15 @@ use uuid::Uuid;
 
 use super::StoreError;
 use super::entities::{activation_tokens, organizations, terms_acceptances, users};
+use crate::domain::user::Status;
 
 /// One account's funnel-relevant fields.
 #[derive(Debug, Clone)]
 pub struct AccountFacts {
     /// Account.
     pub id: Uuid,
-    /// `imported`, `invited`, `active`.
-    pub status: String,
+    /// Journey state.
+    pub status: Status,
     /// Organisation.
     pub organization_id: Option<Uuid>,
     /// Signed in at least once.
@@ -34,15 +35,11 @@ pub async fn accounts(conn: &impl ConnectionTrait) -> Result<Vec<AccountFacts>, 
         .into_tuple()
         .all(conn)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, status, organization_id, first)| AccountFacts {
-            id,
-            status,
-            organization_id,
-            signed_in: first.is_some(),
+    rows.into_iter()
+        .map(|(id, status, organization_id, first)| {
+            Ok(AccountFacts { id, status: status.parse()?, organization_id, signed_in: first.is_some() })
         })
-        .collect())
+        .collect()
 }
 
 /// Accounts holding a usable (unused, not voided, not expired) link at `now`.

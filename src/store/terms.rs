@@ -157,7 +157,7 @@ pub async fn pending_count(conn: &impl ConnectionTrait, terms_id: Uuid) -> Resul
         .and_where(terms_acceptances::Column::TermsVersionId.eq(terms_id))
         .to_owned();
     Ok(users::Entity::find()
-        .filter(users::Column::Status.eq("active"))
+        .filter(users::Column::Status.eq(crate::domain::user::Status::Active.as_str()))
         .filter(users::Column::Disabled.eq(false))
         .filter(users::Column::AnonymizedAt.is_null())
         .filter(users::Column::Id.not_in_subquery(accepted))

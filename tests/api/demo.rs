@@ -9,7 +9,9 @@ async fn round_trip(app: TestApp) {
         .await
         .expect("db")
         .expect("demo user");
-    kuke_id::store::users::set_status(conn, user_id, "active", app.clock.now()).await.expect("activate");
+    kuke_id::store::users::set_status(conn, user_id, kuke_id::domain::user::Status::Active, app.clock.now())
+        .await
+        .expect("activate");
 
     let home = app.get("/demo").await;
     assert_eq!(home.status(), 200);

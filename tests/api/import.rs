@@ -37,7 +37,7 @@ backend_tests! {
         assert!(kuke_id::domain::login_number::is_well_formed(&anna_login));
         assert_ne!(anna_login, jan_login);
         let user = kuke_id::store::users::find(conn, anna).await.expect("db").expect("user");
-        assert_eq!(user.status, "imported");
+        assert_eq!(user.status, kuke_id::domain::user::Status::Imported);
         assert_eq!(user.organization.map(|o| o.name).as_deref(), Some("ACME Sp. z o.o."));
     }
 
@@ -57,7 +57,7 @@ backend_tests! {
         run(&app, &csv(&[ANNA]), false).await.expect("first");
         let conn = app.state.store.conn();
         let (id, _) = kuke_id::store::users::find_by_legacy_id(conn, "EX-1").await.expect("db").expect("anna");
-        kuke_id::store::users::set_status(conn, id, "active", app.clock.now()).await.expect("activate");
+        kuke_id::store::users::set_status(conn, id, kuke_id::domain::user::Status::Active, app.clock.now()).await.expect("activate");
         let report = run(&app, &csv(&["EX-1,other@example.com,Anna,Nowak,ORG-1,ACME Sp. z o.o.,administrator"]), false).await.expect("second");
         assert_eq!(outcome(&report, 1), &RowOutcome::Unchanged);
     }

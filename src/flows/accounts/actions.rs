@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::{AccountError, audit, guard, revoke_grants};
 use crate::domain::audit::Actor;
+use crate::domain::user::Status;
 use crate::flows::journey::invite::{self, Purpose};
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -77,7 +78,7 @@ pub async fn resend_activation(state: &AppState, actor: &Actor, id: Uuid) -> Res
     let tx = state.store.begin().await?;
     let row = store::users::row(tx.conn(), id).await?.ok_or(AccountError::NotFound)?;
     guard(actor, &row)?;
-    if row.status == "active" {
+    if row.status == Status::Active.as_str() {
         return Err(AccountError::WrongState("the account is already active; reset it instead"));
     }
     if row.disabled {

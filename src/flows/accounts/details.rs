@@ -4,6 +4,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::domain::user::Status;
 use crate::flows::Internal;
 use crate::state::AppState;
 use crate::store;
@@ -79,7 +80,7 @@ pub async fn details(state: &AppState, id: Uuid) -> Result<Option<AccountDetails
     };
     let link = store::activation_tokens::latest(conn, id).await?;
     let now = state.clock.now();
-    let link_expired = row.status == "invited"
+    let link_expired = row.status == Status::Invited.as_str()
         && link.as_ref().is_none_or(|l| l.used_at.is_none() && (l.voided_at.is_some() || l.expires_at <= now));
     let accepted = store::terms::latest_accepted(conn, id).await?;
     let pending_email = store::email_changes::pending(conn, id, now).await?;

@@ -6,6 +6,7 @@ use uuid::Uuid;
 use super::{AccountError, audit, guard};
 use crate::domain::audit::Actor;
 use crate::domain::import;
+use crate::domain::user::Status;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::store::{self, StoreError, Tx, users::Profile};
@@ -55,7 +56,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: Uuid, edit: Edit) -> Re
         profile.email = import::email(email)?;
     }
     if let Some(role) = &edit.role {
-        profile.role = import::role(role)?;
+        profile.role = import::role(role)?.to_string();
     }
     if let Some(organization) = edit.organization_id {
         if let Some(org) = organization
@@ -91,7 +92,8 @@ pub async fn update(state: &AppState, actor: &Actor, id: Uuid, edit: Edit) -> Re
     }
     // An active account's sign-in mail goes to its address: a new one takes effect
     // only once its mailbox confirms it, and the old one hears of the change.
-    let new_email = (profile.email != row.email && row.status == "active").then(|| profile.email.clone());
+    let new_email =
+        (profile.email != row.email && row.status == Status::Active.as_str()).then(|| profile.email.clone());
     if let Some(new_email) = &new_email {
         profile.email = row.email.clone();
         changed.retain(|field| *field != "email");

@@ -104,7 +104,7 @@ pub fn no_request_object(params: &Params) -> Result<(), OAuthError> {
 pub fn response_type(params: &Params, client: &Client) -> Result<(), OAuthError> {
     match params.get("response_type") {
         None => Err(OAuthError::invalid_request("response_type is required")),
-        Some("code") if client.grant_types.iter().any(|g| g == "authorization_code") => Ok(()),
+        Some("code") if client.allows(crate::domain::oauth::grant_type::GrantType::AuthorizationCode) => Ok(()),
         Some("code") => {
             Err(OAuthError::new(ErrorCode::UnauthorizedClient, "client may not use the authorization code flow"))
         }

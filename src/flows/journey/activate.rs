@@ -5,6 +5,7 @@
 use super::{Origin, Surface};
 use crate::domain::audit::AuditEvent;
 use crate::domain::password::{self, Rule};
+use crate::domain::secret::Password;
 use crate::domain::user::User;
 use crate::flows::Internal;
 use crate::i18n::Lang;
@@ -85,8 +86,8 @@ pub enum SetPassword {
 pub async fn set_password(
     state: &AppState,
     token: &str,
-    new: &str,
-    repeated: &str,
+    new: &Password,
+    repeated: &Password,
     origin: &Origin,
     lang: Lang,
 ) -> Result<SetPassword, Internal> {
@@ -95,7 +96,8 @@ pub async fn set_password(
         Err(problem) => return Ok(SetPassword::Link(problem)),
     };
     let user = &link.user;
-    let broken = password::check(new, repeated, &password::Context { login: &user.login, email: &user.email });
+    let broken =
+        password::check(new.expose(), repeated.expose(), &password::Context { login: &user.login, email: &user.email });
     if !broken.is_empty() {
         return Ok(SetPassword::Refused(broken));
     }
@@ -104,7 +106,7 @@ pub async fn set_password(
         // Spent by a concurrent submission, or voided by a newer link in between.
         return Ok(SetPassword::Link(LinkProblem::Used));
     }
-    let Ok(hash) = state.hasher.hash(new.to_string()).await else {
+    let Ok(hash) = state.hasher.hash(new.expose().to_string()).await else {
         store::activation_tokens::unconsume(state.store.conn(), link.token.id, spent_at).await?;
         return Err(Internal(store::StoreError::Corrupt("password hashing failed".into())));
     };
@@ -130,7 +132,7 @@ async fn store_password(state: &AppState, link: &ValidLink, hash: &str, lang: La
     // A reminder may have sent a second link to the same account: it dies with this one.
     store::activation_tokens::void_all(tx.conn(), user.id, now).await?;
     store::users::set_password(tx.conn(), user.id, hash, now).await?;
-    let sign_in_url = format!("{}/login", state.settings.issuer);
+    let sign_in_url = crate::domain::endpoints::url(&state.settings.issuer, crate::domain::endpoints::SIGN_IN);
     let message = Message::LoginNumber { login: user.login.clone(), sign_in_url };
     mail::queue(tx.conn(), user, &message, lang, &state.settings.mail_from, now).await?;
     let mut event = AuditEvent::new(format!("user:{}", user.id), "user.password_set", None);

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::invite::{self, Purpose};
 use crate::domain::audit::Actor;
+use crate::domain::user::Status;
 use crate::flows::Internal;
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -59,7 +60,7 @@ pub async fn run(state: &AppState, selection: &Selection, actor: &Actor) -> Resu
         // call) that got here first has invited the account, and it is skipped.
         store::users::lock_row(tx.conn(), id).await?;
         let Some(user) = store::users::find(tx.conn(), id).await? else { continue };
-        let wanted = if selection.expired { "invited" } else { "imported" };
+        let wanted = if selection.expired { Status::Invited } else { Status::Imported };
         if user.status != wanted || user.disabled {
             continue;
         }

@@ -20,12 +20,7 @@ pub struct Finished {
 
 /// Ends the login transaction (once: a replayed final step gets `None`) and
 /// starts the session.
-pub async fn complete(
-    state: &AppState,
-    row: &LoginRow,
-    _step: &str,
-    origin: &Origin,
-) -> Result<Option<Finished>, Internal> {
+pub async fn complete(state: &AppState, row: &LoginRow, origin: &Origin) -> Result<Option<Finished>, Internal> {
     let now = state.clock.now();
     let tx = state.store.begin().await?;
     if !store::login_transactions::end(tx.conn(), row.id, now).await? {

@@ -4,7 +4,8 @@
 use uuid::Uuid;
 
 use crate::domain::audit::Actor;
-use crate::domain::user::User;
+use crate::domain::endpoints;
+use crate::domain::user::{Status, User};
 use crate::flows::Internal;
 use crate::i18n::Lang;
 use crate::mail::{self, Message};
@@ -73,14 +74,14 @@ pub async fn issue_link_at(
 
 /// The address of an activation (or reset) link.
 pub fn link_url(state: &AppState, token: &str) -> String {
-    format!("{}/activate?token={token}", state.settings.issuer)
+    format!("{}?token={token}", endpoints::url(&state.settings.issuer, endpoints::ACTIVATE))
 }
 
 /// Sends an activation link to one account (admin action, demo, tests).
 pub async fn send_activation(state: &AppState, user_id: Uuid, actor: &Actor) -> Result<bool, Internal> {
     let tx = state.store.begin().await?;
     let Some(user) = store::users::find(tx.conn(), user_id).await? else { return Ok(false) };
-    let purpose = if user.status == "active" { Purpose::Reset } else { Purpose::Activation };
+    let purpose = if user.status == Status::Active { Purpose::Reset } else { Purpose::Activation };
     issue_link(state, &tx, &user, purpose, actor, Lang::Pl).await?;
     tx.commit().await?;
     state.mail_queued.notify_one();

@@ -13,7 +13,8 @@
 //! ```
 //!
 //! Every step persists its state (login transactions, tokens, terms acceptances)
-//! in the database, so any node can serve the next request.
+//! in the database, so any node can serve the next request. What follows a
+//! finished step is decided in one place, [`next`]; the steps only report.
 
 pub mod activate;
 pub mod campaign;
@@ -21,6 +22,7 @@ pub mod confirm_email;
 pub mod finish;
 pub mod invite;
 pub(crate) mod lockout;
+pub mod next;
 pub mod one_time_code;
 pub mod reminders;
 pub mod request_link;

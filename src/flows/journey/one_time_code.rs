@@ -2,8 +2,11 @@
 //! codes per sign-in (then it ends); codes expire; a code can be re-sent a few
 //! times, not too often.
 
+use super::next::{self, Moved, Owed};
 use super::{Origin, Surface};
+use crate::domain::journey::JourneyStep;
 use crate::domain::one_time_code::{self, MAX_ATTEMPTS, MAX_RESENDS, RESEND_INTERVAL_SECS};
+use crate::domain::secret::OneTimeCode;
 use crate::flows::Internal;
 use crate::i18n::Lang;
 use crate::mail::{self, Message};
@@ -28,25 +31,25 @@ pub enum CodeCheck {
     Ended,
     /// The code expired: ask for a new one.
     Expired,
-    /// Right: the terms come next.
-    Terms,
+    /// Right: the sign-in moved on to this step.
+    Step(JourneyStep),
     /// Right: the sign-in is complete.
     Complete(super::finish::Finished),
 }
 
 /// The sign-in in progress for a browser handle, at `step`.
-pub async fn current(state: &AppState, handle: Option<&str>, step: &str) -> Result<Option<LoginRow>, Internal> {
+pub async fn current(state: &AppState, handle: Option<&str>, step: JourneyStep) -> Result<Option<LoginRow>, Internal> {
     let Some(handle) = handle.filter(|h| h.len() == 43) else { return Ok(None) };
     let row = store::login_transactions::find(state.store.conn(), &opaque::hash(handle)).await?;
     let now = state.clock.now();
-    Ok(row.filter(|r| r.ended_at.is_none() && r.expires_at > now && r.step == step))
+    Ok(row.filter(|r| r.ended_at.is_none() && r.expires_at > now && r.step == step.as_str()))
 }
 
 /// Checks a typed code.
 pub async fn submit(
     state: &AppState,
     handle: Option<&str>,
-    typed: &str,
+    typed: &OneTimeCode,
     origin: &Origin,
     lang: Lang,
 ) -> Result<CodeCheck, Internal> {
@@ -58,7 +61,7 @@ pub async fn submit(
         CodeCheck::Ended => SignIn::CodeAttemptsExhausted,
         CodeCheck::Expired => SignIn::CodeExpired,
         // The terms step counts its own outcome; success is counted by `finish`.
-        CodeCheck::Terms | CodeCheck::Complete(_) => return Ok(check),
+        CodeCheck::Step(_) | CodeCheck::Complete(_) => return Ok(check),
     });
     Ok(check)
 }
@@ -66,14 +69,14 @@ pub async fn submit(
 async fn check(
     state: &AppState,
     handle: Option<&str>,
-    typed: &str,
+    typed: &OneTimeCode,
     origin: &Origin,
     lang: Lang,
 ) -> Result<CodeCheck, Internal> {
     if !super::reserve_address(state, Surface::Code, origin).await? {
         return Ok(CodeCheck::TooMany);
     }
-    let Some(row) = current(state, handle, "code").await? else { return Ok(CodeCheck::NoTransaction) };
+    let Some(row) = current(state, handle, JourneyStep::Code).await? else { return Ok(CodeCheck::NoTransaction) };
     let now = state.clock.now();
     if row.code_expires_at.is_none_or(|at| at <= now) {
         super::release_address(state, Surface::Code, origin).await?;
@@ -91,7 +94,7 @@ async fn check(
         store::login_transactions::end(conn, row.id, now).await?;
         return Ok(CodeCheck::Ended);
     }
-    let right = match (one_time_code::normalise(typed), &row.code_hash) {
+    let right = match (one_time_code::normalise(typed.expose()), &row.code_hash) {
         (Some(code), Some(stored)) => opaque::matches(&code, stored),
         _ => false,
     };
@@ -103,16 +106,11 @@ async fn check(
         Some(terms) => !store::terms::accepted(conn, row.user_id, terms.id).await?,
         None => false,
     };
-    if needs_terms {
-        let tx = state.store.begin().await?;
-        let moved = store::login_transactions::advance(tx.conn(), row.id, "code", "terms").await?;
-        tx.commit().await?;
-        return Ok(if moved { CodeCheck::Terms } else { CodeCheck::NoTransaction });
-    }
-    match super::finish::complete(state, &row, "code", origin).await? {
-        Some(finished) => Ok(CodeCheck::Complete(finished)),
-        None => Ok(CodeCheck::NoTransaction),
-    }
+    Ok(match next::move_on(state, &row, JourneyStep::Code, Owed { terms: needs_terms }, origin).await? {
+        Moved::Step(step) => CodeCheck::Step(step),
+        Moved::Finished(finished) => CodeCheck::Complete(finished),
+        Moved::Gone => CodeCheck::NoTransaction,
+    })
 }
 
 /// A wrong code: it counts against the account too (across its sign-ins), and the
@@ -150,7 +148,7 @@ pub enum Resend {
 /// often) are checked and the new code stored in one conditional statement, in the
 /// same transaction as the mail, so racing resends mail one code.
 pub async fn resend(state: &AppState, handle: Option<&str>, lang: Lang) -> Result<Resend, Internal> {
-    let Some(row) = current(state, handle, "code").await? else { return Ok(Resend::NoTransaction) };
+    let Some(row) = current(state, handle, JourneyStep::Code).await? else { return Ok(Resend::NoTransaction) };
     let Some(user) = store::users::find(state.store.conn(), row.user_id).await? else {
         return Ok(Resend::NoTransaction);
     };
@@ -172,7 +170,7 @@ pub async fn resend(state: &AppState, handle: Option<&str>, lang: Lang) -> Resul
 
 /// Why a resend was refused, read after the fact (for the message only).
 async fn refused_resend(state: &AppState, handle: Option<&str>) -> Result<Resend, Internal> {
-    let Some(row) = current(state, handle, "code").await? else { return Ok(Resend::NoTransaction) };
+    let Some(row) = current(state, handle, JourneyStep::Code).await? else { return Ok(Resend::NoTransaction) };
     if row.codes_sent > MAX_RESENDS {
         return Ok(Resend::LimitReached);
     }

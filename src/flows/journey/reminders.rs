@@ -6,6 +6,7 @@
 
 use super::invite::link_url;
 use crate::domain::audit::Actor;
+use crate::domain::user::Status;
 use crate::flows::Internal;
 use crate::i18n::Lang;
 use crate::mail::{self, Message};
@@ -29,7 +30,7 @@ pub async fn send_due(state: &AppState) -> Result<usize, Internal> {
             continue;
         }
         let Some(user) = store::users::find(tx.conn(), link.user_id).await? else { continue };
-        if user.status != "invited" || user.disabled {
+        if user.status != Status::Invited || user.disabled {
             tx.commit().await?;
             continue;
         }

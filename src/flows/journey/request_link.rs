@@ -5,6 +5,7 @@
 use super::Origin;
 use super::invite::{self, Purpose};
 use crate::domain::audit::Actor;
+use crate::domain::user::Status;
 use crate::flows::Internal;
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -34,7 +35,7 @@ pub async fn request(state: &AppState, email: &str, origin: &Origin, lang: Lang)
     }
     let tx = state.store.begin().await?;
     if let Some(user) = store::users::find_by_email(tx.conn(), &email).await?.filter(|u| !u.disabled) {
-        let purpose = if user.status == "active" { Purpose::Reset } else { Purpose::Activation };
+        let purpose = if user.status == Status::Active { Purpose::Reset } else { Purpose::Activation };
         let mut actor = Actor::named("self-service");
         actor.ip = origin.ip.clone();
         invite::issue_link(state, &tx, &user, purpose, &actor, lang).await?;

@@ -3,6 +3,8 @@
 //! for unknown logins); a right pair opens a login transaction and mails a code.
 
 use super::{Origin, Surface};
+use crate::domain::journey::JourneyStep;
+use crate::domain::secret::Password;
 use crate::domain::user::User;
 use crate::domain::{login_number, one_time_code};
 use crate::flows::Internal;
@@ -32,6 +34,8 @@ pub enum SignIn {
     CodeSent {
         /// Login transaction handle.
         handle: String,
+        /// The step the sign-in now waits at.
+        step: JourneyStep,
     },
 }
 
@@ -44,7 +48,7 @@ pub enum SignIn {
 pub async fn submit(
     state: &AppState,
     login: &str,
-    password: &str,
+    password: &Password,
     request_handle: Option<&str>,
     origin: &Origin,
     lang: Lang,
@@ -67,7 +71,7 @@ pub async fn submit(
     let stored = reserved.and_then(|r| r.password_hash);
     // Always one argon2 verification, against a dummy hash when nothing may be
     // verified (no account, not allowed, locked, out of attempts): one answer, one timing.
-    let password_ok = state.hasher.verify(password.chars().take(1024).collect(), stored).await;
+    let password_ok = state.hasher.verify(password.expose().chars().take(1024).collect(), stored).await;
     let (Some(user), Some(slot)) = (user, slot) else {
         return refused(state, account.as_ref(), lang).await;
     };
@@ -98,10 +102,12 @@ pub async fn submit(
         Some(h) => store::authorization_requests::find_by_handle_hash(conn, &opaque::hash(h)).await?.map(|r| r.id),
         None => None,
     };
+    let step = super::next::after_password();
     let tx = state.store.begin().await?;
     store::login_transactions::insert(
         tx.conn(),
         NewLogin {
+            step,
             handle_hash: &opaque::hash(&handle),
             user_id: user.id,
             authorization_request_id: parked,
@@ -120,7 +126,7 @@ pub async fn submit(
     tx.commit().await?;
     state.mail_queued.notify_one();
     metrics::sign_in(Outcome::CodeSent);
-    Ok(SignIn::CodeSent { handle })
+    Ok(SignIn::CodeSent { handle, step })
 }
 
 /// Nothing was verified: no such account, one that may not sign in, or one that is

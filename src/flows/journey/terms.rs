@@ -3,15 +3,17 @@
 //! Declining ends the sign-in: no session, no tokens.
 
 use super::Origin;
+use super::next::{self, Moved, Owed};
 use crate::domain::audit::AuditEvent;
+use crate::domain::journey::JourneyStep;
 use crate::flows::Internal;
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::store::{self, terms::TermsRow};
+use crate::store::{self, login_transactions::LoginRow, terms::TermsRow};
 
 /// The terms a browser must accept now.
 pub async fn pending(state: &AppState, handle: Option<&str>) -> Result<Option<TermsRow>, Internal> {
-    if super::one_time_code::current(state, handle, "terms").await?.is_none() {
+    if super::one_time_code::current(state, handle, JourneyStep::Terms).await?.is_none() {
         return Ok(None);
     }
     Ok(store::terms::current(state.store.conn(), state.clock.now()).await?)
@@ -36,6 +38,8 @@ pub enum TermsAnswer {
     NotTicked,
     /// Accepted: signed in.
     Complete(super::finish::Finished),
+    /// Accepted: the sign-in moved on to this step.
+    Step(JourneyStep),
     /// Declined: signed out; the relying party (if any) is told `access_denied`.
     Declined(Option<uuid::Uuid>),
 }
@@ -48,7 +52,7 @@ pub async fn answer(
     ticked: bool,
     origin: &Origin,
 ) -> Result<TermsAnswer, Internal> {
-    let Some(row) = super::one_time_code::current(state, handle, "terms").await? else {
+    let Some(row) = super::one_time_code::current(state, handle, JourneyStep::Terms).await? else {
         return Ok(TermsAnswer::NoTransaction);
     };
     let now = state.clock.now();
@@ -67,10 +71,7 @@ pub async fn answer(
         return Ok(TermsAnswer::NotTicked);
     }
     let Some(terms) = store::terms::current(state.store.conn(), now).await? else {
-        return Ok(match super::finish::complete(state, &row, "terms", origin).await? {
-            Some(done) => TermsAnswer::Complete(done),
-            None => TermsAnswer::NoTransaction,
-        });
+        return accepted(state, &row, origin).await;
     };
     let tx = state.store.begin().await?;
     if !store::terms::accepted(tx.conn(), row.user_id, terms.id).await? {
@@ -82,9 +83,15 @@ pub async fn answer(
         store::audit::record(tx.conn(), &event, now).await?;
     }
     tx.commit().await?;
-    Ok(match super::finish::complete(state, &row, "terms", origin).await? {
-        Some(done) => TermsAnswer::Complete(done),
-        None => TermsAnswer::NoTransaction,
+    accepted(state, &row, origin).await
+}
+
+/// Moves an accepted sign-in on, where the dispatcher says.
+async fn accepted(state: &AppState, row: &LoginRow, origin: &Origin) -> Result<TermsAnswer, Internal> {
+    Ok(match next::move_on(state, row, JourneyStep::Terms, Owed::default(), origin).await? {
+        Moved::Step(step) => TermsAnswer::Step(step),
+        Moved::Finished(done) => TermsAnswer::Complete(done),
+        Moved::Gone => TermsAnswer::NoTransaction,
     })
 }
 

@@ -8,6 +8,7 @@ use super::{Authentication, TokenError, TokenResponse, access_token, id_token};
 use crate::domain::audit::AuditEvent;
 use crate::domain::client::Client;
 use crate::domain::oauth::error::OAuthError;
+use crate::domain::oauth::grant_type::GrantType;
 use crate::domain::oauth::{pkce, scope};
 use crate::domain::user::User;
 use crate::state::AppState;
@@ -130,7 +131,7 @@ pub(super) async fn issue_refresh(
     now: OffsetDateTime,
     tx: &store::Tx,
 ) -> Result<Option<String>, TokenError> {
-    if !client.grant_types.iter().any(|g| g == "refresh_token") {
+    if !client.allows(GrantType::RefreshToken) {
         return Ok(None);
     }
     let token = opaque::random_token();

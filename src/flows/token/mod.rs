@@ -12,6 +12,8 @@ use super::Internal;
 use super::client_auth::{self, AuthFailure, Presented};
 use crate::domain::client::Client;
 use crate::domain::oauth::error::{ErrorCode, OAuthError};
+use crate::domain::oauth::grant_type::GrantType;
+use crate::domain::secret::RefreshToken;
 use crate::state::AppState;
 use crate::tokens::access_token::{self, AccessClaims};
 use crate::tokens::jwt::JwtError;
@@ -85,14 +87,14 @@ pub async fn exchange(
         Err(AuthFailure { error }) => return Err(TokenError::OAuth { error }),
     };
     let grant_type = grant_type.ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
-    if !matches!(grant_type, "authorization_code" | "refresh_token" | "client_credentials") {
+    let Some(grant_type) = GrantType::parse(grant_type) else {
         return Err(OAuthError::new(ErrorCode::UnsupportedGrantType, "grant_type is not supported").into());
-    }
-    if !client.grant_types.iter().any(|g| g == grant_type) {
+    };
+    if !client.allows(grant_type) {
         return Err(OAuthError::new(ErrorCode::UnauthorizedClient, "client may not use this grant type").into());
     }
     match grant_type {
-        "authorization_code" => {
+        GrantType::AuthorizationCode => {
             authorization_code::exchange(
                 state,
                 &client,
@@ -102,8 +104,11 @@ pub async fn exchange(
             )
             .await
         }
-        "refresh_token" => refresh_token::exchange(state, &client, field("refresh_token")?, field("scope")?).await,
-        _ => client_credentials::exchange(state, &client, field("scope")?).await,
+        GrantType::RefreshToken => {
+            let token = field("refresh_token")?.map(RefreshToken::new);
+            refresh_token::exchange(state, &client, token, field("scope")?).await
+        }
+        GrantType::ClientCredentials => client_credentials::exchange(state, &client, field("scope")?).await,
     }
 }
 

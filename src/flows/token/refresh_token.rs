@@ -7,6 +7,7 @@ use crate::domain::audit::AuditEvent;
 use crate::domain::client::Client;
 use crate::domain::oauth::error::OAuthError;
 use crate::domain::oauth::scope;
+use crate::domain::secret::RefreshToken;
 use crate::domain::user::User;
 use crate::state::AppState;
 use crate::store::{self, refresh_tokens::Rotation};
@@ -15,13 +16,13 @@ use crate::tokens::opaque;
 pub(super) async fn exchange(
     state: &AppState,
     client: &Client,
-    token: Option<&str>,
+    token: Option<RefreshToken>,
     requested: Option<&str>,
 ) -> Result<TokenResponse, TokenError> {
     let token = token.ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
     let now = state.clock.now();
     let tx = state.store.begin().await?;
-    let row = match store::refresh_tokens::rotate(tx.conn(), &opaque::hash(token), now).await? {
+    let row = match store::refresh_tokens::rotate(tx.conn(), &opaque::hash(token.expose()), now).await? {
         Rotation::Unknown => return Err(OAuthError::invalid_grant("unknown refresh token").into()),
         Rotation::Reused(row) => {
             let grant = store::grants::find(tx.conn(), row.grant_id).await?;

@@ -8,6 +8,7 @@ use minijinja::context;
 
 use super::{ClientOrigin, CsrfForm, form_page, form_page_with_status};
 use crate::domain::password::Rule;
+use crate::domain::secret::Password;
 use crate::flows::journey::activate::{self, LinkProblem, SetPassword};
 use crate::http::form;
 use crate::http::render::PageContext;
@@ -66,9 +67,9 @@ pub async fn post(
     CsrfForm(fields): CsrfForm,
 ) -> Response {
     let token = form::first(&fields, "token").unwrap_or_default().to_string();
-    let password = form::first(&fields, "password").unwrap_or_default();
-    let repeated = form::first(&fields, "password_repeat").unwrap_or_default();
-    match activate::set_password(&state, &token, password, repeated, &origin, page.lang).await {
+    let password = Password::new(form::first(&fields, "password").unwrap_or_default());
+    let repeated = Password::new(form::first(&fields, "password_repeat").unwrap_or_default());
+    match activate::set_password(&state, &token, &password, &repeated, &origin, page.lang).await {
         Ok(SetPassword::Done) => page.page("pages/password_set.html", context! {}).into_response(),
         Ok(SetPassword::Refused(broken)) => {
             let errors: Vec<&str> = broken.iter().map(|r| r.key()).collect();

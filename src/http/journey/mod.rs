@@ -15,11 +15,13 @@ use axum::Router;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use minijinja::Value;
 
+use crate::domain::endpoints;
+use crate::domain::journey::JourneyStep;
 use crate::flows::authorize;
 use crate::flows::journey::Origin;
 use crate::flows::journey::finish::Finished;
@@ -33,15 +35,15 @@ pub const LOGIN_COOKIE: &str = "kuke_login";
 /// Routes of the journey pages.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/activate", get(activate::get).post(activate::post))
-        .route("/email/confirm", get(confirm_email::get).post(confirm_email::post))
-        .route("/activate/resend", get(request_link::get).post(request_link::post))
-        .route("/password/forgot", get(request_link::get).post(request_link::post))
-        .route("/login", get(sign_in::get).post(sign_in::post))
-        .route("/login/code", get(one_time_code::get).post(one_time_code::post))
-        .route("/login/code/resend", post(one_time_code::resend))
-        .route("/terms", get(terms::get).post(terms::post))
-        .route("/dev/mail", get(dev_mail::get))
+        .route(endpoints::ACTIVATE, get(activate::get).post(activate::post))
+        .route(endpoints::EMAIL_CONFIRM, get(confirm_email::get).post(confirm_email::post))
+        .route(endpoints::ACTIVATE_RESEND, get(request_link::get).post(request_link::post))
+        .route(endpoints::PASSWORD_FORGOT, get(request_link::get).post(request_link::post))
+        .route(endpoints::SIGN_IN, get(sign_in::get).post(sign_in::post))
+        .route(endpoints::SIGN_IN_CODE, get(one_time_code::get).post(one_time_code::post))
+        .route(endpoints::SIGN_IN_CODE_RESEND, post(one_time_code::resend))
+        .route(endpoints::TERMS, get(terms::get).post(terms::post))
+        .route(endpoints::DEV_MAIL, get(dev_mail::get))
 }
 
 /// The client's address and user agent.
@@ -146,7 +148,7 @@ pub async fn finished(state: &AppState, jar: &CookieJar, page: PageContext, fini
                 .settings
                 .portal_url
                 .clone()
-                .or_else(|| state.demo_mode.then(|| format!("{}/demo", state.settings.issuer)));
+                .or_else(|| state.demo_mode.then(|| endpoints::url(&state.settings.issuer, endpoints::DEMO)));
             page.page("pages/welcome.html", minijinja::context! { portal_url => portal }).into_response()
         }
     };
@@ -155,6 +157,20 @@ pub async fn finished(state: &AppState, jar: &CookieJar, page: PageContext, fini
     headers.append(header::SET_COOKIE, cookies::clear(LOGIN_COOKIE, secure));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// Sends the browser to the page of a journey step.
+pub fn go_to(step: JourneyStep) -> Response {
+    let page = match step {
+        JourneyStep::Code => endpoints::SIGN_IN_CODE,
+        JourneyStep::Terms => endpoints::TERMS,
+    };
+    Redirect::to(page).into_response()
+}
+
+/// Back to the sign-in page: the sign-in in progress ended (or never began).
+pub fn restart() -> Response {
+    Redirect::to(endpoints::SIGN_IN_RESTART).into_response()
 }
 
 /// The sign-in cookie's value.

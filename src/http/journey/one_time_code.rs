@@ -3,23 +3,23 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 
-use super::{ClientOrigin, CsrfForm, finished, form_page, form_page_with_status, login_handle};
+use super::{ClientOrigin, CsrfForm, finished, form_page, form_page_with_status, go_to, login_handle, restart};
+use crate::domain::journey::JourneyStep;
+use crate::domain::secret::OneTimeCode;
 use crate::flows::journey::one_time_code::{self, CodeCheck, Resend};
 use crate::http::form;
 use crate::http::render::PageContext;
 use crate::state::AppState;
 
-fn restart() -> Response {
-    Redirect::to("/login?notice=sign_in_restart").into_response()
-}
-
 /// The code form, while a sign-in waits for its code.
 pub async fn get(State(state): State<AppState>, jar: CookieJar, page: PageContext) -> Response {
-    match one_time_code::current(&state, login_handle(&jar, state.settings.is_https()).as_deref(), "code").await {
+    match one_time_code::current(&state, login_handle(&jar, state.settings.is_https()).as_deref(), JourneyStep::Code)
+        .await
+    {
         Ok(Some(_)) => form_page(
             &state,
             &jar,
@@ -40,7 +40,7 @@ pub async fn post(
     ClientOrigin(origin): ClientOrigin,
     CsrfForm(fields): CsrfForm,
 ) -> Response {
-    let typed = form::first(&fields, "code").unwrap_or_default();
+    let typed = OneTimeCode::new(form::first(&fields, "code").unwrap_or_default());
     let again = |error: String, status| {
         form_page_with_status(
             &state,
@@ -54,14 +54,14 @@ pub async fn post(
     match one_time_code::submit(
         &state,
         login_handle(&jar, state.settings.is_https()).as_deref(),
-        typed,
+        &typed,
         &origin,
         page.lang,
     )
     .await
     {
         Ok(CodeCheck::Complete(done)) => finished(&state, &jar, page, done).await,
-        Ok(CodeCheck::Terms) => Redirect::to("/terms").into_response(),
+        Ok(CodeCheck::Step(step)) => go_to(step),
         Ok(CodeCheck::Wrong { left }) => {
             again(page.lang.text("code_wrong").replace("{left}", &left.to_string()), StatusCode::BAD_REQUEST)
         }

@@ -2,11 +2,12 @@
 
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 
-use super::{ClientOrigin, CsrfForm, LOGIN_COOKIE, form_page, form_page_with_status};
+use super::{ClientOrigin, CsrfForm, LOGIN_COOKIE, form_page, form_page_with_status, go_to};
+use crate::domain::secret::Password;
 use crate::flows::authorize;
 use crate::flows::journey::sign_in::{self, SignIn};
 use crate::http::render::PageContext;
@@ -55,7 +56,7 @@ pub async fn post(
     CsrfForm(fields): CsrfForm,
 ) -> Response {
     let login = form::first(&fields, "login").unwrap_or_default();
-    let password = form::first(&fields, "password").unwrap_or_default();
+    let password = Password::new(form::first(&fields, "password").unwrap_or_default());
     let handle = form::first(&fields, "request").map(str::to_string);
     let again = |error: &str, status| {
         form_page_with_status(
@@ -67,9 +68,9 @@ pub async fn post(
             status,
         )
     };
-    match sign_in::submit(&state, login, password, handle.as_deref(), &origin, page.lang).await {
-        Ok(SignIn::CodeSent { handle }) => {
-            let mut response = Redirect::to("/login/code").into_response();
+    match sign_in::submit(&state, login, &password, handle.as_deref(), &origin, page.lang).await {
+        Ok(SignIn::CodeSent { handle, step }) => {
+            let mut response = go_to(step);
             response
                 .headers_mut()
                 .append(header::SET_COOKIE, cookies::set(LOGIN_COOKIE, &handle, state.settings.is_https()));

@@ -2,11 +2,11 @@
 
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 
-use super::{ClientOrigin, CsrfForm, LOGIN_COOKIE, finished, form_page_with_status, login_handle};
+use super::{ClientOrigin, CsrfForm, LOGIN_COOKIE, finished, form_page_with_status, go_to, login_handle, restart};
 use crate::flows::authorize;
 use crate::flows::journey::terms::{self, TermsAnswer};
 use crate::http::render::{Lang, PageContext};
@@ -37,7 +37,7 @@ async fn show(state: &AppState, jar: &CookieJar, page: &PageContext, error: bool
                 status,
             )
         }
-        Ok(None) => Redirect::to("/login?notice=sign_in_restart").into_response(),
+        Ok(None) => restart(),
         Err(error) => page.internal(&error, "terms page failed"),
     }
 }
@@ -60,6 +60,7 @@ pub async fn post(
     match terms::answer(&state, login_handle(&jar, state.settings.is_https()).as_deref(), accept, ticked, &origin).await
     {
         Ok(TermsAnswer::Complete(done)) => finished(&state, &jar, page, done).await,
+        Ok(TermsAnswer::Step(step)) => go_to(step),
         Ok(TermsAnswer::NotTicked) => show(&state, &jar, &page, true).await,
         Ok(TermsAnswer::Declined(request)) => {
             let mut response = match request {
@@ -74,7 +75,7 @@ pub async fn post(
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
-        Ok(TermsAnswer::NoTransaction) => Redirect::to("/login?notice=sign_in_restart").into_response(),
+        Ok(TermsAnswer::NoTransaction) => restart(),
         Err(error) => page.internal(&error, "terms answer failed"),
     }
 }

@@ -7,6 +7,7 @@ use base64::Engine;
 use super::oauth_error;
 use crate::domain::client::Client;
 use crate::domain::oauth::error::{ErrorCode, OAuthError};
+use crate::domain::secret::ClientSecret;
 use crate::flows::{self, client_auth::AuthFailure, client_auth::Presented};
 use crate::http::form;
 use crate::state::AppState;
@@ -32,11 +33,11 @@ pub fn presented(headers: &HeaderMap, fields: &[(String, String)]) -> Result<Pre
             let decoded = String::from_utf8(decoded).map_err(|_| MalformedAuthorization)?;
             let (id, secret) = decoded.split_once(':').ok_or(MalformedAuthorization)?;
             // §2.3.1: both parts are form-urlencoded before being joined.
-            Some((form_decode(id), form_decode(secret)))
+            Some((form_decode(id), ClientSecret::new(form_decode(secret))))
         }
     };
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
-    Ok(Presented { basic, form_id: field("client_id"), form_secret: field("client_secret") })
+    Ok(Presented { basic, form_id: field("client_id"), form_secret: field("client_secret").map(ClientSecret::new) })
 }
 
 fn form_decode(text: &str) -> String {

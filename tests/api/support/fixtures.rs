@@ -88,10 +88,10 @@ impl TestApp {
             given_name: "Anna".into(),
             family_name: "Nowak".into(),
             organization_id: Some(org),
-            role: "administrator".into(),
+            role: kuke_id::domain::user::Role::Administrator,
         };
         let id = store::users::insert(conn, &user, now).await.expect("user");
-        store::users::set_status(conn, id, "active", now).await.expect("activate");
+        store::users::set_status(conn, id, kuke_id::domain::user::Status::Active, now).await.expect("activate");
         TestUser { id, login }
     }
 

@@ -21,7 +21,14 @@ impl TestApp {
     /// An account as the import leaves it: no password, not invited.
     pub async fn imported_user(&self) -> TestUser {
         let user = self.active_user().await;
-        store::users::set_status(self.state.store.conn(), user.id, "imported", self.clock.now()).await.expect("status");
+        store::users::set_status(
+            self.state.store.conn(),
+            user.id,
+            kuke_id::domain::user::Status::Imported,
+            self.clock.now(),
+        )
+        .await
+        .expect("status");
         user
     }
 

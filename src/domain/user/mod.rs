@@ -3,7 +3,13 @@
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::oauth::scope;
+use crate::domain::oauth::scope;
+
+mod role;
+mod status;
+
+pub use role::{IDP_ADMIN, Role};
+pub use status::Status;
 
 /// The account fields claims are made from.
 #[derive(Debug, Clone)]
@@ -18,14 +24,14 @@ pub struct User {
     pub given_name: String,
     /// Last name.
     pub family_name: String,
-    /// `administrator` or `user` in the customer organisation.
-    pub role: String,
+    /// The role in the customer organisation.
+    pub role: Role,
     /// May use the admin API.
     pub idp_admin: bool,
     /// The customer organisation.
     pub organization: Option<Organization>,
-    /// Journey state: `imported`, `invited`, `active`.
-    pub status: String,
+    /// Journey state.
+    pub status: Status,
     /// Disabled by an administrator.
     pub disabled: bool,
     /// Locked by an administrator (until unlocked).
@@ -44,7 +50,7 @@ pub struct Organization {
 impl User {
     /// Whether the account may hold a session and receive tokens.
     pub fn can_sign_in(&self) -> bool {
-        self.status == "active" && !self.disabled && !self.admin_locked
+        self.status == Status::Active && !self.disabled && !self.admin_locked
     }
 
     /// The `sub` claim.
@@ -67,7 +73,7 @@ pub fn claims_for(user: &User, granted_scope: &str) -> Map<String, Value> {
     }
     if scope::contains(granted_scope, "email") {
         claims.insert("email".into(), json!(user.email));
-        claims.insert("email_verified".into(), json!(user.status == "active"));
+        claims.insert("email_verified".into(), json!(user.status == Status::Active));
     }
     if scope::contains(granted_scope, "organization")
         && let Some(org) = &user.organization
@@ -77,7 +83,7 @@ pub fn claims_for(user: &User, granted_scope: &str) -> Map<String, Value> {
     if scope::contains(granted_scope, "role") {
         claims.insert("role".into(), json!(user.role));
         if user.idp_admin {
-            claims.insert("roles".into(), json!(["idp-admin"]));
+            claims.insert("roles".into(), json!([IDP_ADMIN]));
         }
     }
     claims
@@ -120,10 +126,10 @@ mod tests {
             email: "jan@example.com".into(),
             given_name: "Jan".into(),
             family_name: "Kowalski".into(),
-            role: "administrator".into(),
+            role: Role::Administrator,
             idp_admin: false,
             organization: Some(Organization { id: Uuid::nil(), name: "ACME".into() }),
-            status: "active".into(),
+            status: Status::Active,
             disabled: false,
             admin_locked: false,
         }

@@ -1,0 +1,180 @@
+//! Settings: built-in defaults, then an optional TOML file (`--config`), then
+//! `KUKE_ID_*` environment variables. Every value is validated once, at start-up,
+//! so a bad value stops the process with one line naming the key.
+
+mod raw;
+mod rules;
+#[cfg(test)]
+mod tests;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+
+use raw::RawSettings;
+
+pub use crate::domain::secret::{Secret, SecretUrl};
+
+/// Prefix of every environment variable the provider reads.
+pub const ENV_PREFIX: &str = "KUKE_ID_";
+
+/// Validated settings of one kuke-id process.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Issuer identifier, exactly as it appears in tokens and discovery (no trailing slash).
+    pub issuer: String,
+    /// Socket address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// `sqlite://…` or `postgres://…` (may hold a password: shown redacted).
+    pub database_url: SecretUrl,
+    /// Directory of the PEM signing keys.
+    pub keys_dir: PathBuf,
+    /// SMTP relay (may hold a password: shown redacted); `None` keeps mail in
+    /// the development mailbox.
+    pub smtp_url: Option<SecretUrl>,
+    /// `From:` of every mail.
+    pub mail_from: String,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// Largest body of an admin API import (`POST /admin/api/v1/imports`).
+    pub import_body_limit_bytes: usize,
+    /// Time after which a request is answered with 408.
+    pub request_timeout: Duration,
+    /// Time a connection has to deliver a request head (from its opening, or
+    /// from the previous answer on a kept-alive connection); then it is closed.
+    pub header_read_timeout: Duration,
+    /// Connections served at once; more wait until one closes.
+    pub max_connections: usize,
+    /// Upper bound of the database connection pool.
+    pub database_max_connections: u32,
+    /// A browser session ends after this long without use.
+    pub session_idle: Duration,
+    /// A browser session ends this long after sign-in, used or not.
+    pub session_absolute: Duration,
+    /// Lifetime of access tokens.
+    pub access_token_ttl: Duration,
+    /// Lifetime of ID tokens.
+    pub id_token_ttl: Duration,
+    /// Lifetime of refresh tokens.
+    pub refresh_token_ttl: Duration,
+    /// Lifetime of activation links.
+    pub activation_link_ttl: Duration,
+    /// Lifetime of e-mailed sign-in codes.
+    pub login_code_ttl: Duration,
+    /// A reminder goes out this long before an unused activation link expires
+    /// (`None`: no reminders).
+    pub activation_reminder: Option<Duration>,
+    /// Pace of the activation campaign's mails (`None`: as fast as the relay takes them).
+    pub campaign_mails_per_minute: Option<u32>,
+    /// How long a client secret replaced by a rotation stays valid, unless the
+    /// rotation names its own grace.
+    pub client_secret_grace: Duration,
+    /// argon2id cost for new password hashes.
+    pub argon2: crate::domain::password::Cost,
+    /// The Client Portal, linked from the final page of a journey begun from a mail.
+    pub portal_url: Option<String>,
+    /// Which peers are our reverse proxies, whose `X-Forwarded-For` is believed.
+    pub proxies: crate::domain::client_address::TrustedProxies,
+    /// Deliver back-channel logouts to loopback and private addresses (development,
+    /// tests, the demo); off, such deliveries are refused (SSRF).
+    pub backchannel_allow_internal: bool,
+    /// Attempt limits: account lockout and per-address failure budgets.
+    pub limits: crate::domain::lockout::Limits,
+    /// Serve Prometheus metrics at `/metrics`.
+    pub metrics_enabled: bool,
+    /// When set, `/metrics` requires `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Secret>,
+    /// `serve` refuses to start without a terms version in force, so that the
+    /// journey's terms step cannot silently disappear; false says on purpose
+    /// that this deployment has no terms step.
+    pub terms_required: bool,
+}
+
+/// A configuration value that cannot be used; names the key as the user wrote it.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {key}: {message}")]
+pub struct ConfigError {
+    /// The setting, as an environment variable name (`KUKE_ID_ISSUER`).
+    pub key: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl ConfigError {
+    pub(crate) fn new(key: &str, message: impl Into<String>) -> Self {
+        Self { key: env_name(key), message: message.into() }
+    }
+}
+
+fn env_name(key: &str) -> String {
+    format!("{ENV_PREFIX}{}", key.to_ascii_uppercase())
+}
+
+impl Settings {
+    /// Reads defaults, then `file` (which must exist when given), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(RawSettings::default()));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError {
+                    key: "--config".into(),
+                    message: format!("{} is not a readable file", path.display()),
+                });
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        // KUKE_ID_CONFIG and KUKE_ID_LOG_FORMAT belong to the command line, and
+        // KUKE_ID_TEST_* to the test suite; every other KUKE_ID_* must be a setting.
+        figment = figment.merge(Env::prefixed(ENV_PREFIX).filter(|key| {
+            // Keys keep the variable's case here; compare without it.
+            let key = key.as_str().to_ascii_lowercase();
+            !matches!(key.as_str(), "config" | "log_format") && !key.starts_with("test_")
+        }));
+        let raw: RawSettings = figment.extract().map_err(from_figment)?;
+        raw.validate()
+    }
+
+    /// Defaults overridden by a TOML text, without reading the environment (tests, tools).
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        let raw: RawSettings = Figment::from(Serialized::defaults(RawSettings::default()))
+            .merge(Toml::string(text))
+            .extract()
+            .map_err(from_figment)?;
+        raw.validate()
+    }
+
+    /// True when the issuer is served over TLS (cookies get `Secure`, responses get HSTS).
+    pub fn is_https(&self) -> bool {
+        self.issuer.starts_with("https://")
+    }
+
+    /// True when the database is SQLite.
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn from_figment(error: figment::Error) -> ConfigError {
+    let error = error.into_iter().next().unwrap_or_else(|| figment::Error::from("unreadable".to_string()));
+    let key = error.path.join(".");
+    let message = match &error.kind {
+        figment::error::Kind::UnknownField(field, _) => {
+            return ConfigError::new(field, "unknown setting");
+        }
+        figment::error::Kind::InvalidType(actual, expected) => {
+            format!("expected {expected}, found {actual}")
+        }
+        figment::error::Kind::InvalidValue(actual, expected) => {
+            format!("expected {expected}, found {actual}")
+        }
+        kind => kind.to_string(),
+    };
+    if key.is_empty() {
+        ConfigError { key: "configuration".into(), message: error.to_string() }
+    } else {
+        ConfigError::new(&key, message)
+    }
+}

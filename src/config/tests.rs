@@ -1,0 +1,141 @@
+//! Settings tests: defaults, refusals naming their key, redaction.
+
+use super::*;
+
+#[test]
+fn defaults_are_valid() {
+    let settings = Settings::from_toml("").expect("defaults");
+    assert_eq!(settings.issuer, "http://localhost:8080");
+    assert!(settings.is_sqlite());
+    assert_eq!(settings.activation_link_ttl, Duration::from_secs(72 * 3600));
+}
+
+#[test]
+fn issuer_with_trailing_slash_is_refused() {
+    let error = Settings::from_toml(r#"issuer = "https://id.example.com/""#).unwrap_err();
+    assert_eq!(error.key, "KUKE_ID_ISSUER");
+}
+
+#[test]
+fn issuer_with_query_is_refused() {
+    assert!(Settings::from_toml(r#"issuer = "https://id.example.com?x=1""#).is_err());
+}
+
+#[test]
+fn unknown_database_scheme_is_refused() {
+    let error = Settings::from_toml(r#"database_url = "mysql://x""#).unwrap_err();
+    assert_eq!(error.key, "KUKE_ID_DATABASE_URL");
+}
+
+#[test]
+fn zero_timeout_is_refused() {
+    let error = Settings::from_toml(r#"request_timeout_secs = 0"#).unwrap_err();
+    assert_eq!(error.key, "KUKE_ID_REQUEST_TIMEOUT_SECS");
+}
+
+#[test]
+fn a_header_read_timeout_of_zero_or_over_five_minutes_is_refused() {
+    assert_eq!(Settings::from_toml("").expect("defaults").header_read_timeout, Duration::from_secs(10));
+    let error = Settings::from_toml("header_read_timeout_secs = 0").unwrap_err();
+    assert_eq!(error.key, "KUKE_ID_HEADER_READ_TIMEOUT_SECS");
+    assert!(Settings::from_toml("header_read_timeout_secs = 301").is_err());
+}
+
+#[test]
+fn a_connection_cap_of_zero_is_refused() {
+    assert_eq!(Settings::from_toml("").expect("defaults").max_connections, 512);
+    let error = Settings::from_toml("max_connections = 0").unwrap_err();
+    assert_eq!(error.key, "KUKE_ID_MAX_CONNECTIONS");
+}
+
+#[test]
+fn non_numeric_limit_names_the_key() {
+    let error = Settings::from_toml(r#"body_limit_bytes = "lots""#).unwrap_err();
+    assert_eq!(error.key, "KUKE_ID_BODY_LIMIT_BYTES");
+}
+
+#[test]
+fn client_secret_grace_defaults_to_a_day_and_is_bounded() {
+    assert_eq!(Settings::from_toml("").expect("defaults").client_secret_grace, Duration::from_secs(24 * 3600));
+    assert!(Settings::from_toml("client_secret_grace_hours = 0").is_ok());
+    let error = Settings::from_toml("client_secret_grace_hours = 721").unwrap_err();
+    assert_eq!(error.key, "KUKE_ID_CLIENT_SECRET_GRACE_HOURS");
+}
+
+#[test]
+fn bad_mail_from_is_refused() {
+    assert!(Settings::from_toml(r#"mail_from = "not an address""#).is_err());
+}
+
+#[test]
+fn metrics_are_on_without_a_token_by_default() {
+    let settings = Settings::from_toml("").expect("defaults");
+    assert!(settings.metrics_enabled);
+    assert!(settings.metrics_token.is_none());
+}
+
+#[test]
+fn a_short_metrics_token_is_refused_and_a_long_one_is_not_printed() {
+    let error = Settings::from_toml(r#"metrics_token = "short""#).unwrap_err();
+    assert_eq!(error.key, "KUKE_ID_METRICS_TOKEN");
+    let settings = Settings::from_toml(r#"metrics_token = "a-long-enough-scrape-token""#).expect("token");
+    assert!(!format!("{settings:?}").contains("a-long-enough-scrape-token"));
+}
+
+#[test]
+fn lockout_defaults_to_five_failures_and_five_minutes() {
+    let limits = Settings::from_toml("").expect("defaults").limits;
+    assert_eq!(limits.threshold, 5);
+    assert_eq!(limits.first_lock, time::Duration::minutes(5));
+}
+
+#[test]
+fn a_lock_longer_than_the_cap_or_a_zero_threshold_is_refused() {
+    assert_eq!(Settings::from_toml("lockout_secs = 3601").unwrap_err().key, "KUKE_ID_LOCKOUT_SECS");
+    assert_eq!(Settings::from_toml("lockout_secs = 0").unwrap_err().key, "KUKE_ID_LOCKOUT_SECS");
+    assert_eq!(Settings::from_toml("lockout_threshold = 0").unwrap_err().key, "KUKE_ID_LOCKOUT_THRESHOLD");
+    let error = Settings::from_toml("address_failures_limit = 0").unwrap_err();
+    assert_eq!(error.key, "KUKE_ID_ADDRESS_FAILURES_LIMIT");
+}
+
+#[test]
+fn trusted_proxies_are_networks_and_a_bad_one_is_named() {
+    let settings = Settings::from_toml(r#"trusted_proxies = "10.0.0.0/8, ::1""#).expect("proxies");
+    assert_eq!(settings.proxies.networks.len(), 2);
+    let error = Settings::from_toml(r#"trusted_proxies = "10.0.0.0/8, lb.internal""#).unwrap_err();
+    assert_eq!(error.key, "KUKE_ID_TRUSTED_PROXIES");
+    assert!(error.message.contains("lb.internal"));
+}
+
+#[test]
+fn terms_are_required_unless_turned_off_and_only_a_boolean_says_so() {
+    assert!(Settings::from_toml("").expect("defaults").terms_required);
+    assert!(!Settings::from_toml("terms_required = false").expect("off").terms_required);
+    let error = Settings::from_toml(r#"terms_required = "maybe""#).unwrap_err();
+    assert_eq!(error.key, "KUKE_ID_TERMS_REQUIRED");
+}
+
+#[test]
+fn smtp_url_with_other_scheme_is_refused() {
+    assert!(Settings::from_toml(r#"smtp_url = "http://mail""#).is_err());
+}
+
+#[test]
+fn settings_never_format_the_passwords_of_their_urls() {
+    let settings = Settings::from_toml(
+        r#"
+database_url = "postgres://kuke:db-Pa55word@db.internal:5432/kuke?sslpassword=key-Pa55word"
+smtp_url = "smtps://mailer:smtp-Pa55word@relay.example:465"
+metrics_token = "metrics-token-Pa55word"
+"#,
+    )
+    .expect("settings");
+    let shown = format!("{settings:?} {:?} {}", settings.database_url, settings.database_url);
+    assert!(!shown.contains("Pa55word"), "{shown}");
+    assert!(shown.contains("db.internal"), "{shown}");
+    assert!(shown.contains("relay.example"), "{shown}");
+    assert_eq!(
+        settings.database_url.expose(),
+        "postgres://kuke:db-Pa55word@db.internal:5432/kuke?sslpassword=key-Pa55word"
+    );
+}

@@ -1,0 +1,104 @@
+//! RFC 6749 grant types: the one table of what kuke-id offers. Discovery's
+//! `grant_types_supported`, the client registration rules and the token
+//! endpoint's dispatcher all read it, so none can offer a grant the others lack.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::domain::unknown_name::UnknownName;
+
+/// A grant type of the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GrantType {
+    /// RFC 6749 §4.1: a code from the authorization endpoint (with PKCE).
+    AuthorizationCode,
+    /// RFC 6749 §6: a refresh token, rotated on use.
+    RefreshToken,
+    /// RFC 6749 §4.4: a confidential client acting for itself.
+    ClientCredentials,
+}
+
+/// Every grant type with its wire name, in the order discovery lists them.
+const TABLE: [(GrantType, &str); 3] = [
+    (GrantType::AuthorizationCode, "authorization_code"),
+    (GrantType::RefreshToken, "refresh_token"),
+    (GrantType::ClientCredentials, "client_credentials"),
+];
+
+impl GrantType {
+    /// Every grant type kuke-id offers.
+    pub const ALL: [GrantType; 3] = [TABLE[0].0, TABLE[1].0, TABLE[2].0];
+
+    /// The wire (and stored) name.
+    pub fn as_str(self) -> &'static str {
+        TABLE.iter().find(|(grant, _)| *grant == self).map_or("", |(_, name)| name)
+    }
+
+    /// The grant type of a wire name, if kuke-id offers it.
+    pub fn parse(name: &str) -> Option<GrantType> {
+        TABLE.iter().find(|(_, wire)| *wire == name).map(|(grant, _)| *grant)
+    }
+
+    /// Every wire name, in table order (discovery's `grant_types_supported`).
+    pub fn wire_names() -> Vec<&'static str> {
+        TABLE.iter().map(|(_, name)| *name).collect()
+    }
+
+    /// Whether a client using this grant needs a redirect URI to return to.
+    pub fn needs_redirect_uri(self) -> bool {
+        self == GrantType::AuthorizationCode
+    }
+
+    /// Whether only a client that holds a secret may use this grant (no user is
+    /// present to authenticate, so the secret is all there is).
+    pub fn needs_secret(self) -> bool {
+        self == GrantType::ClientCredentials
+    }
+}
+
+impl FromStr for GrantType {
+    type Err = UnknownName;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        GrantType::parse(name).ok_or_else(|| UnknownName::new("grant type", name))
+    }
+}
+
+impl fmt::Display for GrantType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_wire_name_round_trips() {
+        for grant in GrantType::ALL {
+            assert!(!grant.as_str().is_empty(), "{grant:?} has no wire name");
+            assert_eq!(GrantType::parse(grant.as_str()), Some(grant));
+            assert_eq!(grant.to_string().parse::<GrantType>(), Ok(grant));
+        }
+        for name in GrantType::wire_names() {
+            assert_eq!(GrantType::parse(name).map(GrantType::as_str), Some(name));
+        }
+    }
+
+    #[test]
+    fn the_table_lists_each_grant_once() {
+        let mut names = GrantType::wire_names();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), GrantType::ALL.len());
+        assert_eq!(GrantType::wire_names(), ["authorization_code", "refresh_token", "client_credentials"]);
+    }
+
+    #[test]
+    fn grants_kuke_id_does_not_offer_are_unknown() {
+        for name in ["password", "implicit", "urn:ietf:params:oauth:grant-type:device_code", "Authorization_Code", ""] {
+            assert!(name.parse::<GrantType>().is_err(), "{name}");
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Sign-in attempts and locks of an account: every counter changes in one
+//! conditional statement, so racing requests cannot take more than their share.
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::store::StoreError;
+use crate::store::entities::users;
+
+/// Security state of an account for sign-in.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// argon2id hash, once set.
+    pub password_hash: Option<String>,
+    /// Consecutive failures.
+    pub failed_attempts: i32,
+    /// Times locked so far (grows the lock time).
+    pub lockouts: i32,
+    /// Locked until then.
+    pub locked_until: Option<OffsetDateTime>,
+    /// Locked by an administrator.
+    pub admin_locked: bool,
+}
+
+impl Credentials {
+    /// Whether a lock (an administrator's, or an automatic one) is in force at `now`.
+    pub fn locked_at(&self, now: OffsetDateTime) -> bool {
+        self.admin_locked || self.locked_until.is_some_and(|until| until > now)
+    }
+}
+
+/// The sign-in state of an account.
+pub async fn credentials(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Credentials>, StoreError> {
+    Ok(users::Entity::find_by_id(id).one(conn).await?.map(|r| Credentials {
+        password_hash: r.password_hash,
+        failed_attempts: r.failed_attempts,
+        lockouts: r.lockouts,
+        locked_until: r.locked_until,
+        admin_locked: r.admin_locked,
+    }))
+}
+
+/// Takes one attempt slot of the account *before* a password is verified: one
+/// conditional statement, so however many requests race, only the slots left below
+/// `threshold` are handed out, and never while the account is locked. Returns the
+/// slot taken with the password hash to verify, or `None` when the account is
+/// locked, out of attempts or gone.
+pub async fn reserve_attempt(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    threshold: i32,
+    now: OffsetDateTime,
+) -> Result<Option<Reserved>, StoreError> {
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::Expr;
+    let rows = users::Entity::update_many()
+        .col_expr(users::Column::FailedAttempts, Expr::col(users::Column::FailedAttempts).add(1))
+        .filter(users::Column::Id.eq(id))
+        .filter(users::Column::FailedAttempts.lt(threshold))
+        .filter(unlocked(now))
+        .exec_with_returning(conn)
+        .await?;
+    Ok(rows.into_iter().next().map(|r| Reserved { slot: r.failed_attempts, password_hash: r.password_hash }))
+}
+
+/// An attempt slot taken by [`reserve_attempt`].
+#[derive(Debug, Clone)]
+pub struct Reserved {
+    /// 1-based count of attempts now held, this one included.
+    pub slot: i32,
+    /// The hash the attempt is to be verified against (none before activation).
+    pub password_hash: Option<String>,
+}
+
+/// Gives a slot taken by [`reserve_attempt`] back (the password was right), unless
+/// a lock has reset the count in between.
+pub async fn give_back_attempt(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<(), StoreError> {
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::Expr;
+    users::Entity::update_many()
+        .col_expr(users::Column::FailedAttempts, Expr::col(users::Column::FailedAttempts).sub(1))
+        .filter(users::Column::Id.eq(id))
+        .filter(users::Column::FailedAttempts.gt(0))
+        .filter(unlocked(now))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Counts a failure that had no slot of its own (a wrong e-mailed code) in one
+/// statement; whether it locks is decided by [`lock_if_exhausted`].
+pub async fn count_failure(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::Expr;
+    users::Entity::update_many()
+        .col_expr(users::Column::FailedAttempts, Expr::col(users::Column::FailedAttempts).add(1))
+        .filter(users::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Locks the account when its failures reached `limits.threshold` and it is not
+/// locked already. The condition and the change are one statement, so of any
+/// number of racing requests exactly one locks (and mails the owner); the lock's
+/// length grows with the locks before it, computed in the same statement.
+/// Returns the new lock's length, or `None` when nothing was locked.
+pub async fn lock_if_exhausted(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    limits: &crate::domain::lockout::Limits,
+    now: OffsetDateTime,
+) -> Result<Option<time::Duration>, StoreError> {
+    use crate::domain::lockout;
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::{CaseStatement, Expr};
+    let mut until = CaseStatement::new();
+    for lockouts in 0..lockout::DOUBLINGS {
+        until = until.case(users::Column::Lockouts.eq(lockouts), Expr::value(now + limits.lock_length(lockouts)));
+    }
+    let until = until.finally(Expr::value(now + lockout::MAX_LOCK));
+    let rows = users::Entity::update_many()
+        .col_expr(users::Column::LockedUntil, until.into())
+        .col_expr(users::Column::Lockouts, Expr::col(users::Column::Lockouts).add(1))
+        .col_expr(users::Column::FailedAttempts, Expr::value(0))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(id))
+        .filter(users::Column::FailedAttempts.gte(limits.threshold))
+        .filter(unlocked(now))
+        .exec_with_returning(conn)
+        .await?;
+    Ok(rows.first().and_then(|r| r.locked_until).map(|until| until - now))
+}
+
+/// Not locked by an administrator, and no automatic lock in force at `now`.
+fn unlocked(now: OffsetDateTime) -> sea_orm::Condition {
+    sea_orm::Condition::all().add(users::Column::AdminLocked.eq(false)).add(
+        sea_orm::Condition::any().add(users::Column::LockedUntil.is_null()).add(users::Column::LockedUntil.lte(now)),
+    )
+}
+
+/// A completed sign-in: failures forgotten, first/last sign-in recorded.
+pub async fn signed_in(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<(), StoreError> {
+    use sea_orm::sea_query::Expr;
+    let Some(row) = users::Entity::find_by_id(id).one(conn).await? else { return Err(StoreError::NotFound) };
+    let mut update = users::Entity::update_many()
+        .col_expr(users::Column::FailedAttempts, Expr::value(0))
+        .col_expr(users::Column::Lockouts, Expr::value(0))
+        .col_expr(users::Column::LockedUntil, Expr::value(Option::<OffsetDateTime>::None))
+        .col_expr(users::Column::LastSignInAt, Expr::value(now));
+    if row.first_sign_in_at.is_none() {
+        update = update.col_expr(users::Column::FirstSignInAt, Expr::value(now));
+    }
+    update.filter(users::Column::Id.eq(id)).exec(conn).await?;
+    Ok(())
+}
