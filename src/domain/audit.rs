@@ -1,6 +1,7 @@
 //! Audit events: who did what to whom, kept after the data they describe is gone.
 
 use serde_json::Value;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// One entry of the audit trail.
@@ -98,4 +99,42 @@ impl Actor {
         event.request_id = self.request_id.clone();
         event
     }
+}
+
+/// What to look for in the audit trail; every field left `None` matches all.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// At or after this time.
+    pub from: Option<OffsetDateTime>,
+    /// Before this time.
+    pub to: Option<OffsetDateTime>,
+    /// Exactly this actor (`cli`, `system`, `client:<id>`, `user:<uuid>`).
+    pub actor: Option<String>,
+    /// The account the event is about.
+    pub subject_user_id: Option<Uuid>,
+    /// Exactly this action, or every action starting with it when it ends with a dot (`user.`).
+    pub action: Option<String>,
+}
+
+/// One stored event, as read back.
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
+    /// Row id (UUIDv7, so it sorts by time too).
+    pub id: Uuid,
+    /// When.
+    pub at: OffsetDateTime,
+    /// Who.
+    pub actor: String,
+    /// Dotted verb.
+    pub action: String,
+    /// The object acted upon.
+    pub target: Option<String>,
+    /// The account it is about.
+    pub subject_user_id: Option<Uuid>,
+    /// The caller's address.
+    pub ip: Option<String>,
+    /// The request id.
+    pub request_id: Option<String>,
+    /// Extra facts (a JSON object).
+    pub details: Value,
 }

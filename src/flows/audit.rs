@@ -5,7 +5,7 @@ use crate::store::{self, Store};
 
 /// The filters of the audit search and the events it answers. Defined with the
 /// query (in `store`); named here so callers above the flows never reach the store.
-pub use crate::store::audit::{AuditFilter, AuditRecord};
+pub use crate::domain::audit::{AuditFilter, AuditRecord};
 
 /// One page of the events matching `filter`, newest first, and how many match in all.
 pub async fn search(

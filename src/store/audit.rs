@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::StoreError;
 use super::entities::audit_events;
-use crate::domain::audit::AuditEvent;
+use crate::domain::audit::{AuditEvent, AuditFilter, AuditRecord};
 
 /// Writes one event, in the caller's transaction.
 pub async fn record(conn: &impl ConnectionTrait, event: &AuditEvent, now: OffsetDateTime) -> Result<(), StoreError> {
@@ -34,44 +34,6 @@ pub async fn record(conn: &impl ConnectionTrait, event: &AuditEvent, now: Offset
 /// Number of events with the given action (used by tests and stats).
 pub async fn count_action(conn: &impl ConnectionTrait, action: &str) -> Result<u64, StoreError> {
     Ok(audit_events::Entity::find().filter(audit_events::Column::Action.eq(action)).count(conn).await?)
-}
-
-/// What to look for in the audit trail; every field left `None` matches all.
-#[derive(Debug, Clone, Default)]
-pub struct AuditFilter {
-    /// At or after this time.
-    pub from: Option<OffsetDateTime>,
-    /// Before this time.
-    pub to: Option<OffsetDateTime>,
-    /// Exactly this actor (`cli`, `system`, `client:<id>`, `user:<uuid>`).
-    pub actor: Option<String>,
-    /// The account the event is about.
-    pub subject_user_id: Option<Uuid>,
-    /// Exactly this action, or every action starting with it when it ends with a dot (`user.`).
-    pub action: Option<String>,
-}
-
-/// One stored event, as read back.
-#[derive(Debug, Clone)]
-pub struct AuditRecord {
-    /// Row id (UUIDv7, so it sorts by time too).
-    pub id: Uuid,
-    /// When.
-    pub at: OffsetDateTime,
-    /// Who.
-    pub actor: String,
-    /// Dotted verb.
-    pub action: String,
-    /// The object acted upon.
-    pub target: Option<String>,
-    /// The account it is about.
-    pub subject_user_id: Option<Uuid>,
-    /// The caller's address.
-    pub ip: Option<String>,
-    /// The request id.
-    pub request_id: Option<String>,
-    /// Extra facts (a JSON object).
-    pub details: Value,
 }
 
 fn condition(filter: &AuditFilter) -> Condition {

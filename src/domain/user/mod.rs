@@ -162,3 +162,22 @@ mod tests {
         assert_eq!(claims["role"], "administrator");
     }
 }
+
+/// Filters of the account search (admin API, console and CLI alike).
+///
+/// `status` is a [`Status`] name or `link_expired`: invited, with no usable link left.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Journey state.
+    pub status: Option<String>,
+    /// Organisation.
+    pub organization_id: Option<Uuid>,
+    /// Role.
+    pub role: Option<String>,
+    /// Exact login number.
+    pub login: Option<String>,
+    /// Exact e-mail (case-insensitive).
+    pub email: Option<String>,
+    /// Substring of name or e-mail.
+    pub text: Option<String>,
+}

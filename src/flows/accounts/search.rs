@@ -10,7 +10,7 @@ use crate::store;
 
 /// The filters of the account search. Defined with the query it drives (in
 /// `store`); named here so callers above the flows never reach the store.
-pub use crate::store::users::UserFilter;
+pub use crate::domain::user::UserFilter;
 
 /// One page (`page` counts from 0) of the accounts matching `filter`, and how
 /// many match in all.

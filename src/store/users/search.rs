@@ -4,26 +4,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::domain::user::Status;
+use crate::domain::user::{Status, UserFilter};
 use crate::store::StoreError;
 use crate::store::entities::users;
-
-/// Filters of the admin user search.
-#[derive(Debug, Clone, Default)]
-pub struct UserFilter {
-    /// Journey state.
-    pub status: Option<String>,
-    /// Organisation.
-    pub organization_id: Option<Uuid>,
-    /// Role.
-    pub role: Option<String>,
-    /// Exact login number.
-    pub login: Option<String>,
-    /// Exact e-mail (case-insensitive).
-    pub email: Option<String>,
-    /// Substring of name or e-mail.
-    pub text: Option<String>,
-}
 
 /// One page of accounts matching `filter`, and the total count.
 pub async fn search(
