@@ -186,11 +186,32 @@ fn retiring_the_active_key_is_refused() {
 
 #[test]
 fn every_command_has_help() {
+    use clap::CommandFactory;
+    fn paths(command: &clap::Command, prefix: Vec<String>, out: &mut Vec<Vec<String>>) {
+        out.push(prefix.clone());
+        for sub in command.get_subcommands().filter(|sub| sub.get_name() != "help") {
+            let mut path = prefix.clone();
+            path.push(sub.get_name().to_string());
+            paths(sub, path, out);
+        }
+    }
+    let mut all = Vec::new();
+    paths(&kuke_id::cli::Cli::command(), Vec::new(), &mut all);
+    assert!(all.len() > 20, "the command tree was read: {all:?}");
     let dir = tempfile::tempdir().expect("dir");
-    for args in [&["--help"][..], &["serve", "--help"], &["keys", "--help"], &["clients", "add", "--help"]] {
-        let out = run(dir.path(), &[], args);
+    for path in all {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let out = run(dir.path(), &[], &args);
         assert_eq!(out.code, 0, "{args:?}");
         assert!(out.stdout.contains("Usage"), "{args:?}: {}", out.stdout);
+        let about = kuke_id::cli::Cli::command();
+        let mut command = &about;
+        for name in &path {
+            command = command.find_subcommand(name).expect("the subcommand");
+        }
+        let said = command.get_about().map(ToString::to_string).unwrap_or_default();
+        assert!(!said.is_empty() && out.stdout.contains(&said), "{args:?} explains itself: {}", out.stdout);
     }
 }
 
