@@ -1,5 +1,6 @@
 //! The one source of "now". Flows read it once per use case; tests move it
-//! forward to reach expiry without waiting.
+//! forward to reach expiry without waiting, or stop it where a test's outcome
+//! must not depend on how long the machine takes.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -10,12 +11,20 @@ use time::{Duration, OffsetDateTime};
 #[derive(Debug, Clone, Default)]
 pub struct Clock {
     offset_secs: Arc<AtomicI64>,
+    /// Microseconds since the epoch at which a test stopped the clock; 0 while it runs.
+    frozen_micros: Arc<AtomicI64>,
 }
 
 impl Clock {
     /// The current time, to the microsecond (both databases store that precision).
     pub fn now(&self) -> OffsetDateTime {
-        let now = OffsetDateTime::now_utc() + Duration::seconds(self.offset_secs.load(Ordering::Relaxed));
+        let frozen = self.frozen_micros.load(Ordering::Relaxed);
+        let base = if frozen == 0 {
+            OffsetDateTime::now_utc()
+        } else {
+            OffsetDateTime::UNIX_EPOCH + Duration::microseconds(frozen)
+        };
+        let now = base + Duration::seconds(self.offset_secs.load(Ordering::Relaxed));
         now.replace_nanosecond(now.nanosecond() / 1000 * 1000).unwrap_or(now)
     }
 
@@ -23,5 +32,28 @@ impl Clock {
     pub fn advance(&self, by: std::time::Duration) {
         let secs = i64::try_from(by.as_secs()).unwrap_or(i64::MAX);
         self.offset_secs.fetch_add(secs, Ordering::Relaxed);
+    }
+
+    /// Stops this clock (and every clone of it) at the current time; only
+    /// [`Clock::advance`] moves it from then on.
+    pub fn freeze(&self) {
+        let micros = (OffsetDateTime::now_utc() - OffsetDateTime::UNIX_EPOCH).whole_microseconds();
+        self.frozen_micros.store(i64::try_from(micros).unwrap_or(i64::MAX), Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frozen_clock_moves_only_when_advanced() {
+        let clock = Clock::default();
+        clock.freeze();
+        let stopped = clock.now();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(clock.now(), stopped);
+        clock.advance(std::time::Duration::from_secs(599));
+        assert_eq!(clock.now(), stopped + Duration::seconds(599));
     }
 }

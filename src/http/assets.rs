@@ -11,7 +11,7 @@ pub async fn get(Path(file): Path<String>) -> Response {
         "logo.svg" => (include_str!("../../templates/assets/logo.svg"), "image/svg+xml"),
         "password.js" => (include_str!("../../templates/assets/password.js"), "text/javascript; charset=utf-8"),
         "terms.js" => (include_str!("../../templates/assets/terms.js"), "text/javascript; charset=utf-8"),
-        _ => return super::errors::not_found().await.into_response(),
+        _ => return super::errors::not_found_json(),
     };
     (StatusCode::OK, [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=86400")], body)
         .into_response()

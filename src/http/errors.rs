@@ -4,13 +4,14 @@
 
 use axum::Json;
 use axum::extract::Request;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::admin::{self, problem::Problem};
 use super::internal_error;
+use super::render::PageContext;
 
 /// An OAuth-style JSON error: `{"error": "...", "error_description": "..."}`.
 #[derive(Debug, Serialize)]
@@ -32,8 +33,21 @@ impl IntoResponse for JsonError {
     }
 }
 
-/// Answer for a path no route serves.
-pub async fn not_found() -> Response {
+/// Answer for a path no route serves: a page in the pages' style for a browser
+/// (it asks for `text/html`), JSON for API clients.
+pub async fn not_found(page: PageContext, headers: HeaderMap, uri: Uri) -> Response {
+    let browser = headers
+        .get(header::ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if browser && !uri.path().starts_with(admin::PREFIX) {
+        return page.error(StatusCode::NOT_FOUND, "error_not_found").into_response();
+    }
+    not_found_json()
+}
+
+/// The JSON 404, for callers that are not browsers.
+pub fn not_found_json() -> Response {
     JsonError { status: StatusCode::NOT_FOUND, error: "not_found", error_description: "no such endpoint" }
         .into_response()
 }

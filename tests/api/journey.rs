@@ -186,6 +186,18 @@ backend_tests! {
         assert!(response.text().await.expect("html").contains("Kod wygasł"));
     }
 
+    async fn a_refused_resend_names_the_button_not_the_code_field(app) {
+        let user = app.activated_user().await;
+        app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
+        let (_, _, csrf) = app.page("/login/code").await;
+        let too_soon = app.submit("/login/code/resend", &csrf, &[]).await;
+        assert_eq!(too_soon.status(), 429);
+        let html = too_soon.text().await.expect("html");
+        assert!(html.contains("id=\"resend-error\""), "the refusal is shown by the button: {html}");
+        assert!(!html.contains("aria-invalid"), "the code field is not marked invalid: {html}");
+        assert!(html.contains("<title>Błąd: "), "the title says there was an error: {html}");
+    }
+
     async fn codes_can_be_resent_three_times_thirty_seconds_apart(app) {
         let user = app.activated_user().await;
         app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;

@@ -2,7 +2,7 @@
 //! the other language, never to a dead end.
 
 use crate::support::TestApp;
-use crate::support::journey::hidden;
+use crate::support::journey::{GOOD_PASSWORD, hidden};
 
 /// The address the switch to `lang` points at, relative to the page's path.
 fn switch_to(html: &str, lang: &str) -> String {
@@ -53,5 +53,21 @@ backend_tests! {
         // Without a session and without a client, the end-session endpoint asks, as
         // RP-Initiated Logout §2 suggests; the person is already signed out either way.
         assert!(english.contains("<h1>Sign out</h1>") && english.contains("lang=\"en\""), "{english}");
+    }
+
+    async fn after_a_resend_the_switch_leads_to_the_code_page_in_english(app) {
+        let user = app.activated_user().await;
+        app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
+        let (_, _, csrf) = app.page("/login/code").await;
+        app.clock.advance(std::time::Duration::from_secs(31));
+        let resent = app.submit("/login/code/resend", &csrf, &[]).await;
+        assert_eq!(resent.status(), 200);
+        let html = resent.text().await.expect("html");
+        let switched = app.get(&format!("/login/code/resend{}", switch_to(&html, "en"))).await;
+        assert_eq!(switched.status(), 303);
+        let location = switched.headers()["location"].to_str().expect("ascii").to_string();
+        let (status, english, _) = app.page(&location).await;
+        assert_eq!(status, 200, "{english}");
+        assert!(english.contains("Sign in – code") && english.contains("name=\"code\""), "{english}");
     }
 }

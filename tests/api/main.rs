@@ -50,3 +50,4 @@ mod smtp_sink;
 mod stats;
 mod token;
 mod userinfo;
+mod way_onward;

@@ -14,7 +14,7 @@ backend_tests! {
         assert_eq!(signed_in.subject, user.id.to_string(), "sub is the opaque account id");
         let claims = userinfo(&rp, &http, &signed_in.access_token).await;
         assert_eq!(claims.subject().as_str(), user.id.to_string());
-        assert_eq!(claims.email().map(|e| e.as_str().to_string()), Some(format!("user{}@example.com", user.login)));
+        assert_eq!(claims.email().map(|e| e.as_str().to_string()), Some(user.email.clone()));
         assert_eq!(claims.given_name().and_then(|n| n.get(None)).map(|n| n.as_str().to_string()), Some("Anna".to_string()));
     }
 

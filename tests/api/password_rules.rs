@@ -6,8 +6,12 @@ use crate::support::journey::GOOD_PASSWORD;
 async fn refused(app: &TestApp, password: &str, repeated: &str, message: &str) {
     let user = app.imported_user().await;
     let link = app.activation_link(&user, 0).await;
-    let password = password.replace("{login}", &user.login).replace("{local}", &format!("user{}", user.login));
-    let repeated = repeated.replace("{login}", &user.login).replace("{local}", &format!("user{}", user.login));
+    let password = password
+        .replace("{login}", &user.login)
+        .replace("{local}", user.email.split('@').next().expect("a local part"));
+    let repeated = repeated
+        .replace("{login}", &user.login)
+        .replace("{local}", user.email.split('@').next().expect("a local part"));
     let response = app.set_password(&link, &password, &repeated).await;
     assert_eq!(response.status(), 400);
     let html = response.text().await.expect("html");

@@ -19,7 +19,7 @@ pub async fn get(State(state): State<AppState>, page: PageContext) -> Response {
                 .collect();
             page.page("pages/dev_mail.html", context! { mails }).into_response()
         }
-        Ok(None) => crate::http::errors::not_found().await.into_response(),
+        Ok(None) => crate::http::errors::not_found_json(),
         Err(error) => page.internal(&error, "dev mailbox failed"),
     }
 }

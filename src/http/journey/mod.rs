@@ -16,7 +16,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum_extra::extract::CookieJar;
 use minijinja::Value;
 
@@ -41,7 +41,7 @@ pub fn router() -> Router<AppState> {
         .route(endpoints::PASSWORD_FORGOT, get(request_link::get).post(request_link::post))
         .route(endpoints::SIGN_IN, get(sign_in::get).post(sign_in::post))
         .route(endpoints::SIGN_IN_CODE, get(one_time_code::get).post(one_time_code::post))
-        .route(endpoints::SIGN_IN_CODE_RESEND, post(one_time_code::resend))
+        .route(endpoints::SIGN_IN_CODE_RESEND, get(one_time_code::resend_page).post(one_time_code::resend))
         .route(endpoints::TERMS, get(terms::get).post(terms::post))
         .route(endpoints::DEV_MAIL, get(dev_mail::get))
 }

@@ -1,13 +1,15 @@
 //! `GET|POST /login/code` ("Kod autoryzacyjny" → "ZALOGUJ SIĘ") and
-//! `POST /login/code/resend`.
+//! `POST /login/code/resend` (its GET, reached only by the language switch of
+//! the page it answers, goes back to the code page).
 
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{StatusCode, Uri};
+use axum::response::{Redirect, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 
 use super::{ClientOrigin, CsrfForm, finished, form_page, form_page_with_status, go_to, login_handle, restart};
+use crate::domain::endpoints;
 use crate::domain::journey::JourneyStep;
 use crate::domain::secret::OneTimeCode;
 use crate::flows::journey::one_time_code::{self, CodeCheck, Resend};
@@ -79,8 +81,10 @@ pub async fn resend(
     page: PageContext,
     CsrfForm(_): CsrfForm,
 ) -> Response {
-    let show = |notice: Option<String>, error: Option<String>, status| {
-        form_page_with_status(&state, &jar, &page, "pages/one_time_code.html", context! { error, notice }, status)
+    // A refused resend is about the button, not the code: the code field stays as it was.
+    let show = |notice: Option<String>, resend_error: Option<String>, status| {
+        let values = context! { error => None::<String>, resend_error, notice };
+        form_page_with_status(&state, &jar, &page, "pages/one_time_code.html", values, status)
     };
     match one_time_code::resend(&state, login_handle(&jar, state.settings.is_https()).as_deref(), page.lang).await {
         Ok(Resend::Sent) => show(Some(page.lang.text("code_resent")), None, StatusCode::OK),
@@ -92,5 +96,13 @@ pub async fn resend(
         Ok(Resend::LimitReached) => show(None, Some(page.lang.text("code_limit")), StatusCode::TOO_MANY_REQUESTS),
         Ok(Resend::NoTransaction) => restart(),
         Err(error) => page.internal(&error, "code resend failed"),
+    }
+}
+
+/// `GET /login/code/resend`: the code page, in the language the switch asked for.
+pub async fn resend_page(uri: Uri) -> Redirect {
+    match uri.query() {
+        Some(query) => Redirect::to(&format!("{}?{query}", endpoints::SIGN_IN_CODE)),
+        None => Redirect::to(endpoints::SIGN_IN_CODE),
     }
 }

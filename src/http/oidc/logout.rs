@@ -105,6 +105,10 @@ fn respond(
                         client_id => params.client_id,
                         post_logout_redirect_uri => params.post_logout_redirect_uri,
                         state => params.state,
+                        // "Cancel" goes back to the portal (or the demo) when one is known.
+                        cancel_url => state.settings.portal_url.clone().or_else(|| {
+                            state.demo_mode.then(|| endpoints::url(&state.settings.issuer, endpoints::DEMO))
+                        }),
                     },
                 )
                 .into_response();

@@ -16,6 +16,8 @@ pub struct TestUser {
     pub id: Uuid,
     /// Six-digit login.
     pub login: String,
+    /// The account's e-mail address.
+    pub email: String,
 }
 
 /// A registered client.
@@ -92,7 +94,7 @@ impl TestApp {
         };
         let id = store::users::insert(conn, &user, now).await.expect("user");
         store::users::set_status(conn, id, kuke_id::domain::user::Status::Active, now).await.expect("activate");
-        TestUser { id, login }
+        TestUser { id, email: format!("user{login}@example.com"), login }
     }
 
     /// Registers a client.

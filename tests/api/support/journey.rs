@@ -18,23 +18,37 @@ pub fn hidden(html: &str, name: &str) -> Option<String> {
 }
 
 impl TestApp {
-    /// An account as the import leaves it: no password, not invited.
+    /// An account brought in as in production: a one-row CSV posted to the
+    /// admin API's import, which leaves it without a password and not invited.
     pub async fn imported_user(&self) -> TestUser {
-        let user = self.active_user().await;
-        store::users::set_status(
-            self.state.store.conn(),
-            user.id,
-            kuke_id::domain::user::Status::Imported,
-            self.clock.now(),
-        )
-        .await
-        .expect("status");
-        user
+        let token = self.admin_token("admin:users").await;
+        let tag = uuid::Uuid::new_v4().simple().to_string();
+        let email = format!("import-{}@example.com", &tag[..16]);
+        let csv = format!(
+            "legacy_id,email,first_name,last_name,organization_external_id,organization_name,role\n\
+             L-{tag},{email},Anna,Nowak,ACME-1,ACME Sp. z o.o.,administrator\n"
+        );
+        let response = self
+            .http
+            .post(self.url("/admin/api/v1/imports"))
+            .bearer_auth(&token)
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .await
+            .expect("POST /imports");
+        assert_eq!(response.status(), 200, "the import is accepted");
+        let report: serde_json::Value = response.json().await.expect("the import report");
+        assert_eq!(report["created"], 1, "one account created: {report}");
+        let user =
+            store::users::find_by_email(self.state.store.conn(), &email).await.expect("lookup").expect("imported");
+        assert_eq!(user.status, kuke_id::domain::user::Status::Imported);
+        TestUser { id: user.id, login: user.login, email }
     }
 
     /// The e-mail address of `user`.
     pub fn email_of(user: &TestUser) -> String {
-        format!("user{}@example.com", user.login)
+        user.email.clone()
     }
 
     /// The `nth` (0-based) mail to `user` whose subject contains `subject`.

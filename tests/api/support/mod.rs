@@ -68,6 +68,31 @@ impl Backend {
 /// Postgres one returns at once when no server is configured. A leading
 /// `settings = "…";` starts every test's provider with those extra TOML settings.
 macro_rules! backend_tests {
+    // Races: the server and the racing clients on several worker threads, so that
+    // requests really run at the same time instead of taking turns on one thread.
+    (multi_thread; $( $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block )*) => {
+        $(
+            $(#[$meta])*
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn body($app: $crate::support::TestApp) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn sqlite() {
+                    body($crate::support::TestApp::spawn($crate::support::Backend::Sqlite).await).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                #[cfg_attr(kuke_id_skip_postgres, ignore = "KUKE_ID_TEST_POSTGRES_URL is not set")]
+                async fn postgres() {
+                    let Some(backend) = $crate::support::Backend::postgres_for_test() else { return };
+                    body($crate::support::TestApp::spawn(backend).await).await;
+                }
+            }
+        )*
+    };
     (settings = $settings:expr; $( $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block )*) => {
         $(
             $(#[$meta])*
