@@ -49,6 +49,30 @@ async fn every_page_state_passes_axe_in_polish_and_english_at_phone_and_desktop_
 }
 
 #[tokio::test]
+#[cfg_attr(any(kuke_id_skip_browser, kuke_id_skip_axe), ignore = "needs chromium, chromedriver and axe-core")]
+async fn the_demo_and_the_development_mailbox_pass_axe_in_polish_and_english() {
+    let Some(axe) = tools() else { return };
+    let app = TestApp::spawn_demo_without_smtp(Backend::Sqlite).await;
+    let chromedriver = Chromedriver::start();
+    let shots = Screenshots::new();
+    let mut violations = Vec::new();
+    for lang in ["pl", "en"] {
+        let driver = chromedriver.session().await;
+        let t = Catalogue::load(lang);
+        let mut audit = Audit { driver: &driver, axe: &axe, shots: &shots, lang, violations: Vec::new() };
+        goto(&driver, &app.url(&format!("/demo?lang={lang}"))).await;
+        heading(&driver, &t.get("demo_title")).await;
+        audit.check("20-demo").await;
+        goto(&driver, &app.url("/dev/mail")).await;
+        heading(&driver, &t.get("dev_mail_title")).await;
+        audit.check("21-dev-mail").await;
+        violations.append(&mut audit.violations);
+        driver.quit().await.expect("closing Chromium");
+    }
+    assert!(violations.is_empty(), "axe-core found WCAG A/AA violations:\n{}", violations.join("\n"));
+}
+
+#[tokio::test]
 #[cfg_attr(kuke_id_skip_browser, ignore = "needs chromium and chromedriver")]
 async fn the_keyboard_alone_walks_the_journey_and_a_failed_submit_focuses_the_first_invalid_field() {
     if skip_without_browser() {
