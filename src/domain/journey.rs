@@ -1,49 +1,15 @@
 //! The steps of a sign-in in progress, as the `login_transactions.step` column
 //! holds them. Which step follows which is decided in `flows::journey::next`.
 
-use std::fmt;
-use std::str::FromStr;
+use crate::domain::unknown_name::closed_set;
 
-use crate::domain::unknown_name::UnknownName;
-
-/// A step a login transaction waits at (the password was right already).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum JourneyStep {
-    /// The e-mailed one-time code.
-    Code,
-    /// Acceptance of the terms in force.
-    Terms,
-}
-
-impl JourneyStep {
-    /// Every step, in journey order.
-    pub const ALL: [JourneyStep; 2] = [JourneyStep::Code, JourneyStep::Terms];
-
-    /// The stored name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            JourneyStep::Code => "code",
-            JourneyStep::Terms => "terms",
-        }
-    }
-
-    /// The step of a stored name, if it is one.
-    pub fn parse(name: &str) -> Option<JourneyStep> {
-        JourneyStep::ALL.into_iter().find(|step| step.as_str() == name)
-    }
-}
-
-impl FromStr for JourneyStep {
-    type Err = UnknownName;
-
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        JourneyStep::parse(name).ok_or_else(|| UnknownName::new("journey step", name))
-    }
-}
-
-impl fmt::Display for JourneyStep {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+closed_set! {
+    /// A step a login transaction waits at (the password was right already).
+    pub enum JourneyStep("journey step") {
+        /// The e-mailed one-time code.
+        Code = "code",
+        /// Acceptance of the terms in force.
+        Terms = "terms",
     }
 }
 

@@ -13,12 +13,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use thirtyfour::prelude::*;
-use url::Url;
 
 use crate::support::browser::{
-    Chromedriver, DESKTOP, PHONE, Screenshots, button, goto, heading, missing, required, wait_for, wait_for_url,
+    Chromedriver, DESKTOP, PHONE, Screenshots, authorization_url, button, goto, heading, missing, required, wait_for,
+    wait_for_url,
 };
-use crate::support::fixtures::{CHALLENGE, ClientSpec, TestClient, TestUser};
+use crate::support::fixtures::{ClientSpec, TestUser};
 use crate::support::journey::GOOD_PASSWORD;
 use crate::support::{Backend, TestApp};
 
@@ -343,20 +343,6 @@ impl Catalogue {
     fn get(&self, key: &str) -> String {
         self.0.get(key).and_then(Value::as_str).unwrap_or_else(|| panic!("no text {key}")).to_string()
     }
-}
-
-fn authorization_url(app: &TestApp, client: &TestClient, state: &str) -> Url {
-    let mut url = Url::parse(&app.url("/authorize")).expect("the authorization endpoint is a URL");
-    url.query_pairs_mut()
-        .append_pair("client_id", &client.id)
-        .append_pair("redirect_uri", &client.redirect_uri)
-        .append_pair("response_type", "code")
-        .append_pair("scope", "openid profile")
-        .append_pair("state", state)
-        .append_pair("nonce", "n1")
-        .append_pair("code_challenge", CHALLENGE)
-        .append_pair("code_challenge_method", "S256");
-    url
 }
 
 /// Lays the page out for a screen of `size` without reloading it.

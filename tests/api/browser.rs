@@ -10,13 +10,12 @@
 use std::time::Instant;
 
 use thirtyfour::prelude::*;
-use url::Url;
 
 use crate::support::browser::{
-    Chromedriver, SCREENSHOTS, Screenshots, button, field, field_where, goto, heading, link_named, missing, type_into,
-    wait_for_url,
+    Chromedriver, SCREENSHOTS, Screenshots, authorization_url, button, field, field_where, goto, heading, link_named,
+    missing, type_into, wait_for_url,
 };
-use crate::support::fixtures::{CHALLENGE, TestClient, query_param};
+use crate::support::fixtures::query_param;
 use crate::support::journey::GOOD_PASSWORD;
 use crate::support::{Backend, TestApp};
 
@@ -64,7 +63,7 @@ async fn walk_the_journey(app: &TestApp, driver: &WebDriver, shots: &Screenshots
     // The client sends the browser to /authorize; the sign-in page asks for the mailed login.
     let login = app.mail_to(&user, "login", 0).await.six_digits().expect("a login number in the mail");
     assert_eq!(login, user.login, "the mail carries the account's login");
-    goto(driver, authorization_url(app, &client).as_str()).await;
+    goto(driver, authorization_url(app, &client, "br1").as_str()).await;
     heading(driver, "Logowanie").await;
     shots.take(driver, "03-sign-in.png").await;
     type_into(driver, "Login", &login).await;
@@ -119,19 +118,4 @@ async fn walk_the_journey(app: &TestApp, driver: &WebDriver, shots: &Screenshots
     button(driver, "Potwierdź adres").await;
     heading(driver, "Adres potwierdzony").await;
     shots.take(driver, "08-email-confirmed.png").await;
-}
-
-/// The authorization request a first-party client starts the journey with.
-fn authorization_url(app: &TestApp, client: &TestClient) -> Url {
-    let mut url = Url::parse(&app.url("/authorize")).expect("the authorization endpoint is a URL");
-    url.query_pairs_mut()
-        .append_pair("client_id", &client.id)
-        .append_pair("redirect_uri", &client.redirect_uri)
-        .append_pair("response_type", "code")
-        .append_pair("scope", "openid profile")
-        .append_pair("state", "br1")
-        .append_pair("nonce", "n1")
-        .append_pair("code_challenge", CHALLENGE)
-        .append_pair("code_challenge_method", "S256");
-    url
 }

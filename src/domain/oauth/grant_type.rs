@@ -2,46 +2,24 @@
 //! `grant_types_supported`, the client registration rules and the token
 //! endpoint's dispatcher all read it, so none can offer a grant the others lack.
 
-use std::fmt;
-use std::str::FromStr;
+use crate::domain::unknown_name::closed_set;
 
-use crate::domain::unknown_name::UnknownName;
-
-/// A grant type of the token endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum GrantType {
-    /// RFC 6749 §4.1: a code from the authorization endpoint (with PKCE).
-    AuthorizationCode,
-    /// RFC 6749 §6: a refresh token, rotated on use.
-    RefreshToken,
-    /// RFC 6749 §4.4: a confidential client acting for itself.
-    ClientCredentials,
+closed_set! {
+    /// A grant type of the token endpoint, in the order discovery lists them.
+    pub enum GrantType("grant type") {
+        /// RFC 6749 §4.1: a code from the authorization endpoint (with PKCE).
+        AuthorizationCode = "authorization_code",
+        /// RFC 6749 §6: a refresh token, rotated on use.
+        RefreshToken = "refresh_token",
+        /// RFC 6749 §4.4: a confidential client acting for itself.
+        ClientCredentials = "client_credentials",
+    }
 }
 
-/// Every grant type with its wire name, in the order discovery lists them.
-const TABLE: [(GrantType, &str); 3] = [
-    (GrantType::AuthorizationCode, "authorization_code"),
-    (GrantType::RefreshToken, "refresh_token"),
-    (GrantType::ClientCredentials, "client_credentials"),
-];
-
 impl GrantType {
-    /// Every grant type kuke-id offers.
-    pub const ALL: [GrantType; 3] = [TABLE[0].0, TABLE[1].0, TABLE[2].0];
-
-    /// The wire (and stored) name.
-    pub fn as_str(self) -> &'static str {
-        TABLE.iter().find(|(grant, _)| *grant == self).map_or("", |(_, name)| name)
-    }
-
-    /// The grant type of a wire name, if kuke-id offers it.
-    pub fn parse(name: &str) -> Option<GrantType> {
-        TABLE.iter().find(|(_, wire)| *wire == name).map(|(grant, _)| *grant)
-    }
-
     /// Every wire name, in table order (discovery's `grant_types_supported`).
     pub fn wire_names() -> Vec<&'static str> {
-        TABLE.iter().map(|(_, name)| *name).collect()
+        GrantType::ALL.iter().map(|grant| grant.as_str()).collect()
     }
 
     /// Whether a client using this grant needs a redirect URI to return to.
@@ -53,20 +31,6 @@ impl GrantType {
     /// present to authenticate, so the secret is all there is).
     pub fn needs_secret(self) -> bool {
         self == GrantType::ClientCredentials
-    }
-}
-
-impl FromStr for GrantType {
-    type Err = UnknownName;
-
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        GrantType::parse(name).ok_or_else(|| UnknownName::new("grant type", name))
-    }
-}
-
-impl fmt::Display for GrantType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

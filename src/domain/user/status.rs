@@ -1,59 +1,18 @@
 //! The journey state of an account, as the `users.status` column holds it.
 
-use std::fmt;
-use std::str::FromStr;
+use crate::domain::unknown_name::closed_set;
 
-use crate::domain::unknown_name::UnknownName;
-
-/// Where an account stands in the first-login journey:
-/// `imported ──invite──▶ invited ──set password──▶ active`; a reset sends an active
-/// account back to `invited`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Status {
-    /// Migrated from Ekstranet, never sent an activation link.
-    Imported,
-    /// Sent an activation (or reset) link; no password yet.
-    Invited,
-    /// Has a password: may sign in.
-    Active,
-}
-
-impl Status {
-    /// Every status, in journey order.
-    pub const ALL: [Status; 3] = [Status::Imported, Status::Invited, Status::Active];
-
-    /// The stored (and wire) name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Status::Imported => "imported",
-            Status::Invited => "invited",
-            Status::Active => "active",
-        }
-    }
-
-    /// The status of a stored name, if it is one.
-    pub fn parse(name: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|status| status.as_str() == name)
-    }
-}
-
-impl FromStr for Status {
-    type Err = UnknownName;
-
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        Status::parse(name).ok_or_else(|| UnknownName::new("user status", name))
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for Status {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
+closed_set! {
+    /// Where an account stands in the first-login journey:
+    /// `imported ──invite──▶ invited ──set password──▶ active`; a reset sends an active
+    /// account back to `invited`.
+    pub enum Status("user status") {
+        /// Migrated from Ekstranet, never sent an activation link.
+        Imported = "imported",
+        /// Sent an activation (or reset) link; no password yet.
+        Invited = "invited",
+        /// Has a password: may sign in.
+        Active = "active",
     }
 }
 

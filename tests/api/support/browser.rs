@@ -17,6 +17,9 @@ use tempfile::TempDir;
 use thirtyfour::prelude::*;
 use url::Url;
 
+use super::TestApp;
+use super::fixtures::{CHALLENGE, TestClient};
+
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// Set to `1` where a missing browser must fail the test instead of skipping it.
@@ -256,4 +259,19 @@ impl Drop for Chromedriver {
 pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
     listener.local_addr().expect("the port's address").port()
+}
+
+/// The authorization request a first-party client starts the journey with (PKCE S256).
+pub fn authorization_url(app: &TestApp, client: &TestClient, state: &str) -> Url {
+    let mut url = Url::parse(&app.url("/authorize")).expect("the authorization endpoint is a URL");
+    url.query_pairs_mut()
+        .append_pair("client_id", &client.id)
+        .append_pair("redirect_uri", &client.redirect_uri)
+        .append_pair("response_type", "code")
+        .append_pair("scope", "openid profile")
+        .append_pair("state", state)
+        .append_pair("nonce", "n1")
+        .append_pair("code_challenge", CHALLENGE)
+        .append_pair("code_challenge_method", "S256");
+    url
 }
