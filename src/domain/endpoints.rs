@@ -57,6 +57,10 @@ pub const TERMS: &str = "/terms";
 pub const EMAIL_CONFIRM: &str = "/email/confirm";
 /// The development mailbox (demo mode without SMTP).
 pub const DEV_MAIL: &str = "/dev/mail";
+/// One mail of the development mailbox.
+pub const DEV_MAIL_ONE: &str = "/dev/mail/{id}";
+/// The HTML part of one mail, framed by its page.
+pub const DEV_MAIL_HTML: &str = "/dev/mail/{id}/html";
 /// The sign-in page telling the user that the sign-in in progress ended.
 pub const SIGN_IN_RESTART: &str = "/login?notice=sign_in_restart";
 

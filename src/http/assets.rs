@@ -10,6 +10,7 @@ pub async fn get(Path(file): Path<String>) -> Response {
         "style.css" => (include_str!("../../templates/assets/style.css"), "text/css; charset=utf-8"),
         "logo.svg" => (include_str!("../../templates/assets/logo.svg"), "image/svg+xml"),
         "password.js" => (include_str!("../../templates/assets/password.js"), "text/javascript; charset=utf-8"),
+        "local_time.js" => (include_str!("../../templates/assets/local_time.js"), "text/javascript; charset=utf-8"),
         "terms.js" => (include_str!("../../templates/assets/terms.js"), "text/javascript; charset=utf-8"),
         _ => return super::errors::not_found_json(),
     };

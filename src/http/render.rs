@@ -46,6 +46,7 @@ page_templates!(
     "pages/terms.html",
     "pages/welcome.html",
     "pages/dev_mail.html",
+    "pages/dev_mail_one.html",
     "pages/email_confirm.html",
 );
 

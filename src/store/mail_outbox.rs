@@ -144,6 +144,11 @@ pub async fn recent(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<MailR
     Ok(outbox::Entity::find().order_by_desc(outbox::Column::CreatedAt).limit(limit).all(conn).await?)
 }
 
+/// One mail by id.
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<MailRow>, StoreError> {
+    Ok(outbox::Entity::find_by_id(id).one(conn).await?)
+}
+
 /// Gives up the unsent mails of an account and erases their bodies (its personal
 /// data is being deleted; a link in a mail still queued must never go out).
 pub async fn erase_unsent_for(

@@ -53,6 +53,10 @@ async fn every_page_state_passes_axe_in_polish_and_english_at_phone_and_desktop_
 async fn the_demo_and_the_development_mailbox_pass_axe_in_polish_and_english() {
     let Some(axe) = tools() else { return };
     let app = TestApp::spawn_demo_without_smtp(Backend::Sqlite).await;
+    // A mail for the mailbox to show.
+    let user = app.imported_user().await;
+    let actor = kuke_id::domain::audit::Actor::named("test");
+    kuke_id::flows::journey::invite::send_activation(&app.state, user.id, &actor).await.expect("an invitation");
     let chromedriver = Chromedriver::start();
     let shots = Screenshots::new();
     let mut violations = Vec::new();
@@ -66,6 +70,15 @@ async fn the_demo_and_the_development_mailbox_pass_axe_in_polish_and_english() {
         goto(&driver, &app.url("/dev/mail")).await;
         heading(&driver, &t.get("dev_mail_title")).await;
         audit.check("21-dev-mail").await;
+        let first = wait_for(&driver, "//ul[@class='mails']//a", "a mail in the list").await;
+        first.click().await.expect("opening the mail");
+        let frame = wait_for(&driver, "//iframe[@class='mail-html']", "the mail's HTML part").await;
+        audit.check("22-dev-mail-one").await;
+        // Full-page captures leave out-of-process frames blank: this one shows the frame as a person sees it.
+        frame.scroll_into_view().await.expect("scrolling to the frame");
+        let png = driver.screenshot_as_png().await.expect("a screenshot");
+        std::fs::write(format!("{}/a11y-{lang}-phone-23-dev-mail-html.png", crate::support::browser::SCREENSHOTS), png)
+            .expect("saving the screenshot");
         violations.append(&mut audit.violations);
         driver.quit().await.expect("closing Chromium");
     }

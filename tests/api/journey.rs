@@ -401,9 +401,30 @@ async fn the_development_mailbox_shows_the_mail_kept_without_smtp() {
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("html");
     assert!(
-        html.contains(&TestApp::email_of(&user)) && html.contains("activate?token="),
-        "the activation mail is shown: {html}"
+        html.contains(&TestApp::email_of(&user)) && html.contains("Aktywuj konto"),
+        "the activation mail is listed: {html}"
     );
+    let id =
+        html.split("href=\"/dev/mail/").nth(1).and_then(|rest| rest.split('"').next()).expect("a link to the mail");
+    let mail = demo.get(&format!("/dev/mail/{id}")).await;
+    assert_eq!(mail.status(), 200);
+    let mail = mail.text().await.expect("html");
+    assert!(
+        mail.contains("<a href=\"http:&#x2f;&#x2f;") && mail.contains("activate?token="),
+        "the link is clickable: {mail}"
+    );
+    assert!(mail.contains("<iframe class=\"mail-html\" sandbox"), "the HTML part is shown in a sandbox: {mail}");
+    let html_part = demo.get(&format!("/dev/mail/{id}/html")).await;
+    assert_eq!(html_part.status(), 200);
+    let policy = html_part.headers()["content-security-policy"].to_str().expect("ascii").to_string();
+    assert!(
+        policy.contains("sandbox") && policy.contains("frame-ancestors 'self'") && !policy.contains("script-src"),
+        "{policy}"
+    );
+    let body = html_part.text().await.expect("html");
+    assert!(body.contains("activate?token="), "the HTML part is the mail's");
+    assert_eq!(demo.get("/dev/mail/00000000-0000-0000-0000-000000000000").await.status(), 404);
+    assert_eq!(demo.get("/dev/mail/not-a-uuid").await.status(), 404);
 }
 
 backend_tests! {

@@ -44,6 +44,8 @@ pub fn router() -> Router<AppState> {
         .route(endpoints::SIGN_IN_CODE_RESEND, get(one_time_code::resend_page).post(one_time_code::resend))
         .route(endpoints::TERMS, get(terms::get).post(terms::post))
         .route(endpoints::DEV_MAIL, get(dev_mail::get))
+        .route(endpoints::DEV_MAIL_ONE, get(dev_mail::one))
+        .route(endpoints::DEV_MAIL_HTML, get(dev_mail::html))
 }
 
 /// The client's address and user agent.
