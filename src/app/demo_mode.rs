@@ -5,6 +5,8 @@
 //! in the composition root, the web layer's page context is handed to the demo as
 //! its [`Web`] port, and the demo's router is given its own state.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::Router;
@@ -13,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use minijinja::Value;
 
 use super::App;
-use crate::demo::{DemoRp, DemoState, Web};
+use crate::demo::{DemoAccount, DemoRp, DemoState, NextStep, Web};
 use crate::flows::{self, Internal, demo::DemoSetup};
 use crate::http::cookies;
 use crate::http::render::PageContext;
@@ -45,6 +47,29 @@ impl Web for PageContext {
     }
 }
 
+/// The demo account as the provider's flows see it.
+struct ProviderAccount(AppState);
+
+impl DemoAccount for ProviderAccount {
+    fn next_step(&self) -> Pin<Box<dyn Future<Output = Option<NextStep>> + Send + '_>> {
+        Box::pin(async move {
+            match flows::demo::account(&self.0).await {
+                Ok(Some((login, _, true))) => Some(NextStep::SignIn { login }),
+                Ok(Some((_, email, false))) => Some(NextStep::Activate { email }),
+                Ok(None) => None,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot read the demo account");
+                    None
+                }
+            }
+        })
+    }
+
+    fn mailbox(&self) -> bool {
+        self.0.settings.smtp_url.is_none()
+    }
+}
+
 /// The demo's routes, ready to merge into the provider's router. Outside demo
 /// mode they answer 404.
 pub(super) fn router(demo: DemoState) -> Router<AppState> {
@@ -56,6 +81,7 @@ impl App {
     /// mailbox (`/dev/mail`, while no SMTP server is configured).
     pub fn enable_demo(&mut self, demo: DemoRp) {
         self.demo.rp = Some(Arc::new(demo));
+        self.demo.account = Some(Arc::new(ProviderAccount(self.state.clone())));
         self.state.demo_mode = true;
     }
 

@@ -80,7 +80,7 @@ impl App {
         // reqwest is built without a provider of its own, so one must be installed first.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let state = prepare(settings, clock).await?;
-        let demo = crate::demo::DemoState { rp: None, secure: state.settings.is_https() };
+        let demo = crate::demo::DemoState { secure: state.settings.is_https(), ..Default::default() };
         Ok(Self { listener, state, demo })
     }
 

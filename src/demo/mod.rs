@@ -19,7 +19,7 @@ use tokio::sync::OnceCell;
 use crate::domain::endpoints;
 use crate::rp_http::RpHttp;
 
-pub use pages::{DemoState, Web, router};
+pub use pages::{DemoAccount, DemoState, NextStep, Web, router};
 
 type Client =
     CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
@@ -150,15 +150,18 @@ impl DemoRp {
             .await
             .map_err(provider)?;
         let id_token = tokens.id_token().ok_or_else(|| provider("no ID token"))?;
-        let claims = id_token.claims(&client.id_token_verifier(), &pending.nonce).map_err(provider)?;
-        let userinfo: openidconnect::core::CoreUserInfoClaims = client
+        // Verified first; shown from the token itself, since the typed claims keep
+        // only the standard ones and kuke-id's organization and role would vanish.
+        id_token.claims(&client.id_token_verifier(), &pending.nonce).map_err(provider)?;
+        let claims = payload(&id_token.to_string()).ok_or_else(|| provider("an unreadable ID token"))?;
+        let userinfo: openidconnect::UserInfoClaims<KukeClaims, openidconnect::core::CoreGenderClaim> = client
             .user_info(tokens.access_token().clone(), None)
             .map_err(provider)?
             .request_async(&self.http)
             .await
             .map_err(provider)?;
         let signed_in = SignedIn {
-            id_token_claims: serde_json::to_string_pretty(claims).unwrap_or_default(),
+            id_token_claims: serde_json::to_string_pretty(&claims).unwrap_or_default(),
             userinfo: serde_json::to_string_pretty(&userinfo).unwrap_or_default(),
             id_token: id_token.to_string(),
             at: Instant::now(),
@@ -187,4 +190,26 @@ impl DemoRp {
             .append_pair("post_logout_redirect_uri", &endpoints::url(&self.issuer, endpoints::DEMO));
         format!("{}/logout?{}", self.issuer, query.finish())
     }
+}
+
+/// kuke-id's own claims (scopes `organization` and `role`), which the demo asks
+/// for and shows.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+struct KukeClaims {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    organization: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    roles: Option<Vec<String>>,
+}
+
+impl openidconnect::AdditionalClaims for KukeClaims {}
+
+/// The claims of a compact JWT whose signature was checked already.
+fn payload(jwt: &str) -> Option<serde_json::Value> {
+    use base64::Engine;
+    let encoded = jwt.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(encoded).ok()?;
+    serde_json::from_slice(&bytes).ok()
 }

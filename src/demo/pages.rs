@@ -31,6 +31,32 @@ pub struct DemoState {
     pub rp: Option<Arc<DemoRp>>,
     /// The issuer is https: cookies are `Secure`.
     pub secure: bool,
+    /// Where the demo account stands, for the page's "what next".
+    pub account: Option<Arc<dyn DemoAccount>>,
+}
+
+/// What a newcomer should do next with the demo account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NextStep {
+    /// Not active yet: open the activation link mailed to `email`.
+    Activate {
+        /// The demo account's address.
+        email: String,
+    },
+    /// Active: sign in with this login and the password chosen at activation.
+    SignIn {
+        /// The six-digit login.
+        login: String,
+    },
+}
+
+/// The demo account as the provider knows it (implemented by `app`, which may
+/// read the provider's state; the demo itself may not).
+pub trait DemoAccount: Send + Sync {
+    /// The next step for the demo account, if it exists.
+    fn next_step(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<NextStep>> + Send + '_>>;
+    /// Whether mail is kept for `/dev/mail` (no SMTP server configured).
+    fn mailbox(&self) -> bool;
 }
 
 /// What the demo's pages need from the provider's web layer, extracted per
@@ -59,9 +85,21 @@ async fn home<W: Web>(State(state): State<DemoState>, jar: CookieJar, page: W) -
         return StatusCode::NOT_FOUND.into_response();
     };
     let session = jar.get(SESSION).and_then(|c| demo.session(c.value()));
+    let (next, mailbox) = match (&state.account, &session) {
+        (Some(account), None) => (account.next_step().await, account.mailbox()),
+        _ => (None, false),
+    };
+    let (activate, login) = match next {
+        Some(NextStep::Activate { email }) => (Some(email), None),
+        Some(NextStep::SignIn { login }) => (None, Some(login)),
+        None => (None, None),
+    };
     page.page(
         "pages/demo.html",
         context! {
+            activate,
+            login,
+            mailbox,
             signed_in => session.is_some(),
             id_token_claims => session.as_ref().map(|s| s.id_token_claims.clone()),
             userinfo => session.as_ref().map(|s| s.userinfo.clone()),

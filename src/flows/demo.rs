@@ -31,6 +31,12 @@ pub struct DemoSetup {
     pub email: String,
 }
 
+/// The scopes beyond OpenID's own that the demo relying party asks for, so that
+/// its page shows the organisation and role claims.
+fn demo_scopes() -> Vec<String> {
+    vec!["organization".into(), "role".into()]
+}
+
 /// Creates (once) the demo client, organisation and imported account, and gives
 /// the demo client a new secret on every start, since only its hash is kept.
 pub async fn ensure(store: &Store, clock: &Clock, issuer: &str) -> Result<DemoSetup, StoreError> {
@@ -38,7 +44,17 @@ pub async fn ensure(store: &Store, clock: &Clock, issuer: &str) -> Result<DemoSe
     let redirect_uri = endpoints::url(issuer, endpoints::DEMO_CALLBACK);
     let secret = opaque::random_token();
     let tx = store.begin().await?;
-    if store::clients::find(tx.conn(), DEMO_CLIENT_ID).await?.is_some() {
+    if let Some(mut client) = store::clients::find_for_update(tx.conn(), DEMO_CLIENT_ID).await? {
+        // The issuer may have moved (another port, another host) since the last
+        // start: the demo's own addresses and scopes follow it, or sign-in would
+        // end on "the return address is invalid".
+        let wanted = (vec![redirect_uri.clone()], vec![endpoints::url(issuer, endpoints::DEMO)], demo_scopes());
+        if (client.redirect_uris.clone(), client.post_logout_redirect_uris.clone(), client.scopes.clone()) != wanted {
+            (client.redirect_uris, client.post_logout_redirect_uris, client.scopes) = wanted;
+            store::clients::update(tx.conn(), &client, now).await?;
+            let event = AuditEvent::new("demo", "client.updated", Some(DEMO_CLIENT_ID.into()));
+            store::audit::record(tx.conn(), &event, now).await?;
+        }
         store::clients::set_secret_hash(tx.conn(), DEMO_CLIENT_ID, &opaque::hash(&secret), now).await?;
     } else {
         let client = Client {
@@ -50,7 +66,7 @@ pub async fn ensure(store: &Store, clock: &Clock, issuer: &str) -> Result<DemoSe
             redirect_uris: vec![redirect_uri.clone()],
             post_logout_redirect_uris: vec![endpoints::url(issuer, endpoints::DEMO)],
             grant_types: crate::domain::client::default_grant_types(ClientKind::Confidential),
-            scopes: Vec::new(),
+            scopes: demo_scopes(),
             id_token_alg: SigningAlg::Rs256,
             backchannel_logout_uri: None,
             secret_hash: Some(opaque::hash(&secret)),
@@ -115,4 +131,13 @@ pub async fn invite_if_imported(state: &AppState) -> Result<(), Internal> {
         super::journey::invite::send_activation(state, id, &Actor::named("demo")).await?;
     }
     Ok(())
+}
+
+/// The demo account's login, address and whether it is active yet.
+pub async fn account(state: &AppState) -> Result<Option<(String, String, bool)>, Internal> {
+    let Some((id, _)) = store::users::find_by_legacy_id(state.store.conn(), DEMO_LEGACY_ID).await? else {
+        return Ok(None);
+    };
+    let user = store::users::find(state.store.conn(), id).await?;
+    Ok(user.map(|user| (user.login, user.email, user.status == crate::domain::user::Status::Active)))
 }

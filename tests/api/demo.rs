@@ -35,6 +35,25 @@ async fn round_trip(app: TestApp) {
     let page = app.get("/demo").await.text().await.expect("html");
     assert!(page.contains(&user_id.to_string()), "the ID-token claims are shown");
     assert!(page.contains("jan.kowalski@example.com"), "the userinfo answer is shown");
+    assert!(
+        page.contains("Demo Sp. z o.o.") && page.contains("administrator"),
+        "the organization and role scopes are granted: {page}"
+    );
+}
+
+#[tokio::test]
+async fn the_demo_client_follows_a_moved_issuer_and_asks_for_the_scopes_it_uses() {
+    let app = TestApp::spawn_demo(Backend::Sqlite).await;
+    let moved = "http://localhost:18080";
+    kuke_id::flows::demo::ensure(&app.state.store, &app.clock, moved).await.expect("a second demo start");
+    let client = kuke_id::store::clients::find(app.state.store.conn(), kuke_id::flows::demo::DEMO_CLIENT_ID)
+        .await
+        .expect("db")
+        .expect("the demo client");
+    assert_eq!(client.redirect_uris, [format!("{moved}/demo/callback")]);
+    assert_eq!(client.post_logout_redirect_uris, [format!("{moved}/demo")]);
+    assert_eq!(client.scopes, ["organization", "role"]);
+    assert_eq!(kuke_id::store::audit::count_action(app.state.store.conn(), "client.updated").await.expect("audit"), 1);
 }
 
 #[tokio::test]
@@ -55,4 +74,25 @@ async fn demo_relying_party_round_trip_on_postgres() {
 async fn demo_pages_do_not_exist_without_demo_mode() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     assert_eq!(app.get("/demo").await.status(), 404);
+}
+
+#[tokio::test]
+async fn the_demo_page_says_what_to_do_next_with_the_demo_account() {
+    let app = TestApp::spawn_demo_without_smtp(Backend::Sqlite).await;
+    let conn = app.state.store.conn();
+    let page = app.get("/demo").await.text().await.expect("html");
+    assert!(
+        page.contains("Najpierw aktywuj konto demonstracyjne") && page.contains("jan.kowalski@example.com"),
+        "{page}"
+    );
+    assert!(page.contains("href=\"/dev/mail\""), "the mailbox is linked: {page}");
+    let (user_id, login) = kuke_id::store::users::find_by_legacy_id(conn, kuke_id::flows::demo::DEMO_LEGACY_ID)
+        .await
+        .expect("db")
+        .expect("demo user");
+    kuke_id::store::users::set_status(conn, user_id, kuke_id::domain::user::Status::Active, app.clock.now())
+        .await
+        .expect("activate");
+    let page = app.get("/demo").await.text().await.expect("html");
+    assert!(page.contains(&format!("zaloguj się loginem {login}")), "{page}");
 }
