@@ -89,6 +89,11 @@ impl DemoRp {
         })
     }
 
+    /// The issuer this relying party signs in with.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
     /// Discovery happens on first use: the server must already be listening.
     async fn client(&self) -> Result<&Client, DemoError> {
         self.client

@@ -12,13 +12,13 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use minijinja::{Value, context};
 
-use super::DemoRp;
+use super::{DemoError, DemoRp};
 use crate::domain::endpoints;
 
 const PENDING: &str = "kuke_demo_pending";
@@ -80,10 +80,13 @@ pub fn router<W: Web>() -> Router<DemoState> {
         .route(endpoints::DEMO_LOGOUT, post(logout::<W>))
 }
 
-async fn home<W: Web>(State(state): State<DemoState>, jar: CookieJar, page: W) -> Response {
+async fn home<W: Web>(State(state): State<DemoState>, headers: HeaderMap, jar: CookieJar, page: W) -> Response {
     let Some(demo) = state.rp.as_ref() else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    if let Some(redirect) = at_issuer(demo.issuer(), &headers, endpoints::DEMO) {
+        return redirect;
+    }
     let session = jar.get(SESSION).and_then(|c| demo.session(c.value()));
     let (next, mailbox) = match (&state.account, &session) {
         (Some(account), None) => (account.next_step().await, account.mailbox()),
@@ -109,17 +112,20 @@ async fn home<W: Web>(State(state): State<DemoState>, jar: CookieJar, page: W) -
     )
 }
 
-async fn login<W: Web>(State(state): State<DemoState>, page: W) -> Response {
+async fn login<W: Web>(State(state): State<DemoState>, headers: HeaderMap, page: W) -> Response {
     let Some(demo) = state.rp.as_ref() else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    if let Some(redirect) = at_issuer(demo.issuer(), &headers, endpoints::DEMO_LOGIN) {
+        return redirect;
+    }
     match demo.start().await {
         Ok((key, url)) => {
             let mut response = Redirect::to(&url).into_response();
             response.headers_mut().append(header::SET_COOKIE, W::set_cookie(PENDING, &key, state.secure));
             response
         }
-        Err(error) => failure(&page, &error.to_string()),
+        Err(error) => failure(&page, &error),
     }
 }
 
@@ -141,7 +147,7 @@ async fn callback<W: Web>(
             response.headers_mut().append(header::SET_COOKIE, W::clear_cookie(PENDING, secure));
             response
         }
-        Err(error) => failure(&page, &error.to_string()),
+        Err(error) => failure(&page, &error),
     }
 }
 
@@ -155,6 +161,34 @@ async fn logout<W: Web>(State(state): State<DemoState>, jar: CookieJar) -> Respo
     response
 }
 
-fn failure<W: Web>(page: &W, message: &str) -> Response {
-    page.page("pages/demo.html", context! { signed_in => false, error => message }, StatusCode::BAD_GATEWAY)
+/// The demo page with what went wrong, in the page's language: a 400 when the
+/// browser brought something stale or the sign-in was refused, a 502 when
+/// kuke-id itself could not be reached or answered nonsense.
+fn failure<W: Web>(page: &W, error: &DemoError) -> Response {
+    let (status, key, detail) = match error {
+        DemoError::UnknownState => (StatusCode::BAD_REQUEST, "demo_error_unknown_state", None),
+        DemoError::Refused(detail) => (StatusCode::BAD_REQUEST, "demo_error_refused", Some(detail.clone())),
+        DemoError::Provider(detail) => {
+            tracing::warn!(error = %detail, "the demo relying party cannot talk to kuke-id");
+            (StatusCode::BAD_GATEWAY, "demo_error_provider", None)
+        }
+    };
+    page.page("pages/demo.html", context! { signed_in => false, error => key, detail }, status)
+}
+
+/// Sends the browser to the issuer's own address when it came by another name of
+/// this machine (`127.0.0.1` for `localhost`, say): the sign-in's cookies belong
+/// to the issuer's host, and a sign-in started elsewhere could never finish.
+/// Only loopback names are compared, so a proxy that rewrites `Host` can never
+/// make the demo redirect in a loop.
+fn at_issuer(issuer: &str, headers: &HeaderMap, path: &str) -> Option<Response> {
+    let issuer_host = url::Url::parse(issuer).ok()?.host_str()?.to_ascii_lowercase();
+    let host = headers.get(header::HOST)?.to_str().ok()?.to_ascii_lowercase();
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name.to_string(),
+        _ => host,
+    };
+    let loopback = |name: &str| matches!(name, "localhost" | "127.0.0.1" | "[::1]");
+    (loopback(&name) && loopback(&issuer_host) && name != issuer_host)
+        .then(|| Redirect::to(&endpoints::url(issuer, path)).into_response())
 }

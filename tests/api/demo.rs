@@ -96,3 +96,21 @@ async fn the_demo_page_says_what_to_do_next_with_the_demo_account() {
     let page = app.get("/demo").await.text().await.expect("html");
     assert!(page.contains(&format!("zaloguj się loginem {login}")), "{page}");
 }
+
+#[tokio::test]
+async fn a_browser_at_another_name_of_the_host_is_sent_to_the_issuer_before_signing_in() {
+    let app = TestApp::spawn_demo(Backend::Sqlite).await;
+    let other_name = format!("localhost:{}", app.addr.port());
+    let response = app.http.get(app.url("/demo/login")).header("host", other_name).send().await.expect("GET");
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], app.url("/demo/login").as_str());
+}
+
+#[tokio::test]
+async fn a_stale_callback_is_a_translated_400() {
+    let app = TestApp::spawn_demo(Backend::Sqlite).await;
+    let response = app.get("/demo/callback?code=abc&state=def").await;
+    assert_eq!(response.status(), 400);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("To logowanie wygasło") && html.contains("<title>Błąd: "), "{html}");
+}
