@@ -83,8 +83,11 @@ pub(super) fn read_key(path: &Path, alg: SigningAlg, created_ms: u64) -> Result<
     Ok(SigningKey { kid, alg, created_ms, path: path.to_path_buf(), encoding, public })
 }
 
+/// Creates the keys folder readable by the owner only; an existing folder that
+/// others may read (a fresh clone's `keys/` is 0755) is tightened, with a warning.
 pub(super) fn create_private_dir(dir: &Path) -> Result<(), KeyError> {
     if dir.is_dir() {
+        tighten(dir);
         return Ok(());
     }
     let mut builder = fs::DirBuilder::new();
@@ -108,3 +111,30 @@ pub(super) fn write_private(path: &Path, content: &[u8]) -> Result<(), KeyError>
     drop(file);
     fs::rename(&tmp, path).map_err(io(path))
 }
+
+/// Takes group and world access away from the keys folder.
+#[cfg(unix)]
+fn tighten(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = fs::metadata(dir) else { return };
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 == 0 {
+        return;
+    }
+    match fs::set_permissions(dir, fs::Permissions::from_mode(0o700)) {
+        Ok(()) => tracing::warn!(
+            folder = %dir.display(),
+            was = format!("{mode:o}"),
+            "the keys folder was open to other users; it is now 0700"
+        ),
+        Err(error) => tracing::warn!(
+            folder = %dir.display(),
+            was = format!("{mode:o}"),
+            %error,
+            "the keys folder is open to other users and cannot be tightened: make it 0700"
+        ),
+    }
+}
+
+#[cfg(not(unix))]
+fn tighten(_: &Path) {}

@@ -114,3 +114,13 @@ fn jwks_has_public_parts_only() {
         assert_eq!(key["use"], "sig");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_keys_folder_open_to_others_is_tightened_to_0700() {
+    use std::os::unix::fs::PermissionsExt;
+    let keys = temp_dir();
+    fs::set_permissions(&keys, fs::Permissions::from_mode(0o755)).expect("0755");
+    KeyRing::load_or_create(&keys).expect("keys");
+    assert_eq!(fs::metadata(&keys).expect("meta").permissions().mode() & 0o777, 0o700);
+}
