@@ -46,6 +46,7 @@ mod metrics;
 mod oidc_flow;
 mod password_rules;
 mod races;
+mod resume_sign_in;
 mod smtp_sink;
 mod stats;
 mod token;

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 
-use super::{ClientOrigin, CsrfForm, form_page, form_page_with_status};
+use super::{ClientOrigin, CsrfForm, form_page, form_page_with_status, resume};
 use crate::domain::password::Rule;
 use crate::domain::secret::Password;
 use crate::flows::journey::activate::{self, LinkProblem, SetPassword};
@@ -70,7 +70,16 @@ pub async fn post(
     let password = Password::new(form::first(&fields, "password").unwrap_or_default());
     let repeated = Password::new(form::first(&fields, "password_repeat").unwrap_or_default());
     match activate::set_password(&state, &token, &password, &repeated, &origin, page.lang).await {
-        Ok(SetPassword::Done) => page.page("pages/password_set.html", context! {}).into_response(),
+        Ok(SetPassword::Done) => {
+            // Back into the sign-in this browser started before asking for the link.
+            let resume = resume::recall(&jar, state.settings.is_https());
+            let resuming = resume.is_some();
+            let mut response = page.page("pages/password_set.html", context! { resume }).into_response();
+            if resuming {
+                resume::forget(&mut response, state.settings.is_https());
+            }
+            response
+        }
         Ok(SetPassword::Refused(broken)) => {
             let errors: Vec<&str> = broken.iter().map(|r| r.key()).collect();
             form_page_with_status(

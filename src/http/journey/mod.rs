@@ -6,6 +6,7 @@ pub mod confirm_email;
 pub mod dev_mail;
 pub mod one_time_code;
 pub mod request_link;
+pub mod resume;
 pub mod sign_in;
 pub mod terms;
 
