@@ -40,6 +40,9 @@ backend_tests! {
         assert_eq!(userinfo.status(), 401, "the winner's access token is revoked");
     }
 
+    // On PostgreSQL this is also the test of the deadlock fixed in 12fb441: the
+    // losers' reuse revokes the family while the winner rotates; a deadlock would
+    // answer 500 instead of invalid_grant.
     async fn twenty_parallel_uses_of_one_refresh_token_give_exactly_one_success_and_revoke_the_family(app) {
         let user = app.active_user().await;
         let client = app.client().await;
