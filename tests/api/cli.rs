@@ -799,3 +799,19 @@ fn log_format_json_in_the_config_file_is_accepted() {
     let first = out.stderr.lines().next().unwrap_or_default();
     assert!(first.starts_with('{'), "the logs are JSON lines: {}", out.stderr);
 }
+
+#[test]
+#[cfg_attr(kuke_id_skip_postgres, ignore = "KUKE_ID_TEST_POSTGRES_URL is not set")]
+fn a_postgres_database_that_does_not_exist_is_one_line_in_the_servers_words() {
+    let Some(Backend::Postgres(admin)) = Backend::postgres_for_test() else {
+        return;
+    };
+    let mut url = url::Url::parse(&admin).expect("admin URL");
+    url.set_path("/kuke_id_no_such_database");
+    let dir = tempfile::tempdir().expect("dir");
+    let out = run(dir.path(), &[("KUKE_ID_DATABASE_URL", url.as_str())], &["users", "list"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("database \"kuke_id_no_such_database\" does not exist"), "{}", out.stderr);
+    assert!(!out.stderr.contains("at line") && !out.stderr.contains("Connection Error"), "{}", out.stderr);
+}
