@@ -4,12 +4,17 @@
 //! This is the composition root: the one module that may wire the demo relying
 //! party (see `demo_mode`) in beside the web layer.
 
+mod database;
 mod demo_mode;
 
+pub use database::{
+    create_store, describe_database, describe_keys, open_migrated_store, open_store, redact, require_keys,
+};
 pub use demo_mode::DemoStartError;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -18,7 +23,6 @@ use crate::config::Settings;
 use crate::domain::clock::Clock;
 use crate::http;
 use crate::state::AppState;
-use crate::store::{Store, StoreError};
 use crate::tokens::keys::{KeyError, KeyRing};
 
 /// How often every node re-reads the keys directory, so that a rotation done
@@ -28,13 +32,25 @@ const KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(30);
 /// Why the provider cannot start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// The SQLite database file does not exist, and this command may not create it.
+    #[error("no database at {}: run from your server's folder, or pass --config / KUKE_ID_DATABASE_URL", .path.display())]
+    NoDatabase {
+        /// The file, as the database URL names it.
+        path: PathBuf,
+    },
     /// The database cannot be opened or migrated.
-    #[error("database {url}: {detail}")]
+    #[error("cannot open the database {url}: {detail}")]
     Database {
         /// The URL without its password.
         url: String,
         /// What failed, with any password the driver echoed replaced.
         detail: String,
+    },
+    /// The keys folder is missing or holds no key, and this command may not create one.
+    #[error("no signing keys in {}: run from your server's folder, or pass --config / KUKE_ID_KEYS_DIR", .dir.display())]
+    NoKeys {
+        /// The folder.
+        dir: PathBuf,
     },
     /// The signing keys cannot be loaded or created.
     #[error("signing keys: {0}")]
@@ -46,15 +62,27 @@ pub enum StartError {
          (or set KUKE_ID_TERMS_REQUIRED=false if this deployment has no terms step)"
     )]
     NoTerms,
-    /// The listen address cannot be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    /// The listen address cannot be bound. The I/O error is part of the message,
+    /// not a source, so that it is printed once.
+    #[error("cannot listen on {addr}: {}", bind_advice(.error))]
     Bind {
         /// The address.
         addr: SocketAddr,
         /// What failed.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
+}
+
+/// The bind failure in words, with the setting that moves the server elsewhere.
+fn bind_advice(error: &std::io::Error) -> String {
+    const MOVE: &str = "choose another address with KUKE_ID_LISTEN (listen in the config file)";
+    match error.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            format!("the address is already in use (another kuke-id or another program); stop it or {MOVE}")
+        }
+        std::io::ErrorKind::PermissionDenied => format!("permission denied (ports below 1024 need privileges); {MOVE}"),
+        _ => format!("{error}; {MOVE}"),
+    }
 }
 
 /// A built provider, bound to its port but not yet serving.
@@ -69,7 +97,7 @@ impl App {
     pub async fn build(settings: Settings, clock: Clock) -> Result<Self, StartError> {
         let listener = TcpListener::bind(settings.listen)
             .await
-            .map_err(|source| StartError::Bind { addr: settings.listen, source })?;
+            .map_err(|error| StartError::Bind { addr: settings.listen, error })?;
         Self::build_on(settings, clock, listener).await
     }
 
@@ -87,9 +115,14 @@ impl App {
     /// The state of a provider that does not serve: for CLI commands that act like
     /// the admin API straight on the database (their mails and back-channel logouts
     /// are queued for the serving nodes to deliver).
+    ///
+    /// Neither the database nor the keys are created: a command run from the
+    /// wrong folder must not leave an empty database behind.
     pub async fn offline_state(settings: Settings) -> Result<AppState, StartError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        prepare(settings, Clock::default()).await
+        let store = open_migrated_store(&settings).await?;
+        let keys = database::existing_keys(&settings)?;
+        Ok(AppState::new(settings, store, Clock::default(), keys))
     }
 
     /// The bound address (useful with port 0).
@@ -112,7 +145,7 @@ impl App {
         }
         let in_force = crate::flows::terms::any_in_force(&self.state.store, &self.state.clock)
             .await
-            .map_err(|source| database_error(self.state.settings.database_url.expose(), &source))?;
+            .map_err(|source| database::database_error(self.state.settings.database_url.expose(), &source))?;
         if in_force { Ok(()) } else { Err(StartError::NoTerms) }
     }
 
@@ -142,25 +175,12 @@ impl App {
     }
 }
 
-/// Opens and migrates the database and loads (or creates) the keys: what a
-/// serving node and an offline CLI command both start from.
+/// Opens (or creates) and migrates the database and loads (or creates) the
+/// keys: what a serving node starts from.
 async fn prepare(settings: Settings, clock: Clock) -> Result<AppState, StartError> {
-    let store = open_migrated_store(&settings).await?;
+    let store = database::create_migrated_store(&settings).await?;
     let keys = load_keys(&settings)?;
     Ok(AppState::new(settings, store, clock, keys))
-}
-
-/// Opens the database named by the settings, with a clear error naming it.
-pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
-    Store::connect(settings).await.map_err(|source| database_error(settings.database_url.expose(), &source))
-}
-
-/// Opens and migrates the database named by the settings: for commands that
-/// work on the database without serving.
-pub async fn open_migrated_store(settings: &Settings) -> Result<Store, StartError> {
-    let store = open_store(settings).await?;
-    store.migrate().await.map_err(|source| database_error(settings.database_url.expose(), &source))?;
-    Ok(store)
 }
 
 /// Loads the key ring, generating missing keys.
@@ -214,60 +234,6 @@ async fn send_reminders(state: AppState) {
     }
 }
 
-fn database_error(url: &str, source: &StoreError) -> StartError {
-    let mut detail = source.to_string();
-    for secret in url_secrets(url) {
-        detail = detail.replace(&secret, "***");
-    }
-    StartError::Database { url: redact(url), detail }
-}
-
-/// Query parameters of a database URL that carry secrets (libpq and sqlx names).
-const SECRET_PARAMETERS: [&str; 3] = ["password", "sslpassword", "sslkey"];
-
-/// The secrets written in a database URL: the user-info password and secret
-/// query parameters, raw and percent-decoded.
-fn url_secrets(url: &str) -> Vec<String> {
-    let Ok(parsed) = url::Url::parse(url) else { return Vec::new() };
-    let mut secrets: Vec<String> = parsed.password().map(str::to_string).into_iter().collect();
-    for (name, value) in parsed.query_pairs() {
-        if SECRET_PARAMETERS.contains(&name.to_ascii_lowercase().as_str()) {
-            secrets.push(value.into_owned());
-        }
-    }
-    if let Some(query) = parsed.query() {
-        secrets.extend(
-            query
-                .split('&')
-                .filter_map(|pair| pair.split_once('='))
-                .filter(|(name, _)| SECRET_PARAMETERS.contains(&name.to_ascii_lowercase().as_str()))
-                .map(|(_, value)| value.to_string()),
-        );
-    }
-    secrets.retain(|secret| !secret.is_empty());
-    secrets
-}
-
-/// A database URL fit for logs: the password and secret query parameters
-/// replaced by `***`.
-pub fn redact(url: &str) -> String {
-    let Ok(mut parsed) = url::Url::parse(url) else { return url.to_string() };
-    if parsed.password().is_some() {
-        let _ = parsed.set_password(Some("***"));
-    }
-    if parsed.query().is_some() {
-        let pairs: Vec<(String, String)> = parsed
-            .query_pairs()
-            .map(|(name, value)| {
-                let secret = SECRET_PARAMETERS.contains(&name.to_ascii_lowercase().as_str());
-                (name.into_owned(), if secret { "***".to_string() } else { value.into_owned() })
-            })
-            .collect();
-        parsed.query_pairs_mut().clear().extend_pairs(pairs);
-    }
-    parsed.to_string()
-}
-
 /// Resolves on SIGTERM or Ctrl-C.
 pub async fn shutdown_signal() {
     let ctrl_c = async {
@@ -289,28 +255,4 @@ pub async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutdown signal received; finishing in-flight requests");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_password_in_the_user_info_is_redacted() {
-        assert_eq!(redact("postgres://kuke:s3cret@db/kuke"), "postgres://kuke:***@db/kuke");
-    }
-
-    #[test]
-    fn a_password_query_parameter_is_redacted() {
-        let redacted = redact("postgres://kuke@db/kuke?sslmode=require&password=s3cret");
-        assert!(!redacted.contains("s3cret"), "{redacted}");
-        assert!(redacted.contains("sslmode=require"));
-    }
-
-    #[test]
-    fn a_password_echoed_by_the_driver_is_scrubbed_from_the_error() {
-        let source = StoreError::Corrupt("cannot connect to postgres://kuke@db/kuke?password=s%21cret (s!cret)".into());
-        let error = database_error("postgres://kuke@db/kuke?password=s%21cret", &source).to_string();
-        assert!(!error.contains("s%21cret") && !error.contains("s!cret"), "{error}");
-    }
 }

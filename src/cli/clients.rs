@@ -82,8 +82,7 @@ pub enum ClientsCommand {
 }
 
 pub async fn run(settings: Settings, command: ClientsCommand) -> anyhow::Result<()> {
-    let store = app::open_store(&settings).await?;
-    store.migrate().await.context("migrating the database")?;
+    let store = app::open_migrated_store(&settings).await?;
     let clock = Clock::default();
     match command {
         ClientsCommand::Add {

@@ -19,31 +19,26 @@ pub struct ImportArgs {
     /// File format; from the extension when omitted.
     #[arg(long, value_parser = ["csv", "json"])]
     format: Option<String>,
-    /// Also print created/updated/unchanged rows, not only rejected ones.
-    #[arg(long)]
-    verbose: bool,
 }
 
-pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
+/// Imports the file; `verbose` also prints the rows that were not rejected.
+pub async fn run(settings: Settings, args: ImportArgs, verbose: bool) -> anyhow::Result<()> {
     let format = match args.format.as_deref().or_else(|| args.file.extension().and_then(|e| e.to_str())) {
         Some("json") => Format::Json,
         _ => Format::Csv,
     };
     let file = std::fs::File::open(&args.file).with_context(|| format!("opening {}", args.file.display()))?;
-    let store = app::open_store(&settings).await?;
-    store.migrate().await.context("migrating the database")?;
+    let store = app::open_migrated_store(&settings).await?;
     let started = std::time::Instant::now();
     let report =
         import::import(&store, &Clock::default(), &Actor::cli(), std::io::BufReader::new(file), format, args.dry_run)
             .await?;
     for row in &report.rows {
+        // Named like the JSON report: `row 3: rejected (EK-1003): reason`.
+        let legacy_id = row.legacy_id.as_deref().map(|id| format!(" ({id})")).unwrap_or_default();
         match &row.outcome {
-            RowOutcome::Rejected(reason) => {
-                println!("row {}: rejected ({}): {reason}", row.row, row.legacy_id.as_deref().unwrap_or("-"))
-            }
-            outcome if args.verbose => {
-                println!("row {}: {:?} ({})", row.row, outcome, row.legacy_id.as_deref().unwrap_or("-"))
-            }
+            RowOutcome::Rejected(reason) => println!("row {}: rejected{legacy_id}: {reason}", row.row),
+            outcome if verbose => println!("row {}: {}{legacy_id}", row.row, outcome.label()),
             _ => {}
         }
     }

@@ -9,7 +9,6 @@ use crate::domain::audit::Actor;
 use crate::domain::clock::Clock;
 use crate::domain::signing_alg::SigningAlg;
 use crate::flows::keys::{self, KeyState, Recorder};
-use crate::tokens::keys::KeyRing;
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -30,10 +29,11 @@ pub enum KeysCommand {
 
 pub async fn run(settings: Settings, command: KeysCommand) -> anyhow::Result<()> {
     let dir = settings.keys_dir.clone();
+    // Only `serve` and `migrate` create the first keys: a `keys` command run from
+    // the wrong folder must say so rather than start a new key set there.
+    app::require_keys(&settings)?;
     match command {
         KeysCommand::List => {
-            // Like a starting node, the listing creates a missing directory and keys.
-            KeyRing::load_or_create(&dir)?;
             println!("{:<6} {:<7} {:<44} {:<26} FILE", "STATE", "ALG", "KID", "CREATED");
             for key in keys::list(&dir, false).await? {
                 println!(

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::app::StartError;
-use crate::config::{ConfigError, Settings};
+use crate::config::{self, ConfigError, Settings};
 use crate::telemetry::{self, LogFormat};
 
 /// kuke-id — KUKE's OpenID Connect identity provider.
@@ -23,9 +23,13 @@ pub struct Cli {
     /// TOML configuration file; KUKE_ID_* environment variables override it.
     #[arg(long, global = true, env = "KUKE_ID_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Log format.
-    #[arg(long, global = true, env = "KUKE_ID_LOG_FORMAT", value_enum, default_value = "text")]
-    log_format: LogFormat,
+    /// Log format [default: log_format of the config file, else text].
+    #[arg(long, global = true, env = "KUKE_ID_LOG_FORMAT", value_enum)]
+    log_format: Option<LogFormat>,
+    /// Say on stderr which database and keys folder the command uses (`import`:
+    /// also print every row, not only the rejected ones).
+    #[arg(long, short, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -34,7 +38,7 @@ pub struct Cli {
 enum Command {
     /// Run the provider (migrates the database first).
     Serve(serve::ServeArgs),
-    /// Apply pending database migrations and exit.
+    /// Create (if missing) and migrate the database, create missing signing keys, and exit.
     Migrate,
     /// Manage the signing keys in KUKE_ID_KEYS_DIR.
     #[command(subcommand)]
@@ -54,7 +58,8 @@ enum Command {
     Users(users::UsersCommand),
 }
 
-/// How the process ends: exit code 2 for configuration errors, 1 for the rest.
+/// How the process ends: exit code 2 for configuration errors, 1 for the rest
+/// (a missing database or keys folder included).
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// Bad configuration.
@@ -90,15 +95,25 @@ impl CliError {
 
 /// Parses the arguments (exiting on `--help` or a usage error) and runs the command.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
-    telemetry::init(cli.log_format);
     let settings = Settings::load(cli.config.as_deref())?;
+    telemetry::init(cli.log_format.unwrap_or(match settings.log_format {
+        config::LogFormat::Text => LogFormat::Text,
+        config::LogFormat::Json => LogFormat::Json,
+    }));
+    if cli.verbose {
+        eprintln!(
+            "kuke-id: database {}, keys {}",
+            crate::app::describe_database(&settings),
+            crate::app::describe_keys(&settings)
+        );
+    }
     match cli.command {
         Command::Serve(args) => serve::serve(settings, args).await?,
         Command::Migrate => serve::migrate(settings).await?,
         Command::Keys(command) => keys::run(settings, command).await?,
         Command::Clients(command) => clients::run(settings, command).await?,
         Command::Terms(command) => terms::run(settings, command).await?,
-        Command::Import(args) => import::run(settings, args).await?,
+        Command::Import(args) => import::run(settings, args, cli.verbose).await?,
         Command::Stats(args) => stats::run(settings, args).await?,
         Command::Users(command) => users::run(settings, command).await?,
     }

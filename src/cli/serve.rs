@@ -45,8 +45,10 @@ pub async fn serve(settings: Settings, args: ServeArgs) -> Result<(), CliError> 
     Ok(())
 }
 
+/// Creates a missing database and keys, then applies pending migrations: the
+/// one command besides `serve` that may create them.
 pub async fn migrate(settings: Settings) -> anyhow::Result<()> {
-    let store = app::open_store(&settings).await?;
+    let store = app::create_store(&settings).await?;
     let pending = store.pending_migrations().await.context("reading the migration table")?;
     store.migrate().await.context("applying migrations")?;
     if pending.is_empty() {
@@ -57,5 +59,9 @@ pub async fn migrate(settings: Settings) -> anyhow::Result<()> {
         }
     }
     store.close().await.context("closing the database")?;
+    if app::require_keys(&settings).is_err() {
+        app::load_keys(&settings)?;
+        println!("created signing keys in {}", settings.keys_dir.display());
+    }
     Ok(())
 }

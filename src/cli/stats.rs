@@ -16,12 +16,12 @@ pub struct StatsArgs {
 }
 
 pub async fn run(settings: Settings, args: StatsArgs) -> anyhow::Result<()> {
-    let store = app::open_store(&settings).await?;
-    store.migrate().await.context("migrating the database")?;
+    let store = app::open_migrated_store(&settings).await?;
     let stats = stats::migration(&store, &Clock::default()).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&stats).context("serialising")?);
     } else {
+        println!("migration funnel of {}", app::describe_database(&settings));
         println!(
             "{:<40} {:>7} {:>8} {:>8} {:>8} {:>8} {:>9} {:>6}",
             "ORGANIZATION", "TOTAL", "IMPORTED", "INVITED", "EXPIRED", "PASSWORD", "SIGNED-IN", "TERMS"

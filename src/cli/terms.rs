@@ -35,8 +35,7 @@ pub enum TermsCommand {
 }
 
 pub async fn run(settings: Settings, command: TermsCommand) -> anyhow::Result<()> {
-    let store = app::open_store(&settings).await?;
-    store.migrate().await.context("migrating the database")?;
+    let store = app::open_migrated_store(&settings).await?;
     match command {
         TermsCommand::Publish { file, version, file_en, title, effective_at } => {
             let body = read_text(&file)?;

@@ -133,6 +133,7 @@ async fn execute(state: &AppState, command: UsersCommand) -> anyhow::Result<()> 
                     .collect();
                 println!("{}", serde_json::json!({"total": total, "items": items}));
             } else {
+                println!("accounts in {}", crate::app::describe_database(&state.settings));
                 println!("{:<36}  {:<6}  {:<9}  {:<13}  {:<32}  NAME", "ID", "LOGIN", "STATUS", "ROLE", "E-MAIL");
                 for u in &users {
                     println!(

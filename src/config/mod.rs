@@ -2,6 +2,7 @@
 //! `KUKE_ID_*` environment variables. Every value is validated once, at start-up,
 //! so a bad value stops the process with one line naming the key.
 
+mod error;
 mod raw;
 mod rules;
 #[cfg(test)]
@@ -15,6 +16,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 
 use raw::RawSettings;
+
+pub use error::ConfigError;
 
 pub use crate::domain::secret::{Secret, SecretUrl};
 
@@ -50,6 +53,9 @@ pub struct Settings {
     pub max_connections: usize,
     /// Upper bound of the database connection pool.
     pub database_max_connections: u32,
+    /// How long opening a database connection (or waiting for one from the
+    /// pool) may take before it is an error.
+    pub database_connect_timeout: Duration,
     /// A browser session ends after this long without use.
     pub session_idle: Duration,
     /// A browser session ends this long after sign-in, used or not.
@@ -91,59 +97,68 @@ pub struct Settings {
     /// journey's terms step cannot silently disappear; false says on purpose
     /// that this deployment has no terms step.
     pub terms_required: bool,
+    /// Log format from the configuration file; `--log-format` and
+    /// `KUKE_ID_LOG_FORMAT` override it.
+    pub log_format: LogFormat,
 }
 
-/// A configuration value that cannot be used; names the key as the user wrote it.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid configuration: {key}: {message}")]
-pub struct ConfigError {
-    /// The setting, as an environment variable name (`KUKE_ID_ISSUER`).
-    pub key: String,
-    /// What is wrong with it.
-    pub message: String,
-}
-
-impl ConfigError {
-    pub(crate) fn new(key: &str, message: impl Into<String>) -> Self {
-        Self { key: env_name(key), message: message.into() }
-    }
-}
-
-fn env_name(key: &str) -> String {
-    format!("{ENV_PREFIX}{}", key.to_ascii_uppercase())
+/// Output format of the logs, as a configuration file names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 impl Settings {
     /// Reads defaults, then `file` (which must exist when given), then the environment.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
-        let mut figment = Figment::from(Serialized::defaults(RawSettings::default()));
-        if let Some(path) = file {
-            if !path.is_file() {
-                return Err(ConfigError {
-                    key: "--config".into(),
-                    message: format!("{} is not a readable file", path.display()),
-                });
-            }
-            figment = figment.merge(Toml::file_exact(path));
-        }
         // KUKE_ID_CONFIG and KUKE_ID_LOG_FORMAT belong to the command line, and
         // KUKE_ID_TEST_* to the test suite; every other KUKE_ID_* must be a setting.
-        figment = figment.merge(Env::prefixed(ENV_PREFIX).filter(|key| {
+        let env = Env::prefixed(ENV_PREFIX).filter(|key| {
             // Keys keep the variable's case here; compare without it.
             let key = key.as_str().to_ascii_lowercase();
             !matches!(key.as_str(), "config" | "log_format") && !key.starts_with("test_")
-        }));
-        let raw: RawSettings = figment.extract().map_err(from_figment)?;
-        raw.validate()
+        });
+        Self::layered(file, Some(env))
+    }
+
+    /// Defaults, then `file`, then `env` when given.
+    fn layered(file: Option<&Path>, env: Option<Env>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(RawSettings::default()));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::command_line(
+                    "--config",
+                    format!("{} is not a readable file", path.display()),
+                ));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        if let Some(env) = env {
+            figment = figment.merge(env);
+        }
+        let raw: RawSettings = figment.extract().map_err(|e| error::from_figment(e, &figment))?;
+        raw.validate().map_err(|e| e.located(&figment))
     }
 
     /// Defaults overridden by a TOML text, without reading the environment (tests, tools).
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
-        let raw: RawSettings = Figment::from(Serialized::defaults(RawSettings::default()))
-            .merge(Toml::string(text))
-            .extract()
-            .map_err(from_figment)?;
+        let figment = Figment::from(Serialized::defaults(RawSettings::default())).merge(Toml::string(text));
+        let raw: RawSettings = figment.extract().map_err(|e| error::from_figment(e, &figment))?;
         raw.validate()
+    }
+
+    /// The SQLite database file named by the URL, as written there (relative to
+    /// the working folder unless absolute); `None` for PostgreSQL and in-memory SQLite.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        let url = self.database_url.expose();
+        let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let in_memory = query.split('&').any(|pair| pair == "mode=memory");
+        if path.is_empty() || path == ":memory:" || in_memory { None } else { Some(PathBuf::from(path)) }
     }
 
     /// True when the issuer is served over TLS (cookies get `Secure`, responses get HSTS).
@@ -154,27 +169,5 @@ impl Settings {
     /// True when the database is SQLite.
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
-    }
-}
-
-fn from_figment(error: figment::Error) -> ConfigError {
-    let error = error.into_iter().next().unwrap_or_else(|| figment::Error::from("unreadable".to_string()));
-    let key = error.path.join(".");
-    let message = match &error.kind {
-        figment::error::Kind::UnknownField(field, _) => {
-            return ConfigError::new(field, "unknown setting");
-        }
-        figment::error::Kind::InvalidType(actual, expected) => {
-            format!("expected {expected}, found {actual}")
-        }
-        figment::error::Kind::InvalidValue(actual, expected) => {
-            format!("expected {expected}, found {actual}")
-        }
-        kind => kind.to_string(),
-    };
-    if key.is_empty() {
-        ConfigError { key: "configuration".into(), message: error.to_string() }
-    } else {
-        ConfigError::new(&key, message)
     }
 }

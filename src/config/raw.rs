@@ -8,10 +8,13 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::rules::{argon2_cost, client_secret_grace, hours, minutes, validate_issuer};
-use super::{ConfigError, Secret, SecretUrl, Settings};
+use super::{ConfigError, LogFormat, Secret, SecretUrl, Settings};
 
 /// A client slower than this to send a request head is not a client to wait for.
 const MAX_HEADER_READ_SECS: u64 = 300;
+
+/// A database that has not answered in five minutes is not coming.
+const MAX_DATABASE_CONNECT_SECS: u64 = 300;
 
 /// Every connection holds a file descriptor; beyond this the cap protects nothing.
 const MAX_HTTP_CONNECTIONS: u64 = 1_000_000;
@@ -36,6 +39,7 @@ pub(super) struct RawSettings {
     header_read_timeout_secs: u64,
     max_connections: u64,
     database_max_connections: u32,
+    database_connect_timeout_secs: u64,
     session_idle_minutes: u64,
     session_absolute_hours: u64,
     access_token_ttl_secs: u64,
@@ -60,6 +64,7 @@ pub(super) struct RawSettings {
     metrics_enabled: bool,
     metrics_token: Option<String>,
     terms_required: bool,
+    log_format: String,
 }
 
 impl Default for RawSettings {
@@ -77,6 +82,7 @@ impl Default for RawSettings {
             header_read_timeout_secs: 10,
             max_connections: 512,
             database_max_connections: 16,
+            database_connect_timeout_secs: 5,
             session_idle_minutes: 60,
             session_absolute_hours: 12,
             access_token_ttl_secs: 300,
@@ -101,6 +107,7 @@ impl Default for RawSettings {
             metrics_enabled: true,
             metrics_token: None,
             terms_required: true,
+            log_format: "text".into(),
         }
     }
 }
@@ -158,6 +165,13 @@ impl RawSettings {
             self.header_read_timeout_secs,
             1..=MAX_HEADER_READ_SECS,
         )?);
+        let connect_timeout =
+            within("database_connect_timeout_secs", self.database_connect_timeout_secs, 1..=MAX_DATABASE_CONNECT_SECS)?;
+        let log_format = match self.log_format.trim().to_ascii_lowercase().as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            _ => return Err(ConfigError::new("log_format", format!("'{}' is neither text nor json", self.log_format))),
+        };
         let http_connections = within("max_connections", self.max_connections, 1..=MAX_HTTP_CONNECTIONS)?;
         Ok(Settings {
             issuer,
@@ -176,6 +190,7 @@ impl RawSettings {
             header_read_timeout,
             max_connections: usize::try_from(http_connections).unwrap_or(usize::MAX),
             database_max_connections: u32::try_from(max_connections).unwrap_or(u32::MAX),
+            database_connect_timeout: Duration::from_secs(connect_timeout),
             session_idle: minutes(positive("session_idle_minutes", self.session_idle_minutes)?),
             session_absolute: hours(positive("session_absolute_hours", self.session_absolute_hours)?),
             access_token_ttl: Duration::from_secs(positive("access_token_ttl_secs", self.access_token_ttl_secs)?),
@@ -228,6 +243,7 @@ impl RawSettings {
                 Some(token) => Some(Secret::new(token)),
             },
             terms_required: self.terms_required,
+            log_format,
         })
     }
 }

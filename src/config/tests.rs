@@ -1,4 +1,4 @@
-//! Settings tests: defaults, refusals naming their key, redaction.
+//! Settings tests: defaults, refusals naming their key as the operator wrote it, redaction.
 
 use super::*;
 
@@ -138,4 +138,81 @@ metrics_token = "metrics-token-Pa55word"
         settings.database_url.expose(),
         "postgres://kuke:db-Pa55word@db.internal:5432/kuke?sslpassword=key-Pa55word"
     );
+}
+
+/// Loads `text` as the configuration file `kuke-id.toml`, without the environment.
+fn from_file(text: &str) -> Result<Settings, ConfigError> {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("kuke-id.toml");
+    std::fs::write(&path, text).expect("write");
+    Settings::layered(Some(&path), None)
+}
+
+#[test]
+fn a_typo_in_a_file_key_is_named_as_the_file_key_with_a_suggestion() {
+    let error = from_file("listn = \"127.0.0.1:8081\"").unwrap_err();
+    let shown = error.to_string();
+    assert!(shown.contains("unknown key \"listn\" in ") && shown.contains("kuke-id.toml"), "{shown}");
+    assert!(shown.contains("did you mean \"listen\"?"), "{shown}");
+    assert!(!shown.contains("KUKE_ID_"), "{shown}");
+    assert_eq!(shown.lines().count(), 1);
+}
+
+#[test]
+fn an_upper_case_file_key_is_not_reported_with_a_doubled_prefix() {
+    let shown = from_file("KUKE_ID_LISTEN = \"127.0.0.1:8081\"").unwrap_err().to_string();
+    assert!(shown.contains("unknown key \"KUKE_ID_LISTEN\""), "{shown}");
+    assert!(shown.contains("did you mean \"listen\"?"), "{shown}");
+    assert!(!shown.contains("KUKE_ID_KUKE_ID"), "{shown}");
+}
+
+#[test]
+fn a_bad_file_value_is_named_by_its_file_key() {
+    let error = from_file("listen = \"not-an-address\"").unwrap_err();
+    assert_eq!(error.key, "listen");
+    let shown = error.to_string();
+    assert!(shown.contains("listen in ") && shown.contains("kuke-id.toml: 'not-an-address'"), "{shown}");
+}
+
+#[test]
+fn a_negative_number_is_a_sentence_naming_the_setting_and_what_it_expects() {
+    let shown = from_file("request_timeout_secs = -5").unwrap_err().to_string();
+    assert!(shown.contains("request_timeout_secs in "), "{shown}");
+    assert!(shown.contains("expects a whole number of seconds, not -5"), "{shown}");
+    assert!(!shown.contains("signed int"), "{shown}");
+    let error = Settings::from_toml("lockout_secs = -5").unwrap_err();
+    assert_eq!(error.key, "KUKE_ID_LOCKOUT_SECS");
+    assert!(error.to_string().contains("expects a whole number of seconds, not -5"), "{error}");
+}
+
+#[test]
+fn a_wrong_type_says_what_is_expected() {
+    let shown = Settings::from_toml("metrics_enabled = \"yes\"").unwrap_err().to_string();
+    assert!(shown.contains("KUKE_ID_METRICS_ENABLED: expects true or false, not \"yes\""), "{shown}");
+}
+
+#[test]
+fn the_log_format_of_the_readme_is_accepted_in_the_file() {
+    assert_eq!(from_file("log_format = \"json\"").expect("json").log_format, LogFormat::Json);
+    assert_eq!(Settings::from_toml("").expect("defaults").log_format, LogFormat::Text);
+    let shown = from_file("log_format = \"xml\"").unwrap_err().to_string();
+    assert!(shown.contains("log_format in ") && shown.contains("neither text nor json"), "{shown}");
+}
+
+#[test]
+fn the_database_connect_timeout_defaults_to_five_seconds_and_is_bounded() {
+    assert_eq!(Settings::from_toml("").expect("defaults").database_connect_timeout, Duration::from_secs(5));
+    let settings = Settings::from_toml("database_connect_timeout_secs = 1").expect("one second");
+    assert_eq!(settings.database_connect_timeout, Duration::from_secs(1));
+    let error = Settings::from_toml("database_connect_timeout_secs = 0").unwrap_err();
+    assert_eq!(error.key, "KUKE_ID_DATABASE_CONNECT_TIMEOUT_SECS");
+}
+
+#[test]
+fn the_sqlite_file_is_read_from_the_database_url() {
+    let file = |url: &str| Settings::from_toml(&format!("database_url = \"{url}\"")).expect("url").sqlite_file();
+    assert_eq!(Settings::from_toml("").expect("defaults").sqlite_file(), Some(PathBuf::from("data/kuke-id.db")));
+    assert_eq!(file("sqlite:///srv/kuke/id.db?mode=rwc"), Some(PathBuf::from("/srv/kuke/id.db")));
+    assert_eq!(file("sqlite::memory:"), None);
+    assert_eq!(file("postgres://kuke@db/kuke"), None);
 }

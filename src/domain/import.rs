@@ -90,6 +90,17 @@ pub enum RowError {
     Unreadable(String),
 }
 
+/// The legacy id a report names a row by, even a rejected one: the file's value
+/// trimmed, without control characters and cut to a readable length; `None`
+/// when the row has none.
+pub fn reported_legacy_id(value: &str) -> Option<String> {
+    let shown: String = value.trim().chars().filter(|c| !c.is_control()).take(REPORTED_ID_CHARS).collect();
+    (!shown.is_empty()).then_some(shown)
+}
+
+/// Longest legacy id a report repeats (a hostile file could send megabytes).
+const REPORTED_ID_CHARS: usize = 64;
+
 fn text(value: &Option<String>, field: &'static str) -> Result<String, RowError> {
     clean(value.as_deref().unwrap_or_default(), field)
 }
@@ -215,6 +226,14 @@ mod tests {
         let mut row = raw();
         row.first_name = Some("An\u{0}na".into());
         assert_eq!(validate(&row), Err(RowError::BadText("first_name")));
+    }
+
+    #[test]
+    fn a_reported_legacy_id_is_trimmed_cleaned_and_short() {
+        assert_eq!(reported_legacy_id("  EK-7 ").as_deref(), Some("EK-7"));
+        assert_eq!(reported_legacy_id("E\u{0}K"), Some("EK".into()));
+        assert_eq!(reported_legacy_id("   "), None);
+        assert_eq!(reported_legacy_id(&"x".repeat(500)).map(|id| id.len()), Some(64));
     }
 
     #[test]

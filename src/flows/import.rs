@@ -42,12 +42,28 @@ pub enum RowOutcome {
     Rejected(String),
 }
 
+impl RowOutcome {
+    /// The outcome's name, the same in the JSON report (`outcome`) and on the command line.
+    pub fn label(&self) -> &'static str {
+        match self {
+            RowOutcome::Created => "created",
+            RowOutcome::Updated => "updated",
+            RowOutcome::Unchanged => "unchanged",
+            RowOutcome::Rejected(_) => "rejected",
+        }
+    }
+}
+
+/// A row as read from the file: its legacy id when it has one (named in the
+/// report even when the row is refused), and its fields or why they are unreadable.
+type ReadRow = (Option<String>, Result<RawRow, RowError>);
+
 /// One row of the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct RowReport {
     /// Data row number (1 = first row after the CSV header / first array element).
     pub row: usize,
-    /// Its legacy id, when it had one.
+    /// Its legacy id, when the file gave one (rejected rows included).
     pub legacy_id: Option<String>,
     /// What happened.
     #[serde(flatten)]
@@ -107,8 +123,10 @@ pub async fn import(
     apply(store, clock, actor, rows, dry_run).await
 }
 
-fn read_csv(input: impl Read) -> Result<Vec<Result<RawRow, RowError>>, ImportError> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(input);
+fn read_csv(input: impl Read) -> Result<Vec<ReadRow>, ImportError> {
+    // Flexible, so that a row with a wrong number of fields is still read and
+    // reported under its legacy id; the count is checked below.
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(input);
     let headers = reader.headers().map_err(csv_error)?.clone();
     for header in &headers {
         if !COLUMNS.contains(&header) {
@@ -119,17 +137,20 @@ fn read_csv(input: impl Read) -> Result<Vec<Result<RawRow, RowError>>, ImportErr
     if !missing.is_empty() {
         return Err(ImportError::MissingColumns(missing.join(", ")));
     }
+    let legacy_column = headers.iter().position(|h| h == "legacy_id");
     let mut rows = Vec::new();
     for record in reader.records() {
-        let row = match record {
-            Ok(record) => record.deserialize::<RawRow>(Some(&headers)).map_err(|e| RowError::Unreadable(e.to_string())),
-            Err(error) if matches!(error.kind(), csv::ErrorKind::Utf8 { .. }) => return Err(ImportError::NotUtf8),
-            Err(error) if matches!(error.kind(), csv::ErrorKind::UnequalLengths { .. }) => {
-                Err(RowError::Unreadable("wrong number of fields".into()))
-            }
+        let record = match record {
+            Ok(record) => record,
             Err(error) => return Err(csv_error(error)),
         };
-        rows.push(row);
+        let legacy_id = legacy_column.and_then(|at| record.get(at)).and_then(import::reported_legacy_id);
+        let row = if record.len() == headers.len() {
+            record.deserialize::<RawRow>(Some(&headers)).map_err(|e| RowError::Unreadable(e.to_string()))
+        } else {
+            Err(RowError::Unreadable("wrong number of fields".into()))
+        };
+        rows.push((legacy_id, row));
     }
     Ok(rows)
 }
@@ -141,7 +162,7 @@ fn csv_error(error: csv::Error) -> ImportError {
     }
 }
 
-fn read_json(mut input: impl Read) -> Result<Vec<Result<RawRow, RowError>>, ImportError> {
+fn read_json(mut input: impl Read) -> Result<Vec<ReadRow>, ImportError> {
     let mut bytes = Vec::new();
     input.read_to_end(&mut bytes).map_err(|e| ImportError::Malformed(e.to_string()))?;
     let text = String::from_utf8(bytes).map_err(|_| ImportError::NotUtf8)?;
@@ -149,7 +170,14 @@ fn read_json(mut input: impl Read) -> Result<Vec<Result<RawRow, RowError>>, Impo
         .map_err(|e| ImportError::Malformed(format!("expected a JSON array of objects: {e}")))?;
     Ok(values
         .into_iter()
-        .map(|v| serde_json::from_value::<RawRow>(v).map_err(|e| RowError::Unreadable(e.to_string())))
+        .map(|value| {
+            let legacy_id = match value.get("legacy_id") {
+                Some(serde_json::Value::String(id)) => import::reported_legacy_id(id),
+                Some(id @ serde_json::Value::Number(_)) => import::reported_legacy_id(&id.to_string()),
+                _ => None,
+            };
+            (legacy_id, serde_json::from_value::<RawRow>(value).map_err(|e| RowError::Unreadable(e.to_string())))
+        })
         .collect())
 }
 
@@ -157,7 +185,7 @@ async fn apply(
     store: &Store,
     clock: &Clock,
     actor: &Actor,
-    rows: Vec<Result<RawRow, RowError>>,
+    rows: Vec<ReadRow>,
     dry_run: bool,
 ) -> Result<Report, ImportError> {
     let now = clock.now();
@@ -167,7 +195,7 @@ async fn apply(
     let mut organizations = store::organizations::by_external_id(store.conn()).await?;
     let mut pending: Vec<(usize, ValidRow)> = Vec::new();
     let total = rows.len();
-    for (index, row) in rows.into_iter().enumerate() {
+    for (index, (legacy_id, row)) in rows.into_iter().enumerate() {
         let number = index + 1;
         let checked = row.and_then(|raw| {
             let valid = import::validate(&raw)?;
@@ -176,11 +204,9 @@ async fn apply(
         });
         match checked {
             Ok(valid) => pending.push((number, valid)),
-            Err(error) => report.rows.push(RowReport {
-                row: number,
-                legacy_id: None,
-                outcome: RowOutcome::Rejected(error.to_string()),
-            }),
+            Err(error) => {
+                report.rows.push(RowReport { row: number, legacy_id, outcome: RowOutcome::Rejected(error.to_string()) })
+            }
         }
         if pending.len() == BATCH || (number == total && !pending.is_empty()) {
             let batch = std::mem::take(&mut pending);

@@ -106,27 +106,36 @@ impl Tx {
 }
 
 impl Store {
-    /// Connects to the configured database. A SQLite file and its folder are
-    /// created on first use, and the file runs in WAL mode with foreign keys on and a
-    /// busy timeout, so concurrent writers wait instead of failing.
-    pub async fn connect(settings: &Settings) -> Result<Self, StoreError> {
-        if settings.is_sqlite() {
-            create_sqlite_parent(settings.database_url.expose())?;
+    /// Connects to the configured database. With [`IfMissing::Create`] a SQLite
+    /// file and its folder are created on first use; with [`IfMissing::Refuse`] a
+    /// missing file is an error, so a command run from the wrong folder does not
+    /// leave an empty database behind. The file runs in WAL mode with foreign keys
+    /// on and a busy timeout, so concurrent writers wait instead of failing.
+    pub async fn connect(settings: &Settings, if_missing: IfMissing) -> Result<Self, ConnectError> {
+        let create = if_missing == IfMissing::Create;
+        if let Some(file) = settings.sqlite_file() {
+            if create {
+                create_sqlite_parent(&file).map_err(ConnectError::Failed)?;
+            } else if !file.is_file() {
+                return Err(ConnectError::Missing(file));
+            }
         }
+        let timeout = settings.database_connect_timeout;
         let mut options = ConnectOptions::new(settings.database_url.expose().to_string());
         options
             .max_connections(settings.database_max_connections)
             .min_connections(1)
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(10))
+            .connect_timeout(timeout)
+            .acquire_timeout(timeout)
             .sqlx_logging(false)
-            .map_sqlx_sqlite_opts(|opts| {
-                opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+            .map_sqlx_sqlite_opts(move |opts| {
+                opts.create_if_missing(create)
+                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
             });
-        let db = Database::connect(options).await?;
+        let db = Database::connect(options).await.map_err(|error| ConnectError::from_db(error, timeout))?;
         Ok(Self { db })
     }
 
@@ -169,18 +178,54 @@ impl Store {
     }
 }
 
-fn create_sqlite_parent(url: &str) -> Result<(), StoreError> {
-    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
-    let path = path.split('?').next().unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
-        return Ok(());
+fn create_sqlite_parent(file: &std::path::Path) -> Result<(), String> {
+    match file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) => std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create the database folder {}: {e}", parent.display())),
+        None => Ok(()),
     }
-    if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| {
-            StoreError::Database(DbErr::Custom(format!("cannot create the database folder {}: {e}", parent.display())))
-        })?;
+}
+
+/// Whether [`Store::connect`] may create a missing SQLite database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfMissing {
+    /// Create it (`serve`, `migrate`).
+    Create,
+    /// Refuse (every other command).
+    Refuse,
+}
+
+/// Why the database cannot be opened, in one line without the driver's repetitions.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The SQLite file does not exist and may not be created.
+    #[error("no database at {}", .0.display())]
+    Missing(std::path::PathBuf),
+    /// No connection within the connect timeout (a server down, a closed port).
+    #[error("no answer within {} s", .0.as_secs())]
+    Unreachable(Duration),
+    /// The database answered with a refusal, or the connection failed otherwise.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl ConnectError {
+    fn from_db(error: DbErr, timeout: Duration) -> Self {
+        let sqlx = match &error {
+            DbErr::Conn(sea_orm::RuntimeErr::SqlxError(sqlx)) => Some(sqlx.as_ref()),
+            DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout) => {
+                return ConnectError::Unreachable(timeout);
+            }
+            _ => None,
+        };
+        match sqlx {
+            Some(sea_orm::sqlx::Error::PoolTimedOut) => ConnectError::Unreachable(timeout),
+            // The server's own words, without the "at line N" of its source code.
+            Some(sea_orm::sqlx::Error::Database(refusal)) => ConnectError::Failed(refusal.message().to_string()),
+            Some(other) => ConnectError::Failed(other.to_string()),
+            None => ConnectError::Failed(error.to_string()),
+        }
     }
-    Ok(())
 }
 
 /// Whether the backend of `conn` is SQLite (some statements differ).

@@ -58,6 +58,8 @@ backend_tests! {
         assert_eq!(report["created"], 1);
         assert!(report["rejected"].as_u64().is_some_and(|r| r >= 1));
         assert_eq!(report["rows"][0]["outcome"], "created");
+        assert_eq!(report["rows"][1]["legacy_id"], "E2", "a rejected row names its legacy id: {report}");
+        assert_eq!(report["rows"][1]["outcome"], "rejected");
     }
 
     async fn duplicate_rows_are_rejected_with_the_reason(app) {
@@ -70,6 +72,11 @@ backend_tests! {
         let reasons = report["rows"].to_string();
         assert!(reasons.contains("duplicate legacy_id"), "{reasons}");
         assert!(reasons.contains("duplicate e-mail"), "{reasons}");
+        let rejected: Vec<&str> = report["rows"].as_array().expect("rows").iter()
+            .filter(|r| r["outcome"] == "rejected")
+            .map(|r| r["legacy_id"].as_str().expect("a legacy id, not null"))
+            .collect();
+        assert_eq!(rejected, ["E1", "E2"]);
     }
 
     async fn hostile_strings_in_every_field_come_back_verbatim_as_json(app) {

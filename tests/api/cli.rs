@@ -13,6 +13,15 @@ fn sqlite_env(dir: &std::path::Path) -> Vec<(String, String)> {
     ]
 }
 
+/// [`sqlite_env`] of a folder where `kuke-id migrate` has created the database
+/// and the keys, as an operator does before any other command.
+fn migrated_env(dir: &std::path::Path) -> Vec<(String, String)> {
+    let env = sqlite_env(dir);
+    let out = run(dir, &env_refs(&env), &["migrate"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    env
+}
+
 fn env_refs(env: &[(String, String)]) -> Vec<(&str, &str)> {
     env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
@@ -50,7 +59,8 @@ fn config_file_values_are_used_and_environment_overrides_them() {
     fs::write(&file, "issuer = \"https://from-file.example\"\nlisten = \"not-an-address\"\n").expect("write");
     let out = run(dir.path(), &[], &["--config", file.to_str().expect("utf-8"), "migrate"]);
     assert_eq!(out.code, 2, "the file's bad listen value is read");
-    assert!(out.stderr.contains("KUKE_ID_LISTEN"), "{}", out.stderr);
+    assert!(out.stderr.contains("listen in ") && out.stderr.contains("kuke-id.toml"), "{}", out.stderr);
+    assert!(!out.stderr.contains("KUKE_ID_LISTEN"), "named as the file names it: {}", out.stderr);
     let env = sqlite_env(dir.path());
     let mut env = env_refs(&env);
     env.push(("KUKE_ID_LISTEN", "127.0.0.1:0"));
@@ -104,15 +114,21 @@ fn migrate_twice_is_a_no_op_the_second_time() {
 }
 
 #[test]
-fn keys_list_creates_a_missing_keys_dir_with_one_key_per_algorithm() {
+fn migrate_creates_the_database_and_one_key_per_algorithm_that_keys_list_shows() {
     let dir = tempfile::tempdir().expect("dir");
     let env = sqlite_env(dir.path());
+    let migrated = run(dir.path(), &env_refs(&env), &["migrate"]);
+    assert_eq!(migrated.code, 0, "{}", migrated.stderr);
+    assert!(migrated.stdout.contains("created signing keys"), "{}", migrated.stdout);
+    assert!(dir.path().join("db/kuke-id.db").is_file());
     let out = run(dir.path(), &env_refs(&env), &["keys", "list"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     for alg in ["RS256", "ES256", "EdDSA"] {
         assert!(out.stdout.contains(alg), "{}", out.stdout);
     }
     assert_eq!(fs::read_dir(dir.path().join("keys")).expect("keys dir").count(), 3);
+    let again = run(dir.path(), &env_refs(&env), &["migrate"]);
+    assert!(!again.stdout.contains("created signing keys"), "existing keys are kept: {}", again.stdout);
 }
 
 #[test]
@@ -121,7 +137,7 @@ fn keys_dir_that_cannot_be_created_is_a_clear_error() {
     let blocker = dir.path().join("file");
     fs::write(&blocker, "x").expect("write");
     let keys = blocker.join("keys");
-    let out = run(dir.path(), &[("KUKE_ID_KEYS_DIR", keys.to_str().expect("utf-8"))], &["keys", "list"]);
+    let out = run(dir.path(), &[("KUKE_ID_KEYS_DIR", keys.to_str().expect("utf-8"))], &["migrate"]);
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains(keys.to_str().expect("utf-8")), "{}", out.stderr);
 }
@@ -129,8 +145,7 @@ fn keys_dir_that_cannot_be_created_is_a_clear_error() {
 #[test]
 fn corrupted_key_file_is_named_in_a_clear_error() {
     let dir = tempfile::tempdir().expect("dir");
-    let env = sqlite_env(dir.path());
-    assert_eq!(run(dir.path(), &env_refs(&env), &["keys", "list"]).code, 0);
+    let env = migrated_env(dir.path());
     let key = fs::read_dir(dir.path().join("keys"))
         .expect("keys")
         .filter_map(Result::ok)
@@ -147,7 +162,7 @@ fn corrupted_key_file_is_named_in_a_clear_error() {
 #[test]
 fn rotate_makes_a_new_active_key_and_retire_unpublishes_the_old_one() {
     let dir = tempfile::tempdir().expect("dir");
-    let env = sqlite_env(dir.path());
+    let env = migrated_env(dir.path());
     let env = env_refs(&env);
     let listing = run(dir.path(), &env, &["keys", "list"]).stdout;
     let old_kid = listing
@@ -170,7 +185,7 @@ fn rotate_makes_a_new_active_key_and_retire_unpublishes_the_old_one() {
 #[test]
 fn retiring_the_active_key_is_refused() {
     let dir = tempfile::tempdir().expect("dir");
-    let env = sqlite_env(dir.path());
+    let env = migrated_env(dir.path());
     let env = env_refs(&env);
     let listing = run(dir.path(), &env, &["keys", "list"]).stdout;
     let kid = listing
@@ -259,7 +274,7 @@ fn clients_lifecycle(dir: &std::path::Path, env: &[(&str, &str)]) {
 #[test]
 fn clients_can_be_added_listed_shown_and_removed_on_sqlite() {
     let dir = tempfile::tempdir().expect("dir");
-    let env = sqlite_env(dir.path());
+    let env = migrated_env(dir.path());
     clients_lifecycle(dir.path(), &env_refs(&env));
 }
 
@@ -300,7 +315,7 @@ fn pkce_opt_out_is_shown(dir: &std::path::Path, env: &[(&str, &str)]) {
 #[test]
 fn clients_add_requires_pkce_unless_allow_no_pkce_and_show_tells_which_on_sqlite() {
     let dir = tempfile::tempdir().expect("dir");
-    let env = sqlite_env(dir.path());
+    let env = migrated_env(dir.path());
     pkce_opt_out_is_shown(dir.path(), &env_refs(&env));
 }
 
@@ -325,7 +340,7 @@ async fn clients_add_requires_pkce_unless_allow_no_pkce_and_show_tells_which_on_
 #[test]
 fn client_with_an_http_redirect_uri_off_loopback_is_refused() {
     let dir = tempfile::tempdir().expect("dir");
-    let env = sqlite_env(dir.path());
+    let env = migrated_env(dir.path());
     let out = run(
         dir.path(),
         &env_refs(&env),
@@ -338,7 +353,7 @@ fn client_with_an_http_redirect_uri_off_loopback_is_refused() {
 #[test]
 fn public_client_gets_no_secret() {
     let dir = tempfile::tempdir().expect("dir");
-    let env = sqlite_env(dir.path());
+    let env = migrated_env(dir.path());
     let out = run(
         dir.path(),
         &env_refs(&env),
@@ -497,7 +512,7 @@ fn serve_without_terms_starts_when_terms_are_not_required() {
 #[test]
 fn serve_starts_once_a_terms_version_is_published() {
     let dir = tempfile::tempdir().expect("dir");
-    let env = sqlite_env(dir.path());
+    let env = migrated_env(dir.path());
     let env = env_refs(&env);
     let file = dir.path().join("regulamin.txt");
     fs::write(&file, "§1 Postanowienia ogólne.\n").expect("write");
@@ -509,7 +524,7 @@ fn serve_starts_once_a_terms_version_is_published() {
 #[test]
 fn terms_can_be_published_from_a_file_and_listed() {
     let dir = tempfile::tempdir().expect("dir");
-    let env = sqlite_env(dir.path());
+    let env = migrated_env(dir.path());
     let file = dir.path().join("terms.txt");
     fs::write(&file, "§1 Postanowienia ogólne.\n\n§2 Dane osobowe.\n").expect("write");
     let published =
@@ -549,7 +564,7 @@ fn terms_with_an_english_text(dir: &std::path::Path, env: &[(&str, &str)]) {
 #[test]
 fn terms_can_be_published_with_an_english_text_on_sqlite() {
     let dir = tempfile::tempdir().expect("dir");
-    let env = sqlite_env(dir.path());
+    let env = migrated_env(dir.path());
     terms_with_an_english_text(dir.path(), &env_refs(&env));
 }
 
@@ -577,7 +592,7 @@ async fn terms_can_be_published_with_an_english_text_on_postgres() {
 #[test]
 fn publishing_terms_from_a_non_utf8_file_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("dir");
-    let env = sqlite_env(dir.path());
+    let env = migrated_env(dir.path());
     let file = dir.path().join("terms.txt");
     fs::write(&file, b"Regulamin \xbf\n").expect("write");
     let out = run(dir.path(), &env_refs(&env), &["terms", "publish", file.to_str().expect("utf-8"), "--version", "x"]);
@@ -588,7 +603,7 @@ fn publishing_terms_from_a_non_utf8_file_is_a_clear_error() {
 #[test]
 fn reset_secret_keeps_the_old_secret_for_the_grace_and_records_the_rotation() {
     let dir = tempfile::tempdir().expect("dir");
-    let env = sqlite_env(dir.path());
+    let env = migrated_env(dir.path());
     let env = env_refs(&env);
     let added = run(
         dir.path(),
@@ -609,7 +624,7 @@ fn reset_secret_keeps_the_old_secret_for_the_grace_and_records_the_rotation() {
 #[test]
 fn reset_secret_of_a_public_client_is_refused() {
     let dir = tempfile::tempdir().expect("dir");
-    let env = sqlite_env(dir.path());
+    let env = migrated_env(dir.path());
     let env = env_refs(&env);
     let added = run(
         dir.path(),
@@ -620,4 +635,183 @@ fn reset_secret_of_a_public_client_is_refused() {
     let out = run(dir.path(), &env, &["clients", "reset-secret", "spa"]);
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("public"), "{}", out.stderr);
+}
+
+/// Entries of `dir` after a command: a command run from the wrong folder leaves none.
+fn left_behind(dir: &std::path::Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .expect("dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn commands_in_an_empty_folder_refuse_in_one_line_and_create_no_database_or_keys() {
+    let dir = tempfile::tempdir().expect("dir");
+    let work = dir.path().join("elsewhere");
+    fs::create_dir(&work).expect("folder");
+    let file = dir.path().join("accounts.csv");
+    fs::write(&file, "legacy_id,email,first_name,last_name,organization_external_id,organization_name,role\n")
+        .expect("write");
+    let file = file.to_str().expect("utf-8");
+    let database_commands: [&[&str]; 9] = [
+        &["users", "list"],
+        &["users", "show", "someone@example.com"],
+        &["stats"],
+        &["clients", "list"],
+        &["clients", "add", "--name", "X", "--redirect-uri", "https://x.example/cb"],
+        &["terms", "list"],
+        &["import", file],
+        &["users", "campaign"],
+        &["-v", "stats"],
+    ];
+    for args in database_commands {
+        let out = run(&work, &[], args);
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        let line = out.stderr.lines().find(|l| l.contains("no database")).unwrap_or_default();
+        assert!(
+            line.ends_with(
+                "no database at data/kuke-id.db: run from your server's folder, or pass --config / KUKE_ID_DATABASE_URL"
+            ),
+            "{args:?}: {}",
+            out.stderr
+        );
+        let verbose = usize::from(args[0] == "-v");
+        assert_eq!(out.stderr.trim().lines().count(), 1 + verbose, "{args:?} says it in one line: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{args:?}: {}", out.stdout);
+        assert_eq!(left_behind(&work), Vec::<String>::new(), "{args:?} left files behind");
+    }
+    for args in [&["keys", "list"][..], &["keys", "rotate"], &["keys", "retire", "some-kid"]] {
+        let out = run(&work, &[], args);
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert_eq!(out.stderr.trim().lines().count(), 1, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("no signing keys in keys: run from your server's folder"), "{}", out.stderr);
+        assert_eq!(left_behind(&work), Vec::<String>::new(), "{args:?} left files behind");
+    }
+    let migrated = run(&work, &[], &["migrate"]);
+    assert_eq!(migrated.code, 0, "{}", migrated.stderr);
+    assert!(work.join("data/kuke-id.db").is_file(), "migrate creates the database");
+    assert!(work.join("keys").is_dir(), "and the keys");
+    let listed = run(&work, &[], &["users", "list"]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+}
+
+#[test]
+fn verbose_says_which_database_and_stats_and_users_list_name_it_in_their_header() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = migrated_env(dir.path());
+    let database = dir.path().join("db/kuke-id.db").display().to_string();
+    let verbose = run(dir.path(), &env_refs(&env), &["clients", "list", "--verbose"]);
+    assert_eq!(verbose.code, 0, "{}", verbose.stderr);
+    assert!(verbose.stderr.contains(&format!("database {database}")), "{}", verbose.stderr);
+    let quiet = run(dir.path(), &env_refs(&env), &["clients", "list"]);
+    assert!(!quiet.stderr.contains(&database), "{}", quiet.stderr);
+    let stats = run(dir.path(), &env_refs(&env), &["stats"]);
+    assert!(stats.stdout.lines().next().is_some_and(|l| l.contains(&database)), "{}", stats.stdout);
+    let users = run(dir.path(), &env_refs(&env), &["users", "list"]);
+    assert!(users.stdout.lines().next().is_some_and(|l| l.contains(&database)), "{}", users.stdout);
+    let json = run(dir.path(), &env_refs(&env), &["users", "list", "--json"]);
+    assert!(serde_json::from_str::<serde_json::Value>(&json.stdout).is_ok(), "JSON stays JSON: {}", json.stdout);
+}
+
+#[test]
+fn an_unreachable_postgres_is_one_line_within_the_connect_timeout() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = [
+        ("KUKE_ID_DATABASE_URL", "postgres://postgres@127.0.0.1:1/x"),
+        ("KUKE_ID_DATABASE_CONNECT_TIMEOUT_SECS", "1"),
+        ("KUKE_ID_LISTEN", "127.0.0.1:0"),
+        ("KUKE_ID_KEYS_DIR", "keys"),
+    ];
+    for args in [&["serve"][..], &["users", "list"], &["migrate"]] {
+        let started = std::time::Instant::now();
+        let out = run(dir.path(), &env, args);
+        let took = started.elapsed();
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert_eq!(out.stderr.trim().lines().count(), 1, "{args:?}: one line: {}", out.stderr);
+        assert!(out.stderr.contains("postgres://postgres@127.0.0.1:1/x"), "{}", out.stderr);
+        assert!(out.stderr.contains("no answer within 1 s"), "{}", out.stderr);
+        assert!(out.stderr.contains("KUKE_ID_DATABASE_CONNECT_TIMEOUT_SECS"), "{}", out.stderr);
+        assert!(!out.stderr.contains("at line"), "{}", out.stderr);
+        assert!(took < std::time::Duration::from_secs(5), "{args:?} took {took:?}");
+    }
+    assert_eq!(left_behind(dir.path()), Vec::<String>::new(), "no keys made for a server that never started");
+}
+
+#[test]
+fn a_port_in_use_is_said_once_with_the_setting_that_moves_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let listen = taken.local_addr().expect("addr").to_string();
+    let env = sqlite_env(dir.path());
+    let mut env = env_refs(&env);
+    env.push(("KUKE_ID_LISTEN", listen.as_str()));
+    let out = run(dir.path(), &env, &["serve"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
+    assert_eq!(out.stderr.matches("already in use").count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains(&listen), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("KUKE_ID_LISTEN") && out.stderr.contains("listen in the config file"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn config_file_mistakes_are_named_by_their_file_key() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("kuke-id.toml");
+    let config = file.to_str().expect("utf-8");
+    let check = |text: &str, wanted: &str, unwanted: &str| {
+        fs::write(&file, text).expect("write");
+        let out = run(dir.path(), &[], &["--config", config, "stats"]);
+        assert_eq!(out.code, 2, "{text}: {}", out.stderr);
+        assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
+        assert!(out.stderr.contains(wanted), "{text}: {}", out.stderr);
+        assert!(!out.stderr.contains(unwanted), "{text}: {}", out.stderr);
+    };
+    check("listn = \"127.0.0.1:8081\"\n", "unknown key \"listn\" in ", "KUKE_ID_LISTN");
+    check("KUKE_ID_LISTEN = \"127.0.0.1:8081\"\n", "did you mean \"listen\"?", "KUKE_ID_KUKE_ID_LISTEN");
+    check("request_timeout_secs = -5\n", "request_timeout_secs in ", "signed int");
+    assert!(left_behind(dir.path()).iter().all(|name| name == "kuke-id.toml"));
+}
+
+#[test]
+fn a_negative_number_in_the_environment_is_named_by_its_variable() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = run(dir.path(), &[("KUKE_ID_LOCKOUT_SECS", "-5")], &["migrate"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("KUKE_ID_LOCKOUT_SECS: expects a whole number of seconds, not -5"), "{}", out.stderr);
+}
+
+#[test]
+fn log_format_json_in_the_config_file_is_accepted() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("kuke-id.toml");
+    fs::write(&file, "log_format = \"json\"\n").expect("write");
+    let env = sqlite_env(dir.path());
+    let mut env = env_refs(&env);
+    env.push(("RUST_LOG", "info"));
+    let out = run(dir.path(), &env, &["--config", file.to_str().expect("utf-8"), "migrate"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let first = out.stderr.lines().next().unwrap_or_default();
+    assert!(first.starts_with('{'), "the logs are JSON lines: {}", out.stderr);
+}
+
+#[test]
+#[cfg_attr(kuke_id_skip_postgres, ignore = "KUKE_ID_TEST_POSTGRES_URL is not set")]
+fn a_postgres_database_that_does_not_exist_is_one_line_in_the_servers_words() {
+    let Some(Backend::Postgres(admin)) = Backend::postgres_for_test() else {
+        return;
+    };
+    let mut url = url::Url::parse(&admin).expect("admin URL");
+    url.set_path("/kuke_id_no_such_database");
+    let dir = tempfile::tempdir().expect("dir");
+    let out = run(dir.path(), &[("KUKE_ID_DATABASE_URL", url.as_str())], &["users", "list"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("database \"kuke_id_no_such_database\" does not exist"), "{}", out.stderr);
+    assert!(!out.stderr.contains("at line") && !out.stderr.contains("Connection Error"), "{}", out.stderr);
 }

@@ -15,9 +15,12 @@ impl Operator {
         let db = format!("sqlite://{}/db.sqlite?mode=rwc", dir.path().display());
         let keys = dir.path().join("keys").display().to_string();
         let operator = Self { dir, db, keys };
+        let migrated = operator.run(&["migrate"]);
+        assert_eq!(migrated.code, 0, "only migrate creates the database: {}", migrated.stderr);
         let file = operator.dir.path().join("a.csv");
         std::fs::write(&file, "legacy_id,email,first_name,last_name,organization_external_id,organization_name,role\nE1,e1@example.com,Anna,Nowak,O1,ACME,administrator\nE2,e2@example.com,Jan,Lis,O1,ACME,user\n").expect("write");
-        assert_eq!(operator.run(&["import", file.to_str().expect("utf-8")]).code, 0);
+        let imported = operator.run(&["import", file.to_str().expect("utf-8")]);
+        assert_eq!(imported.code, 0, "{}", imported.stderr);
         operator
     }
 

@@ -94,6 +94,23 @@ backend_tests! {
         assert!(reason(5).contains("unknown role"));
         assert!(reason(6).contains("missing field: first_name"));
         assert!(reason(7).contains("number of fields"));
+        for row in &report.rows {
+            assert_eq!(row.legacy_id.as_deref(), Some(format!("EX-{}", if row.row == 2 { 1 } else { row.row }).as_str()), "row {} names its legacy id", row.row);
+        }
+    }
+
+    async fn a_rejected_json_row_names_its_legacy_id_and_outcomes_are_lower_case(app) {
+        let json = r#"[{"legacy_id":"J-1","email":"j1@example.com","first_name":"Ewa","last_name":"Lis","organization_external_id":"O","organization_name":"Org","role":"user"},
+                       {"legacy_id":"J-2","email":"j2@example.com","extra":1},
+                       {"legacy_id":" ","email":"j3@example.com"}]"#;
+        let report = import::import(&app.state.store, &app.clock, &Actor::named("test"), json.as_bytes(), Format::Json, false).await.expect("import");
+        let ids: Vec<Option<&str>> = report.rows.iter().map(|r| r.legacy_id.as_deref()).collect();
+        assert_eq!(ids, [Some("J-1"), Some("J-2"), None], "a row without a legacy id names none");
+        let labels: Vec<&str> = report.rows.iter().map(|r| r.outcome.label()).collect();
+        assert_eq!(labels, ["created", "rejected", "rejected"]);
+        let json = serde_json::to_value(&report).expect("json");
+        assert_eq!(json["rows"][1]["legacy_id"], "J-2");
+        assert_eq!(json["rows"][1]["outcome"], "rejected");
     }
 
     async fn an_address_of_another_account_in_the_database_is_rejected(app) {
@@ -153,16 +170,21 @@ fn the_cli_import_dry_run_prints_a_summary() {
     std::fs::write(&file, csv(&[ANNA, JAN, "EX-3,bad,A,B,O,N,user"])).expect("write");
     let db = format!("sqlite://{}/db.sqlite?mode=rwc", dir.path().display());
     let keys = dir.path().join("keys").display().to_string();
-    let out = crate::support::cli::run(
-        dir.path(),
-        &[("KUKE_ID_DATABASE_URL", db.as_str()), ("KUKE_ID_KEYS_DIR", keys.as_str())],
-        &["import", file.to_str().expect("utf-8"), "--dry-run"],
-    );
+    let env = [("KUKE_ID_DATABASE_URL", db.as_str()), ("KUKE_ID_KEYS_DIR", keys.as_str())];
+    assert_eq!(crate::support::cli::run(dir.path(), &env, &["migrate"]).code, 0);
+    let out = crate::support::cli::run(dir.path(), &env, &["import", file.to_str().expect("utf-8"), "--dry-run"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stdout.contains("dry run, nothing written: created 2, updated 0, unchanged 0, rejected 1"),
         "{}",
         out.stdout
     );
-    assert!(out.stdout.contains("row 3: rejected"), "{}", out.stdout);
+    assert!(out.stdout.contains("row 3: rejected (EX-3): invalid e-mail address"), "{}", out.stdout);
+    let verbose = crate::support::cli::run(
+        dir.path(),
+        &env,
+        &["import", file.to_str().expect("utf-8"), "--dry-run", "--verbose"],
+    );
+    assert!(verbose.stdout.contains("row 1: created (EX-1)"), "lower case, like the JSON report: {}", verbose.stdout);
+    assert!(!verbose.stdout.contains("Created"), "{}", verbose.stdout);
 }

@@ -40,6 +40,7 @@ fn the_stats_command_prints_the_funnel() {
     let env = [("KUKE_ID_DATABASE_URL", db.as_str()), ("KUKE_ID_KEYS_DIR", keys.as_str())];
     let file = dir.path().join("a.csv");
     std::fs::write(&file, "legacy_id,email,first_name,last_name,organization_external_id,organization_name,role\nE1,e1@example.com,A,B,O1,ACME,user\n").expect("write");
+    assert_eq!(crate::support::cli::run(dir.path(), &env, &["migrate"]).code, 0, "only migrate creates the database");
     assert_eq!(crate::support::cli::run(dir.path(), &env, &["import", file.to_str().expect("utf-8")]).code, 0);
     let out = crate::support::cli::run(dir.path(), &env, &["stats", "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);

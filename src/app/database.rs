@@ -1,0 +1,161 @@
+//! Opening the database and the keys for a command: `serve` and `migrate` may
+//! create them, every other command needs them to exist already, so that one run
+//! from the wrong folder says so instead of working on a new, empty database.
+
+use std::path::Path;
+
+use super::StartError;
+use crate::config::Settings;
+use crate::store::{ConnectError, IfMissing, Store};
+use crate::tokens::keys::KeyRing;
+
+/// Opens the existing database named by the settings (a missing SQLite file is
+/// [`StartError::NoDatabase`]), with a clear error naming it.
+pub async fn open_store(settings: &Settings) -> Result<Store, StartError> {
+    connect(settings, IfMissing::Refuse).await
+}
+
+/// Opens the database, creating a missing SQLite file: for `serve` and `migrate`.
+pub async fn create_store(settings: &Settings) -> Result<Store, StartError> {
+    connect(settings, IfMissing::Create).await
+}
+
+/// Opens and migrates the existing database named by the settings: for commands
+/// that work on the database without serving.
+pub async fn open_migrated_store(settings: &Settings) -> Result<Store, StartError> {
+    let store = open_store(settings).await?;
+    store.migrate().await.map_err(|source| database_error(settings.database_url.expose(), &source))?;
+    Ok(store)
+}
+
+/// Creates (when missing), opens and migrates the database: what a serving node starts from.
+pub(super) async fn create_migrated_store(settings: &Settings) -> Result<Store, StartError> {
+    let store = create_store(settings).await?;
+    store.migrate().await.map_err(|source| database_error(settings.database_url.expose(), &source))?;
+    Ok(store)
+}
+
+async fn connect(settings: &Settings, if_missing: IfMissing) -> Result<Store, StartError> {
+    let url = settings.database_url.expose();
+    Store::connect(settings, if_missing).await.map_err(|error| match error {
+        ConnectError::Missing(path) => StartError::NoDatabase { path },
+        ConnectError::Unreachable(_) => database_error(
+            url,
+            &format!(
+                "{error}; is the server running and reachable? (KUKE_ID_DATABASE_CONNECT_TIMEOUT_SECS sets the wait)"
+            ),
+        ),
+        ConnectError::Failed(_) => database_error(url, &error),
+    })
+}
+
+/// The keys of an existing keys folder, without generating any: commands other
+/// than `serve` and `migrate` sign nothing, and must not leave a `keys/` folder
+/// behind in the wrong place. A missing folder gives an empty ring.
+pub(super) fn existing_keys(settings: &Settings) -> Result<KeyRing, StartError> {
+    if settings.keys_dir.is_dir() { Ok(KeyRing::load(&settings.keys_dir)?) } else { Ok(KeyRing::default()) }
+}
+
+/// Refuses a keys folder that is missing or holds no key: a `keys` command run
+/// from the wrong folder.
+pub fn require_keys(settings: &Settings) -> Result<(), StartError> {
+    let has_keys = settings.keys_dir.is_dir() && !KeyRing::load(&settings.keys_dir)?.keys().is_empty();
+    if has_keys { Ok(()) } else { Err(StartError::NoKeys { dir: settings.keys_dir.clone() }) }
+}
+
+/// Which database the settings name, for people: the SQLite file's full path,
+/// or the PostgreSQL URL without its password.
+pub fn describe_database(settings: &Settings) -> String {
+    match settings.sqlite_file() {
+        Some(file) => absolute(&file),
+        None => redact(settings.database_url.expose()),
+    }
+}
+
+/// Which keys folder the settings name, as a full path.
+pub fn describe_keys(settings: &Settings) -> String {
+    absolute(&settings.keys_dir)
+}
+
+fn absolute(path: &Path) -> String {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
+}
+
+pub(super) fn database_error(url: &str, source: &impl std::fmt::Display) -> StartError {
+    let mut detail = source.to_string();
+    for secret in url_secrets(url) {
+        detail = detail.replace(&secret, "***");
+    }
+    StartError::Database { url: redact(url), detail }
+}
+
+/// Query parameters of a database URL that carry secrets (libpq and sqlx names).
+const SECRET_PARAMETERS: [&str; 3] = ["password", "sslpassword", "sslkey"];
+
+/// The secrets written in a database URL: the user-info password and secret
+/// query parameters, raw and percent-decoded.
+fn url_secrets(url: &str) -> Vec<String> {
+    let Ok(parsed) = url::Url::parse(url) else { return Vec::new() };
+    let mut secrets: Vec<String> = parsed.password().map(str::to_string).into_iter().collect();
+    for (name, value) in parsed.query_pairs() {
+        if SECRET_PARAMETERS.contains(&name.to_ascii_lowercase().as_str()) {
+            secrets.push(value.into_owned());
+        }
+    }
+    if let Some(query) = parsed.query() {
+        secrets.extend(
+            query
+                .split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .filter(|(name, _)| SECRET_PARAMETERS.contains(&name.to_ascii_lowercase().as_str()))
+                .map(|(_, value)| value.to_string()),
+        );
+    }
+    secrets.retain(|secret| !secret.is_empty());
+    secrets
+}
+
+/// A database URL fit for logs: the password and secret query parameters
+/// replaced by `***`.
+pub fn redact(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else { return url.to_string() };
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("***"));
+    }
+    if parsed.query().is_some() {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(name, value)| {
+                let secret = SECRET_PARAMETERS.contains(&name.to_ascii_lowercase().as_str());
+                (name.into_owned(), if secret { "***".to_string() } else { value.into_owned() })
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreError;
+
+    #[test]
+    fn a_password_in_the_user_info_is_redacted() {
+        assert_eq!(redact("postgres://kuke:s3cret@db/kuke"), "postgres://kuke:***@db/kuke");
+    }
+
+    #[test]
+    fn a_password_query_parameter_is_redacted() {
+        let redacted = redact("postgres://kuke@db/kuke?sslmode=require&password=s3cret");
+        assert!(!redacted.contains("s3cret"), "{redacted}");
+        assert!(redacted.contains("sslmode=require"));
+    }
+
+    #[test]
+    fn a_password_echoed_by_the_driver_is_scrubbed_from_the_error() {
+        let source = StoreError::Corrupt("cannot connect to postgres://kuke@db/kuke?password=s%21cret (s!cret)".into());
+        let error = database_error("postgres://kuke@db/kuke?password=s%21cret", &source).to_string();
+        assert!(!error.contains("s%21cret") && !error.contains("s!cret"), "{error}");
+    }
+}
