@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::StartError;
 use crate::config::Settings;
+use crate::domain::secret::SecretUrl;
 use crate::store::{ConnectError, IfMissing, Store};
 use crate::tokens::keys::KeyRing;
 
@@ -83,56 +84,16 @@ fn absolute(path: &Path) -> String {
 
 pub(super) fn database_error(url: &str, source: &impl std::fmt::Display) -> StartError {
     let mut detail = source.to_string();
-    for secret in url_secrets(url) {
+    for secret in SecretUrl::new(url).secrets() {
         detail = detail.replace(&secret, "***");
     }
     StartError::Database { url: redact(url), detail }
 }
 
-/// Query parameters of a database URL that carry secrets (libpq and sqlx names).
-const SECRET_PARAMETERS: [&str; 3] = ["password", "sslpassword", "sslkey"];
-
-/// The secrets written in a database URL: the user-info password and secret
-/// query parameters, raw and percent-decoded.
-fn url_secrets(url: &str) -> Vec<String> {
-    let Ok(parsed) = url::Url::parse(url) else { return Vec::new() };
-    let mut secrets: Vec<String> = parsed.password().map(str::to_string).into_iter().collect();
-    for (name, value) in parsed.query_pairs() {
-        if SECRET_PARAMETERS.contains(&name.to_ascii_lowercase().as_str()) {
-            secrets.push(value.into_owned());
-        }
-    }
-    if let Some(query) = parsed.query() {
-        secrets.extend(
-            query
-                .split('&')
-                .filter_map(|pair| pair.split_once('='))
-                .filter(|(name, _)| SECRET_PARAMETERS.contains(&name.to_ascii_lowercase().as_str()))
-                .map(|(_, value)| value.to_string()),
-        );
-    }
-    secrets.retain(|secret| !secret.is_empty());
-    secrets
-}
-
 /// A database URL fit for logs: the password and secret query parameters
-/// replaced by `***`.
+/// replaced by `***` (the one masking rule, [`SecretUrl::redacted`]).
 pub fn redact(url: &str) -> String {
-    let Ok(mut parsed) = url::Url::parse(url) else { return url.to_string() };
-    if parsed.password().is_some() {
-        let _ = parsed.set_password(Some("***"));
-    }
-    if parsed.query().is_some() {
-        let pairs: Vec<(String, String)> = parsed
-            .query_pairs()
-            .map(|(name, value)| {
-                let secret = SECRET_PARAMETERS.contains(&name.to_ascii_lowercase().as_str());
-                (name.into_owned(), if secret { "***".to_string() } else { value.into_owned() })
-            })
-            .collect();
-        parsed.query_pairs_mut().clear().extend_pairs(pairs);
-    }
-    parsed.to_string()
+    SecretUrl::new(url).redacted()
 }
 
 #[cfg(test)]

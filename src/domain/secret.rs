@@ -95,6 +95,26 @@ impl SecretUrl {
         self.0.starts_with(prefix)
     }
 
+    /// The secrets written in the URL: the user-info password and secret query
+    /// parameters, raw and percent-decoded (to scrub them from a driver's message).
+    pub fn secrets(&self) -> Vec<String> {
+        let Ok(parsed) = url::Url::parse(&self.0) else { return Vec::new() };
+        let is_secret = |key: &str| SECRET_PARAMETERS.iter().any(|s| key.eq_ignore_ascii_case(s));
+        let mut secrets: Vec<String> = parsed.password().map(str::to_string).into_iter().collect();
+        secrets.extend(parsed.query_pairs().filter(|(key, _)| is_secret(key)).map(|(_, value)| value.into_owned()));
+        if let Some(query) = parsed.query() {
+            secrets.extend(
+                query
+                    .split('&')
+                    .filter_map(|pair| pair.split_once('='))
+                    .filter(|(key, _)| is_secret(key))
+                    .map(|(_, value)| value.to_string()),
+            );
+        }
+        secrets.retain(|secret| !secret.is_empty());
+        secrets
+    }
+
     /// The URL as it may be shown: password and secret parameters replaced.
     pub fn redacted(&self) -> String {
         let Ok(mut url) = url::Url::parse(&self.0) else { return "***".to_string() };
