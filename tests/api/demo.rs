@@ -3,7 +3,8 @@
 use crate::support::fixtures::redirect_location;
 use crate::support::{Backend, TestApp};
 
-async fn round_trip(app: TestApp) {
+/// Marks the demo account active (as its activation would); its id and login.
+async fn activate_demo_account(app: &TestApp) -> (uuid::Uuid, String) {
     let conn = app.state.store.conn();
     let (user_id, login) = kuke_id::store::users::find_by_legacy_id(conn, kuke_id::flows::demo::DEMO_LEGACY_ID)
         .await
@@ -12,6 +13,11 @@ async fn round_trip(app: TestApp) {
     kuke_id::store::users::set_status(conn, user_id, kuke_id::domain::user::Status::Active, app.clock.now())
         .await
         .expect("activate");
+    (user_id, login)
+}
+
+async fn round_trip(app: TestApp) {
+    let (user_id, login) = activate_demo_account(&app).await;
 
     let home = app.get("/demo").await;
     assert_eq!(home.status(), 200);
@@ -79,20 +85,13 @@ async fn demo_pages_do_not_exist_without_demo_mode() {
 #[tokio::test]
 async fn the_demo_page_says_what_to_do_next_with_the_demo_account() {
     let app = TestApp::spawn_demo_without_smtp(Backend::Sqlite).await;
-    let conn = app.state.store.conn();
     let page = app.get("/demo").await.text().await.expect("html");
     assert!(
         page.contains("Najpierw aktywuj konto demonstracyjne") && page.contains("jan.kowalski@example.com"),
         "{page}"
     );
     assert!(page.contains("href=\"/dev/mail\""), "the mailbox is linked: {page}");
-    let (user_id, login) = kuke_id::store::users::find_by_legacy_id(conn, kuke_id::flows::demo::DEMO_LEGACY_ID)
-        .await
-        .expect("db")
-        .expect("demo user");
-    kuke_id::store::users::set_status(conn, user_id, kuke_id::domain::user::Status::Active, app.clock.now())
-        .await
-        .expect("activate");
+    let (_, login) = activate_demo_account(&app).await;
     let page = app.get("/demo").await.text().await.expect("html");
     assert!(page.contains(&format!("zaloguj się loginem {login}")), "{page}");
 }
