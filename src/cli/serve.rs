@@ -16,7 +16,23 @@ pub struct ServeArgs {
     demo: bool,
 }
 
-pub async fn serve(settings: Settings, args: ServeArgs) -> Result<(), CliError> {
+pub async fn serve(mut settings: Settings, args: ServeArgs) -> Result<(), CliError> {
+    if let Some(issuer_port) = settings.loopback_issuer_elsewhere() {
+        if args.demo {
+            // A newcomer who moved the port (8080 taken) must not end up at someone else's server.
+            settings.follow_listen_port();
+            eprintln!("kuke-id: demo mode: the issuer follows the listen address: {}", settings.issuer);
+        } else {
+            tracing::warn!(
+                issuer = %settings.issuer,
+                listen = %settings.listen,
+                "the issuer names port {issuer_port} of this machine but kuke-id listens on {}: discovery, mails and \
+                 redirects will point elsewhere; set KUKE_ID_ISSUER (issuer) to the address clients use, or \
+                 KUKE_ID_LISTEN (listen) to that port",
+                settings.listen.port()
+            );
+        }
+    }
     let issuer = settings.issuer.clone();
     let mut app = App::build(settings, Clock::default()).await?;
     let addr = app.local_addr().context("reading the bound address")?;
@@ -29,7 +45,8 @@ pub async fn serve(settings: Settings, args: ServeArgs) -> Result<(), CliError> 
              - discovery:      {discovery}\n\
              - demo client:    client_id={id} client_secret={secret} (a new secret on every start)\n\
              - redirect URI:   {redirect}\n\
-             - demo account:   login {login}, e-mail {email} (imported, not yet activated)\n",
+             - demo account:   login {login}, e-mail {email} ({state})\n",
+            state = if demo.active { "active: sign in with your password" } else { "not yet activated" },
             discovery = endpoints::url(&issuer, endpoints::DISCOVERY),
             id = demo.client_id,
             secret = demo.client_secret,

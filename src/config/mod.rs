@@ -161,6 +161,27 @@ impl Settings {
         if path.is_empty() || path == ":memory:" || in_memory { None } else { Some(PathBuf::from(path)) }
     }
 
+    /// The port of a loopback issuer (`http://localhost:…`, `127.0.0.1`, `[::1]`)
+    /// when it is not the port this node listens on: discovery, mails and
+    /// redirects would then point at some other server on this machine. `None`
+    /// for a public issuer (a proxy may well sit in front) or a matching port.
+    pub fn loopback_issuer_elsewhere(&self) -> Option<u16> {
+        let url = url::Url::parse(&self.issuer).ok()?;
+        let loopback = matches!(url.host_str()?, "localhost" | "127.0.0.1" | "[::1]");
+        let port = url.port_or_known_default()?;
+        (loopback && port != self.listen.port()).then_some(port)
+    }
+
+    /// Demo mode on a loopback issuer: the issuer moves to the port this node
+    /// listens on, so that a demo started on another port works as it is.
+    pub fn follow_listen_port(&mut self) {
+        if let Ok(mut url) = url::Url::parse(&self.issuer)
+            && url.set_port(Some(self.listen.port())).is_ok()
+        {
+            self.issuer = url.as_str().trim_end_matches('/').to_string();
+        }
+    }
+
     /// True when the issuer is served over TLS (cookies get `Secure`, responses get HSTS).
     pub fn is_https(&self) -> bool {
         self.issuer.starts_with("https://")

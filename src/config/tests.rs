@@ -216,3 +216,22 @@ fn the_sqlite_file_is_read_from_the_database_url() {
     assert_eq!(file("sqlite::memory:"), None);
     assert_eq!(file("postgres://kuke@db/kuke"), None);
 }
+
+#[test]
+fn a_loopback_issuer_on_another_port_than_the_listener_is_noticed() {
+    let settings = Settings::from_toml("listen = \"127.0.0.1:8081\"").expect("settings");
+    assert_eq!(settings.loopback_issuer_elsewhere(), Some(8080));
+    let matching = Settings::from_toml("listen = \"0.0.0.0:8080\"").expect("settings");
+    assert_eq!(matching.loopback_issuer_elsewhere(), None);
+    let public =
+        Settings::from_toml("listen = \"127.0.0.1:8081\"\nissuer = \"https://id.kuke.example\"").expect("settings");
+    assert_eq!(public.loopback_issuer_elsewhere(), None, "a public issuer may sit behind a proxy");
+}
+
+#[test]
+fn in_demo_mode_the_issuer_follows_the_listen_port() {
+    let mut settings = Settings::from_toml("listen = \"127.0.0.1:8081\"").expect("settings");
+    settings.follow_listen_port();
+    assert_eq!(settings.issuer, "http://localhost:8081");
+    assert_eq!(settings.loopback_issuer_elsewhere(), None);
+}

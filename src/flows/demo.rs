@@ -7,6 +7,7 @@ use crate::domain::clock::Clock;
 use crate::domain::endpoints;
 use crate::domain::login_number;
 use crate::domain::signing_alg::SigningAlg;
+use crate::domain::user::Status;
 use crate::state::AppState;
 use crate::store::{self, Store, StoreError};
 use crate::tokens::opaque;
@@ -29,6 +30,8 @@ pub struct DemoSetup {
     pub login: String,
     /// E-mail address of the demo account.
     pub email: String,
+    /// The demo account has a password already (activated on an earlier run).
+    pub active: bool,
 }
 
 /// The scopes beyond OpenID's own that the demo relying party asks for, so that
@@ -77,8 +80,11 @@ pub async fn ensure(store: &Store, clock: &Clock, issuer: &str) -> Result<DemoSe
             .await?;
     }
     let email = "jan.kowalski@example.com".to_string();
-    let login = match store::users::find_by_legacy_id(tx.conn(), DEMO_LEGACY_ID).await? {
-        Some((_, login)) => login,
+    let (login, active) = match store::users::find_by_legacy_id(tx.conn(), DEMO_LEGACY_ID).await? {
+        Some((id, login)) => {
+            let active = store::users::find(tx.conn(), id).await?.is_some_and(|user| user.status == Status::Active);
+            (login, active)
+        }
         None => {
             let organization =
                 store::organizations::upsert_by_external_id(tx.conn(), "demo-org", "Demo Sp. z o.o.", now).await?;
@@ -99,7 +105,7 @@ pub async fn ensure(store: &Store, clock: &Clock, issuer: &str) -> Result<DemoSe
             let mut event = AuditEvent::new("demo", "user.imported", Some(DEMO_LEGACY_ID.into()));
             event.subject_user_id = Some(id);
             store::audit::record(tx.conn(), &event, now).await?;
-            login
+            (login, false)
         }
     };
     tx.commit().await?;
@@ -115,7 +121,7 @@ pub async fn ensure(store: &Store, clock: &Clock, issuer: &str) -> Result<DemoSe
         };
         store::terms::publish(store.conn(), terms, now).await?;
     }
-    Ok(DemoSetup { client_id: DEMO_CLIENT_ID.into(), client_secret: secret, redirect_uri, login, email })
+    Ok(DemoSetup { client_id: DEMO_CLIENT_ID.into(), client_secret: secret, redirect_uri, login, email, active })
 }
 
 /// Sends the demo account its activation link while it is still only imported
@@ -124,9 +130,8 @@ pub async fn invite_if_imported(state: &AppState) -> Result<(), Internal> {
     let Some((id, _)) = store::users::find_by_legacy_id(state.store.conn(), DEMO_LEGACY_ID).await? else {
         return Ok(());
     };
-    let imported = store::users::find(state.store.conn(), id)
-        .await?
-        .is_some_and(|user| user.status == crate::domain::user::Status::Imported);
+    let imported =
+        store::users::find(state.store.conn(), id).await?.is_some_and(|user| user.status == Status::Imported);
     if imported {
         super::journey::invite::send_activation(state, id, &Actor::named("demo")).await?;
     }
@@ -139,5 +144,5 @@ pub async fn account(state: &AppState) -> Result<Option<(String, String, bool)>,
         return Ok(None);
     };
     let user = store::users::find(state.store.conn(), id).await?;
-    Ok(user.map(|user| (user.login, user.email, user.status == crate::domain::user::Status::Active)))
+    Ok(user.map(|user| (user.login, user.email, user.status == Status::Active)))
 }

@@ -815,3 +815,61 @@ fn a_postgres_database_that_does_not_exist_is_one_line_in_the_servers_words() {
     assert!(out.stderr.contains("database \"kuke_id_no_such_database\" does not exist"), "{}", out.stderr);
     assert!(!out.stderr.contains("at line") && !out.stderr.contains("Connection Error"), "{}", out.stderr);
 }
+
+/// Starts `kuke-id serve args…` listening on a free loopback port with the
+/// default issuer (`http://localhost:8080`), fetches discovery once it answers,
+/// stops it, and returns (port, discovery body, stdout, stderr).
+fn serve_on_another_port(dir: &std::path::Path, args: &[&str]) -> (u16, String, String, String) {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut serve = vec!["serve"];
+    serve.extend_from_slice(args);
+    let env = [("KUKE_ID_LISTEN", listen.as_str()), ("KUKE_ID_TERMS_REQUIRED", "false"), ("RUST_LOG", "warn")];
+    let mut child = spawn(dir, &env, &serve);
+    let mut discovery = String::new();
+    for _ in 0..150 {
+        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
+            let _ = write!(
+                stream,
+                "GET /.well-known/openid-configuration HTTP/1.1\r\nHost: {listen}\r\nConnection: close\r\n\r\n"
+            );
+            let _ = stream.read_to_string(&mut discovery);
+            if discovery.starts_with("HTTP/1.1 200") {
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    if let Some(mut out) = child.stdout.take() {
+        let _ = out.read_to_string(&mut stdout);
+    }
+    if let Some(mut err) = child.stderr.take() {
+        let _ = err.read_to_string(&mut stderr);
+    }
+    assert!(discovery.starts_with("HTTP/1.1 200"), "never answered; stderr: {stderr}");
+    (port, discovery, stdout, stderr)
+}
+
+#[test]
+fn in_demo_mode_on_another_port_the_issuer_follows_the_listen_address() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (port, discovery, stdout, stderr) = serve_on_another_port(dir.path(), &["--demo"]);
+    let issuer = format!("http://localhost:{port}");
+    assert!(discovery.contains(&format!("\"issuer\":\"{issuer}\"")), "{discovery}");
+    assert!(stderr.contains(&format!("the issuer follows the listen address: {issuer}")), "{stderr}");
+    assert!(stdout.contains(&format!("{issuer}/demo")), "the banner names the right address: {stdout}");
+}
+
+#[test]
+fn outside_demo_mode_a_loopback_issuer_on_another_port_is_a_start_up_warning() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (_, discovery, _, stderr) = serve_on_another_port(dir.path(), &[]);
+    assert!(discovery.contains("\"issuer\":\"http://localhost:8080\""), "an explicit choice is kept: {discovery}");
+    assert!(stderr.contains("KUKE_ID_ISSUER") && stderr.contains("KUKE_ID_LISTEN"), "{stderr}");
+}
