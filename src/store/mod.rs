@@ -113,11 +113,13 @@ impl Store {
     /// on and a busy timeout, so concurrent writers wait instead of failing.
     pub async fn connect(settings: &Settings, if_missing: IfMissing) -> Result<Self, ConnectError> {
         let create = if_missing == IfMissing::Create;
-        if let Some(file) = settings.sqlite_file() {
+        let sqlite = settings.sqlite_file();
+        let existed = sqlite.as_deref().is_some_and(std::path::Path::is_file);
+        if let Some(file) = &sqlite {
             if create {
-                create_sqlite_parent(&file).map_err(ConnectError::Failed)?;
+                create_sqlite_parent(file).map_err(ConnectError::Failed)?;
             } else if !file.is_file() {
-                return Err(ConnectError::Missing(file));
+                return Err(ConnectError::Missing(file.clone()));
             }
         }
         let timeout = settings.database_connect_timeout;
@@ -136,6 +138,9 @@ impl Store {
                     .busy_timeout(Duration::from_secs(10))
             });
         let db = Database::connect(options).await.map_err(|error| ConnectError::from_db(error, timeout))?;
+        if let Some(file) = &sqlite {
+            keep_private(file, existed);
+        }
         Ok(Self { db })
     }
 
@@ -177,6 +182,40 @@ impl Store {
         Ok(self.db.close().await?)
     }
 }
+
+/// Makes the SQLite file and its journal files readable by the owner only: they
+/// hold password hashes and personal data. A file that was open to other users
+/// before is named in a warning.
+#[cfg(unix)]
+fn keep_private(file: &std::path::Path, existed: bool) {
+    use std::os::unix::fs::PermissionsExt;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = file.as_os_str().to_owned();
+        name.push(suffix);
+        let path = std::path::PathBuf::from(name);
+        let Ok(meta) = std::fs::metadata(&path) else { continue };
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 == 0 {
+            continue;
+        }
+        match std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)) {
+            Ok(()) if existed && suffix.is_empty() => tracing::warn!(
+                file = %path.display(),
+                was = format!("{mode:o}"),
+                "the database file was open to other users; it is now 0600"
+            ),
+            Ok(()) => {}
+            Err(error) => tracing::warn!(
+                file = %path.display(),
+                %error,
+                "the database file is open to other users and cannot be tightened: make it 0600"
+            ),
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn keep_private(_: &std::path::Path, _: bool) {}
 
 fn create_sqlite_parent(file: &std::path::Path) -> Result<(), String> {
     match file.parent().filter(|p| !p.as_os_str().is_empty()) {

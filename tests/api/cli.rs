@@ -412,6 +412,11 @@ fn serve_demo_on_an_empty_directory_answers_health_discovery_and_jwks() {
     assert!(get("/jwks").contains("\"keys\""));
     assert!(get("/demo").starts_with("HTTP/1.1 200"), "the demo relying party is served");
     assert!(dir.path().join("data/kuke-id.db").exists(), "SQLite file created on first run");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dir.path().join("data/kuke-id.db")).expect("the database file").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the database is readable by its owner only");
+    }
 
     // SIGTERM: graceful shutdown, exit code 0.
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
@@ -872,4 +877,17 @@ fn outside_demo_mode_a_loopback_issuer_on_another_port_is_a_start_up_warning() {
     let (_, discovery, _, stderr) = serve_on_another_port(dir.path(), &[]);
     assert!(discovery.contains("\"issuer\":\"http://localhost:8080\""), "an explicit choice is kept: {discovery}");
     assert!(stderr.contains("KUKE_ID_ISSUER") && stderr.contains("KUKE_ID_LISTEN"), "{stderr}");
+}
+
+#[test]
+fn a_database_file_open_to_others_is_tightened_with_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("dir");
+    assert_eq!(run(dir.path(), &[], &["migrate"]).code, 0);
+    let file = dir.path().join("data/kuke-id.db");
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).expect("0644");
+    let again = run(dir.path(), &[], &["migrate"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(fs::metadata(&file).expect("meta").permissions().mode() & 0o777, 0o600);
+    assert!(again.stderr.contains("the database file was open to other users"), "{}", again.stderr);
 }
