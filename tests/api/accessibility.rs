@@ -265,12 +265,16 @@ async fn audit_the_journey(app: &TestApp, audit: &mut Audit<'_>) {
     heading(driver, &t.get("error_title")).await;
     audit.check("14-error").await;
 
+    goto(driver, &app.url("/no-such-page")).await;
+    heading(driver, &t.get("error_title")).await;
+    audit.check("17-not-found").await;
+
     goto(driver, &app.url("/logout")).await;
     heading(driver, &t.get("logout_title")).await;
-    audit.check("15-logout-confirm").await;
+    audit.check("18-logout-confirm").await;
     button(driver, &t.get("logout_button")).await;
     heading(driver, &t.get("logged_out_title")).await;
-    audit.check("16-logged-out").await;
+    audit.check("19-logged-out").await;
 }
 
 /// One browser session's audit: axe-core at both widths, and a screenshot of each.
