@@ -17,24 +17,17 @@ pub struct ServeArgs {
 }
 
 pub async fn serve(mut settings: Settings, args: ServeArgs) -> Result<(), CliError> {
-    if let Some(issuer_port) = settings.loopback_issuer_elsewhere() {
-        if args.demo {
-            // A newcomer who moved the port (8080 taken) must not end up at someone else's server.
-            settings.follow_listen_port();
-            eprintln!("kuke-id: demo mode: the issuer follows the listen address: {}", settings.issuer);
-        } else {
-            tracing::warn!(
-                issuer = %settings.issuer,
-                listen = %settings.listen,
-                "the issuer names port {issuer_port} of this machine but kuke-id listens on {}: discovery, mails and \
-                 redirects will point elsewhere; set KUKE_ID_ISSUER (issuer) to the address clients use, or \
-                 KUKE_ID_LISTEN (listen) to that port",
-                settings.listen.port()
-            );
-        }
+    // A newcomer who moved the port (8080 taken) must not end up at someone else's server.
+    let elsewhere = settings.loopback_issuer_elsewhere();
+    let follow = args.demo && elsewhere.is_some();
+    if follow {
+        settings.follow_listen_port();
     }
     let issuer = settings.issuer.clone();
     let mut app = App::build(settings, Clock::default()).await?;
+    if follow {
+        eprintln!("kuke-id: demo mode: the issuer follows the listen address: {issuer}");
+    }
     let addr = app.local_addr().context("reading the bound address")?;
     if args.demo {
         let demo = app.start_demo().await.map_err(anyhow::Error::from)?;
@@ -56,6 +49,17 @@ pub async fn serve(mut settings: Settings, args: ServeArgs) -> Result<(), CliErr
         );
     }
     app.check_terms().await?;
+    // Said once the node is about to serve, so that a start that fails says only why.
+    if let (Some(issuer_port), false) = (elsewhere, args.demo) {
+        tracing::warn!(
+            %issuer,
+            listen = %addr,
+            "the issuer names port {issuer_port} of this machine but kuke-id listens on {}: discovery, mails and \
+             redirects will point elsewhere; set KUKE_ID_ISSUER (issuer) to the address clients use, or \
+             KUKE_ID_LISTEN (listen) to that port",
+            addr.port()
+        );
+    }
     tracing::info!(%addr, %issuer, "kuke-id is listening");
     app.serve(app::shutdown_signal()).await.context("serving HTTP")?;
     tracing::info!("kuke-id stopped");
