@@ -26,6 +26,24 @@ fn env_refs(env: &[(String, String)]) -> Vec<(&str, &str)> {
     env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
+/// Runs a CLI scenario against a fresh PostgreSQL database, with its own keys
+/// folder, off the async runtime (the scenario waits for the binary).
+async fn on_postgres(scenario: fn(&std::path::Path, &[(&str, &str)])) {
+    let Some(Backend::Postgres(admin)) = Backend::postgres_for_test() else {
+        return;
+    };
+    let db = PgDatabase::create(&admin).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let keys = dir.path().join("keys").display().to_string();
+    let url = db.url.clone();
+    let dir_path = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        scenario(&dir_path, &[("KUKE_ID_DATABASE_URL", url.as_str()), ("KUKE_ID_KEYS_DIR", keys.as_str())])
+    })
+    .await
+    .expect("cli runs");
+}
+
 #[test]
 fn invalid_issuer_stops_start_up_with_exit_code_2_naming_the_key() {
     let dir = tempfile::tempdir().expect("dir");
@@ -281,19 +299,7 @@ fn clients_can_be_added_listed_shown_and_removed_on_sqlite() {
 #[tokio::test]
 #[cfg_attr(kuke_id_skip_postgres, ignore = "KUKE_ID_TEST_POSTGRES_URL is not set")]
 async fn clients_can_be_added_listed_shown_and_removed_on_postgres() {
-    let Some(Backend::Postgres(admin)) = Backend::postgres_for_test() else {
-        return;
-    };
-    let db = PgDatabase::create(&admin).await;
-    let dir = tempfile::tempdir().expect("dir");
-    let keys = dir.path().join("keys").display().to_string();
-    let url = db.url.clone();
-    let dir_path = dir.path().to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        clients_lifecycle(&dir_path, &[("KUKE_ID_DATABASE_URL", url.as_str()), ("KUKE_ID_KEYS_DIR", keys.as_str())])
-    })
-    .await
-    .expect("cli runs");
+    on_postgres(clients_lifecycle).await;
 }
 
 /// A client requires PKCE unless added with `--allow-no-pkce`; `clients show` tells which.
@@ -322,19 +328,7 @@ fn clients_add_requires_pkce_unless_allow_no_pkce_and_show_tells_which_on_sqlite
 #[tokio::test]
 #[cfg_attr(kuke_id_skip_postgres, ignore = "KUKE_ID_TEST_POSTGRES_URL is not set")]
 async fn clients_add_requires_pkce_unless_allow_no_pkce_and_show_tells_which_on_postgres() {
-    let Some(Backend::Postgres(admin)) = Backend::postgres_for_test() else {
-        return;
-    };
-    let db = PgDatabase::create(&admin).await;
-    let dir = tempfile::tempdir().expect("dir");
-    let keys = dir.path().join("keys").display().to_string();
-    let url = db.url.clone();
-    let dir_path = dir.path().to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        pkce_opt_out_is_shown(&dir_path, &[("KUKE_ID_DATABASE_URL", url.as_str()), ("KUKE_ID_KEYS_DIR", keys.as_str())])
-    })
-    .await
-    .expect("cli runs");
+    on_postgres(pkce_opt_out_is_shown).await;
 }
 
 #[test]
@@ -487,22 +481,7 @@ fn serve_without_a_terms_version_in_force_exits_2_saying_how_to_publish_one_on_s
 #[tokio::test]
 #[cfg_attr(kuke_id_skip_postgres, ignore = "KUKE_ID_TEST_POSTGRES_URL is not set")]
 async fn serve_without_a_terms_version_in_force_exits_2_saying_how_to_publish_one_on_postgres() {
-    let Some(Backend::Postgres(admin)) = Backend::postgres_for_test() else {
-        return;
-    };
-    let db = PgDatabase::create(&admin).await;
-    let dir = tempfile::tempdir().expect("dir");
-    let keys = dir.path().join("keys").display().to_string();
-    let url = db.url.clone();
-    let dir_path = dir.path().to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        serve_without_terms_is_refused(
-            &dir_path,
-            &[("KUKE_ID_DATABASE_URL", url.as_str()), ("KUKE_ID_KEYS_DIR", keys.as_str())],
-        )
-    })
-    .await
-    .expect("cli runs");
+    on_postgres(serve_without_terms_is_refused).await;
 }
 
 #[test]
@@ -576,22 +555,7 @@ fn terms_can_be_published_with_an_english_text_on_sqlite() {
 #[tokio::test]
 #[cfg_attr(kuke_id_skip_postgres, ignore = "KUKE_ID_TEST_POSTGRES_URL is not set")]
 async fn terms_can_be_published_with_an_english_text_on_postgres() {
-    let Some(Backend::Postgres(admin)) = Backend::postgres_for_test() else {
-        return;
-    };
-    let db = PgDatabase::create(&admin).await;
-    let dir = tempfile::tempdir().expect("dir");
-    let keys = dir.path().join("keys").display().to_string();
-    let url = db.url.clone();
-    let dir_path = dir.path().to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        terms_with_an_english_text(
-            &dir_path,
-            &[("KUKE_ID_DATABASE_URL", url.as_str()), ("KUKE_ID_KEYS_DIR", keys.as_str())],
-        )
-    })
-    .await
-    .expect("cli runs");
+    on_postgres(terms_with_an_english_text).await;
 }
 
 #[test]
