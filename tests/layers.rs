@@ -32,7 +32,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("metrics", &[]),
     ("mail", &["domain", "store", "i18n", "config", "metrics"]),
     // The shared resources flows and handlers work with; never the flows themselves.
-    ("state", &["domain", "store", "tokens", "config"]),
+    ("state", &["domain", "store", "tokens", "config", "metrics"]),
     ("flows", &["domain", "tokens", "mail", "store", "i18n", "config", "metrics", "state", "rp_http"]),
     // The web layer reaches data only through flows: never `store`, never `demo`.
     ("http", &["flows", "domain", "tokens", "i18n", "config", "metrics", "state"]),

@@ -153,11 +153,13 @@ impl App {
     /// (for at most [`http::SHUTDOWN_GRACE`]).
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let reload = tokio::spawn(reload_keys(self.state.clone()));
+        let changes = tokio::spawn(crate::flows::changes::follow(self.state.clone()));
         let backchannel = tokio::spawn(deliver_backchannel_logouts(self.state.clone()));
         let outbox = crate::mail::delivery::Outbox {
             store: self.state.store.clone(),
             clock: self.state.clock.clone(),
             queued: self.state.mail_queued.clone(),
+            metrics: self.state.metrics.clone(),
         };
         let mail = tokio::spawn(crate::mail::delivery::run(outbox, self.state.settings.clone()));
         let reminders = tokio::spawn(send_reminders(self.state.clone()));
@@ -168,6 +170,7 @@ impl App {
         };
         let result = http::server::serve(self.listener, router, limits, shutdown).await;
         reload.abort();
+        changes.abort();
         backchannel.abort();
         mail.abort();
         reminders.abort();
@@ -199,8 +202,8 @@ async fn reload_keys(state: AppState) {
     }
 }
 
-/// Every node delivers due back-channel logout tokens; claiming in the database
-/// keeps two nodes from sending the same one.
+/// Every node delivers due back-channel logout tokens every 2 s (and when the
+/// clock is moved); claiming in the database keeps two nodes from sending the same one.
 async fn deliver_backchannel_logouts(state: AppState) {
     let http = match reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build() {
         Ok(http) => http,
@@ -210,22 +213,31 @@ async fn deliver_backchannel_logouts(state: AppState) {
         }
     };
     let mut interval = tokio::time::interval(Duration::from_secs(2));
+    let mut moves = state.clock.advanced();
     loop {
-        interval.tick().await;
+        tokio::select! {
+            _ = interval.tick() => {}
+            () = moves.next() => {}
+        }
         if let Err(error) = crate::flows::backchannel::deliver_due(&state, &http).await {
             tracing::warn!(%error, "back-channel logout delivery round failed");
         }
     }
 }
 
-/// Every node looks for activation links about to expire once a minute.
+/// Every node looks for activation links about to expire once a minute, and
+/// at once when the clock is moved.
 async fn send_reminders(state: AppState) {
     if state.settings.activation_reminder.is_none() {
         return;
     }
     let mut interval = tokio::time::interval(Duration::from_secs(60));
+    let mut moves = state.clock.advanced();
     loop {
-        interval.tick().await;
+        tokio::select! {
+            _ = interval.tick() => {}
+            () = moves.next() => {}
+        }
         match crate::flows::journey::reminders::send_due(&state).await {
             Ok(0) => {}
             Ok(sent) => tracing::info!(sent, "activation reminders queued"),

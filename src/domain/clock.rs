@@ -1,18 +1,44 @@
 //! The one source of "now". Flows read it once per use case; tests move it
 //! forward to reach expiry without waiting, or stop it where a test's outcome
-//! must not depend on how long the machine takes.
+//! must not depend on how long the machine takes. The background workers wait
+//! for their next round or for [`Clock::advanced`], whichever comes first, so
+//! work that a moved clock made due is done at once, as it would be in time.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use time::{Duration, OffsetDateTime};
+use tokio::sync::watch;
 
 /// System time plus an offset that only tests change.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Clock {
     offset_secs: Arc<AtomicI64>,
     /// Microseconds since the epoch at which a test stopped the clock; 0 while it runs.
     frozen_micros: Arc<AtomicI64>,
+    /// Bumped on every [`Clock::advance`]; a watch channel, so a worker busy
+    /// with a round when the clock moves still sees it when it next waits.
+    moves: Arc<watch::Sender<u64>>,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self { offset_secs: Arc::default(), frozen_micros: Arc::default(), moves: Arc::new(watch::Sender::new(0)) }
+    }
+}
+
+/// Wakes a background worker when a test moves its clock (see [`Clock::advanced`]).
+#[derive(Debug)]
+pub struct ClockMoves(watch::Receiver<u64>);
+
+impl ClockMoves {
+    /// Resolves when the clock has been moved since the last call (never, in
+    /// production, where nothing moves it).
+    pub async fn next(&mut self) {
+        if self.0.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 impl Clock {
@@ -32,6 +58,12 @@ impl Clock {
     pub fn advance(&self, by: std::time::Duration) {
         let secs = i64::try_from(by.as_secs()).unwrap_or(i64::MAX);
         self.offset_secs.fetch_add(secs, Ordering::Relaxed);
+        self.moves.send_modify(|moves| *moves = moves.wrapping_add(1));
+    }
+
+    /// A signal for workers whose due work depends on this clock.
+    pub fn advanced(&self) -> ClockMoves {
+        ClockMoves(self.moves.subscribe())
     }
 
     /// Stops this clock (and every clone of it) at the current time; only
@@ -55,5 +87,13 @@ mod tests {
         assert_eq!(clock.now(), stopped);
         clock.advance(std::time::Duration::from_secs(599));
         assert_eq!(clock.now(), stopped + Duration::seconds(599));
+    }
+
+    #[tokio::test]
+    async fn a_worker_hears_that_the_clock_moved_even_while_it_was_busy() {
+        let clock = Clock::default();
+        let mut moves = clock.advanced();
+        clock.advance(std::time::Duration::from_secs(60));
+        tokio::time::timeout(std::time::Duration::from_secs(5), moves.next()).await.expect("woken");
     }
 }

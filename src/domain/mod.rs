@@ -1,6 +1,7 @@
 //! Pure types and rules: no I/O, no axum, no sea-orm.
 
 pub mod audit;
+pub mod change;
 pub mod client;
 pub mod client_address;
 pub mod clock;

@@ -107,6 +107,27 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
+/// Reads `input` and applies it on a serving provider, whose metrics count the
+/// rows of a real (not dry-run) import.
+pub async fn import_served(
+    state: &crate::state::AppState,
+    actor: &Actor,
+    input: impl Read,
+    format: Format,
+    dry_run: bool,
+) -> Result<Report, ImportError> {
+    let report = import(&state.store, &state.clock, actor, input, format, dry_run).await?;
+    if !dry_run {
+        use crate::metrics::ImportRow;
+        let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        state.metrics.import_rows(ImportRow::Created, count(report.created));
+        state.metrics.import_rows(ImportRow::Updated, count(report.updated));
+        state.metrics.import_rows(ImportRow::Unchanged, count(report.unchanged));
+        state.metrics.import_rows(ImportRow::Rejected, count(report.rejected));
+    }
+    Ok(report)
+}
+
 /// Reads `input` and applies it.
 pub async fn import(
     store: &Store,
@@ -225,12 +246,6 @@ async fn apply(
     if !dry_run {
         let details = serde_json::json!({"created": report.created, "updated": report.updated, "unchanged": report.unchanged, "rejected": report.rejected});
         store::audit::record(store.conn(), &actor.event("import.applied", None).with_details(details), now).await?;
-        use crate::metrics::{ImportRow, import_rows};
-        let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
-        import_rows(ImportRow::Created, count(report.created));
-        import_rows(ImportRow::Updated, count(report.updated));
-        import_rows(ImportRow::Unchanged, count(report.unchanged));
-        import_rows(ImportRow::Rejected, count(report.rejected));
     }
     Ok(report)
 }

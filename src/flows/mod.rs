@@ -7,6 +7,7 @@ pub mod admin_access;
 pub mod audit;
 pub mod authorize;
 pub mod backchannel;
+pub mod changes;
 pub mod client_auth;
 pub mod clients;
 pub mod demo;
@@ -32,3 +33,8 @@ use crate::store::StoreError;
 #[derive(Debug, thiserror::Error)]
 #[error("internal error: {0}")]
 pub struct Internal(#[from] pub StoreError);
+
+/// The sender of every mail this provider queues: its `From` address and its counters.
+pub fn mail_sender(state: &crate::state::AppState) -> crate::mail::Sender<'_> {
+    crate::mail::Sender { from: &state.settings.mail_from, metrics: &state.metrics }
+}

@@ -4,6 +4,7 @@
 //! `Authorization: Bearer <token>`. Also the middleware that counts every
 //! request by its matched route template.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -13,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::metrics::{Registry, UNMATCHED_ROUTE};
 use crate::state::AppState;
 
 /// The content type of the 0.0.4 text format.
@@ -28,7 +30,7 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap) -> Response 
         return response;
     }
     let gauges = crate::flows::metrics::gauges(&state).await;
-    let mut response = crate::metrics::render(gauges).into_response();
+    let mut response = state.metrics.render(gauges).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -50,14 +52,14 @@ fn presented_token_matches(headers: &HeaderMap, expected: &str) -> bool {
 
 /// Counts the request and its latency under its route template (`/admin/api/v1/users/{id}`,
 /// never the concrete path, so the number of series stays bounded).
-pub async fn track(request: Request, next: Next) -> Response {
+pub async fn track(State(metrics): State<Arc<Registry>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     // A cheap clone (shared string); the label is only copied for a new series.
     let route = request.extensions().get::<MatchedPath>().cloned();
     let method = request.method().clone();
     let response = next.run(request).await;
-    crate::metrics::http_request(
-        route.as_ref().map_or(crate::metrics::UNMATCHED_ROUTE, MatchedPath::as_str),
+    metrics.http_request(
+        route.as_ref().map_or(UNMATCHED_ROUTE, MatchedPath::as_str),
         method.as_str(),
         response.status().as_u16(),
         started.elapsed(),

@@ -44,6 +44,7 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// party): they pass through the same middleware, yet `http` does not know them.
 pub fn router(state: AppState, apps: Router<AppState>) -> Router {
     let settings = state.settings.clone();
+    let counters = state.metrics.clone();
     let routes = Router::new()
         .route(endpoints::HEALTHZ, get(health::healthz))
         .route(endpoints::READYZ, get(health::readyz))
@@ -77,7 +78,7 @@ pub fn router(state: AppState, apps: Router<AppState>) -> Router {
             drain::DrainBudget::for_limit(settings.body_limit_bytes),
             drain::drain_unread_body,
         ))
-        .layer(middleware::from_fn(metrics::track))
+        .layer(middleware::from_fn_with_state(counters, metrics::track))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(middleware::from_fn(internal_error::with_request_id))
         .layer(trace)

@@ -36,6 +36,8 @@ pub struct Outbox {
     pub clock: Clock,
     /// Notified when a flow has queued mail.
     pub queued: Arc<Notify>,
+    /// Counts deliveries and failures.
+    pub metrics: Arc<crate::metrics::Registry>,
 }
 
 /// Where mail goes.
@@ -63,7 +65,7 @@ impl Transport {
 
 /// Delivers the mails that are due; returns how many were sent.
 pub async fn deliver_due(outbox: &Outbox, transport: &Transport, from: &Mailbox) -> Result<usize, DeliveryError> {
-    let Outbox { store, clock, .. } = outbox;
+    let Outbox { store, clock, metrics, .. } = outbox;
     let now = clock.now();
     let due = mail_outbox::claim_due(store.conn(), now, 50, LEASE).await?;
     let mut sent = 0;
@@ -72,7 +74,7 @@ pub async fn deliver_due(outbox: &Outbox, transport: &Transport, from: &Mailbox)
             Ok(()) => {
                 let keep_body = matches!(transport, Transport::DevMailbox);
                 if mail_outbox::mark_sent(store.conn(), row.id, clock.now(), keep_body).await? {
-                    crate::metrics::mail_sent(&row.kind);
+                    metrics.mail_sent(&row.kind);
                     sent += 1;
                 }
             }
@@ -81,7 +83,7 @@ pub async fn deliver_due(outbox: &Outbox, transport: &Transport, from: &Mailbox)
                 let retry = (!permanent && row.attempts + 1 < MAX_ATTEMPTS).then(|| now + backoff(row.attempts));
                 tracing::warn!(mail = %row.id, kind = %row.kind, attempts = row.attempts + 1, permanent, error = %message, "mail delivery failed");
                 mail_outbox::attempt_failed(store.conn(), &row, &message, retry, now).await?;
-                crate::metrics::mail_failed(&row.kind, retry.is_none());
+                metrics.mail_failed(&row.kind, retry.is_none());
             }
         }
     }
@@ -129,6 +131,7 @@ pub async fn run(outbox: Outbox, settings: Arc<Settings>) {
             return;
         }
     };
+    let mut moves = outbox.clock.advanced();
     loop {
         match deliver_due(&outbox, &transport, &from).await {
             Ok(sent) if sent > 0 => continue,
@@ -137,6 +140,7 @@ pub async fn run(outbox: Outbox, settings: Arc<Settings>) {
         }
         tokio::select! {
             () = outbox.queued.notified() => {}
+            () = moves.next() => {}
             () = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
     }

@@ -166,16 +166,26 @@ pub fn render(message: &Message, lang: Lang, name: &str, from: &str) -> Rendered
     Rendered { subject, text: render("layout.txt"), html: render("layout.html") }
 }
 
+/// Who queues a mail: the sender address it goes out from, and the counters
+/// of the provider that queues it.
+#[derive(Clone, Copy)]
+pub struct Sender<'a> {
+    /// The `From` address (`KUKE_ID_MAIL_FROM`).
+    pub from: &'a str,
+    /// Counts the queued mail.
+    pub metrics: &'a crate::metrics::Registry,
+}
+
 /// Queues a mail to `user` in the caller's transaction.
 pub async fn queue(
     conn: &impl Connection,
     user: &User,
     message: &Message,
     lang: Lang,
-    from: &str,
+    sender: &Sender<'_>,
     now: OffsetDateTime,
 ) -> Result<Uuid, StoreError> {
-    queue_at(conn, user, message, lang, from, now, now).await
+    queue_at(conn, user, message, lang, sender, now, now).await
 }
 
 /// Queues a mail to `user` that is not sent before `due` (paced campaigns).
@@ -184,10 +194,11 @@ pub async fn queue_at(
     user: &User,
     message: &Message,
     lang: Lang,
-    from: &str,
+    sender: &Sender<'_>,
     now: OffsetDateTime,
     due: OffsetDateTime,
 ) -> Result<Uuid, StoreError> {
+    let Sender { from, metrics } = sender;
     let name = format!("{} {}", user.given_name, user.family_name);
     let rendered = render(message, lang, name.trim(), from);
     let id = mail_outbox::insert_due(
@@ -204,7 +215,7 @@ pub async fn queue_at(
         due,
     )
     .await?;
-    crate::metrics::mail_queued(message.kind());
+    metrics.mail_queued(message.kind());
     Ok(id)
 }
 

@@ -3,16 +3,15 @@
 //! the set is small and fixed, and an increment must stay a few nanoseconds on
 //! the hot paths (every request, every sign-in).
 //!
-//! The registry is a process-global static, like the log subscriber: flows and
-//! the mail worker count without carrying a handle, and a scrape of one node
-//! reports that node. (Tests start many apps in one process; they share these
-//! counters, so tests compare before and after instead of expecting zero.)
+//! Each running provider owns one [`Registry`] (held by the app state and the
+//! mail worker), so a scrape reports exactly that provider: several providers
+//! in one process, as the tests start them, never see each other's counts.
 //! Label values are fixed lists, or the matched route template for HTTP, so the
 //! number of series is bounded whatever clients send.
 
 mod exposition;
 
-pub use exposition::{Gauges, render};
+pub use exposition::Gauges;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -87,7 +86,7 @@ impl SignIn {
 }
 
 /// Outcome of one imported row (real runs only; a dry run changes nothing), in
-/// the order of the `outcome` values in [`METRICS`].
+/// the order of the `outcome` values of [`Registry`]'s import family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportRow {
     /// A new account.
@@ -147,7 +146,7 @@ struct HttpSeries {
 /// first so that a lookup borrows the route instead of allocating a key.
 type RouteSeries = BTreeMap<(&'static str, &'static str), HttpSeries>;
 
-/// Every metric of the process.
+/// Every metric of one running provider.
 pub struct Registry {
     http: RwLock<BTreeMap<String, RouteSeries>>,
     sign_in: Family<11>,
@@ -159,46 +158,61 @@ pub struct Registry {
     campaign_invitations: Total,
 }
 
-/// The process's registry.
-pub static METRICS: Registry = Registry {
-    http: RwLock::new(BTreeMap::new()),
-    sign_in: Family::new(
-        "kuke_id_sign_in_total",
-        "Sign-in attempts by outcome (password step, code step, terms step, success).",
-        "outcome",
-        sign_in_labels(),
-    ),
-    mails_queued: Family::new(
-        "kuke_id_mails_queued_total",
-        "Mails written to the outbox, by kind.",
-        "kind",
-        MAIL_KINDS,
-    ),
-    mails_sent: Family::new("kuke_id_mails_sent_total", "Mails delivered by this node, by kind.", "kind", MAIL_KINDS),
-    mails_failed: Family::new(
-        "kuke_id_mails_failed_total",
-        "Failed delivery attempts on this node, by kind (retried unless given up).",
-        "kind",
-        MAIL_KINDS,
-    ),
-    mails_given_up: Family::new(
-        "kuke_id_mails_given_up_total",
-        "Mails given up after a permanent failure or the last attempt, by kind.",
-        "kind",
-        MAIL_KINDS,
-    ),
-    import_rows: Family::new(
-        "kuke_id_import_rows_total",
-        "Rows of real (not dry-run) imports, by outcome.",
-        "outcome",
-        ["created", "updated", "unchanged", "rejected"],
-    ),
-    campaign_invitations: Total {
-        name: "kuke_id_campaign_invitations_total",
-        help: "Activation mails queued by the activation campaign.",
-        count: AtomicU64::new(0),
-    },
-};
+impl Default for Registry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Registry {
+    /// Every counter at zero.
+    pub const fn new() -> Self {
+        Registry {
+            http: RwLock::new(BTreeMap::new()),
+            sign_in: Family::new(
+                "kuke_id_sign_in_total",
+                "Sign-in attempts by outcome (password step, code step, terms step, success).",
+                "outcome",
+                sign_in_labels(),
+            ),
+            mails_queued: Family::new(
+                "kuke_id_mails_queued_total",
+                "Mails written to the outbox, by kind.",
+                "kind",
+                MAIL_KINDS,
+            ),
+            mails_sent: Family::new(
+                "kuke_id_mails_sent_total",
+                "Mails delivered by this node, by kind.",
+                "kind",
+                MAIL_KINDS,
+            ),
+            mails_failed: Family::new(
+                "kuke_id_mails_failed_total",
+                "Failed delivery attempts on this node, by kind (retried unless given up).",
+                "kind",
+                MAIL_KINDS,
+            ),
+            mails_given_up: Family::new(
+                "kuke_id_mails_given_up_total",
+                "Mails given up after a permanent failure or the last attempt, by kind.",
+                "kind",
+                MAIL_KINDS,
+            ),
+            import_rows: Family::new(
+                "kuke_id_import_rows_total",
+                "Rows of real (not dry-run) imports, by outcome.",
+                "outcome",
+                ["created", "updated", "unchanged", "rejected"],
+            ),
+            campaign_invitations: Total {
+                name: "kuke_id_campaign_invitations_total",
+                help: "Activation mails queued by the activation campaign.",
+                count: AtomicU64::new(0),
+            },
+        }
+    }
+}
 
 const fn sign_in_labels() -> [&'static str; 11] {
     let mut labels = [""; 11];
@@ -214,63 +228,65 @@ fn mail_kind_index(kind: &str) -> usize {
     MAIL_KINDS.iter().position(|k| *k == kind).unwrap_or(MAIL_KINDS.len() - 1)
 }
 
-/// Counts a sign-in outcome.
-pub fn sign_in(outcome: SignIn) {
-    METRICS.sign_in.add(outcome as usize, 1);
-}
-
-/// Counts a mail written to the outbox. Counted when the row is written: should
-/// the surrounding transaction roll back later (an internal error), it still counts.
-pub fn mail_queued(kind: &str) {
-    METRICS.mails_queued.add(mail_kind_index(kind), 1);
-}
-
-/// Counts a mail delivered.
-pub fn mail_sent(kind: &str) {
-    METRICS.mails_sent.add(mail_kind_index(kind), 1);
-}
-
-/// Counts a failed delivery attempt, and the mail as given up when it will not be retried.
-pub fn mail_failed(kind: &str, given_up: bool) {
-    METRICS.mails_failed.add(mail_kind_index(kind), 1);
-    if given_up {
-        METRICS.mails_given_up.add(mail_kind_index(kind), 1);
+impl Registry {
+    /// Counts a sign-in outcome.
+    pub fn sign_in(&self, outcome: SignIn) {
+        self.sign_in.add(outcome as usize, 1);
     }
-}
 
-/// Counts imported rows by outcome.
-pub fn import_rows(outcome: ImportRow, n: u64) {
-    METRICS.import_rows.add(outcome as usize, n);
-}
+    /// Counts a mail written to the outbox. Counted when the row is written: should
+    /// the surrounding transaction roll back later (an internal error), it still counts.
+    pub fn mail_queued(&self, kind: &str) {
+        self.mails_queued.add(mail_kind_index(kind), 1);
+    }
 
-/// Counts activation mails queued by the campaign.
-pub fn campaign_invitations(n: u64) {
-    METRICS.campaign_invitations.count.fetch_add(n, Ordering::Relaxed);
-}
+    /// Counts a mail delivered.
+    pub fn mail_sent(&self, kind: &str) {
+        self.mails_sent.add(mail_kind_index(kind), 1);
+    }
 
-/// Counts one answered request: `route` is the matched route template (or
-/// [`UNMATCHED_ROUTE`]), `method` and `status` as sent.
-pub fn http_request(route: &str, method: &str, status: u16, elapsed: Duration) {
-    let key = (method_label(method), status_class(status));
-    let record = |series: &HttpSeries| {
-        let seconds = elapsed.as_secs_f64();
-        let bucket = LATENCY_BUCKETS.iter().position(|bound| seconds <= *bound).unwrap_or(LATENCY_BUCKETS.len());
-        // Above the last bound only `count` grows: that is the +Inf bucket.
-        if let Some(slot) = series.buckets.get(bucket) {
-            slot.fetch_add(1, Ordering::Relaxed);
+    /// Counts a failed delivery attempt, and the mail as given up when it will not be retried.
+    pub fn mail_failed(&self, kind: &str, given_up: bool) {
+        self.mails_failed.add(mail_kind_index(kind), 1);
+        if given_up {
+            self.mails_given_up.add(mail_kind_index(kind), 1);
         }
-        series.count.fetch_add(1, Ordering::Relaxed);
-        series.sum_micros.fetch_add(u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
-    };
-    // The common case, a known series, only takes the read lock.
-    if let Some(series) =
-        METRICS.http.read().unwrap_or_else(PoisonError::into_inner).get(route).and_then(|r| r.get(&key))
-    {
-        record(series);
-        return;
     }
-    let mut map = METRICS.http.write().unwrap_or_else(PoisonError::into_inner);
-    record(map.entry(route.to_string()).or_default().entry(key).or_default());
+
+    /// Counts imported rows by outcome.
+    pub fn import_rows(&self, outcome: ImportRow, n: u64) {
+        self.import_rows.add(outcome as usize, n);
+    }
+
+    /// Counts activation mails queued by the campaign.
+    pub fn campaign_invitations(&self, n: u64) {
+        self.campaign_invitations.count.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts one answered request: `route` is the matched route template (or
+    /// [`UNMATCHED_ROUTE`]), `method` and `status` as sent.
+    pub fn http_request(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
+        let key = (method_label(method), status_class(status));
+        let record = |series: &HttpSeries| {
+            let seconds = elapsed.as_secs_f64();
+            let bucket = LATENCY_BUCKETS.iter().position(|bound| seconds <= *bound).unwrap_or(LATENCY_BUCKETS.len());
+            // Above the last bound only `count` grows: that is the +Inf bucket.
+            if let Some(slot) = series.buckets.get(bucket) {
+                slot.fetch_add(1, Ordering::Relaxed);
+            }
+            series.count.fetch_add(1, Ordering::Relaxed);
+            series.sum_micros.fetch_add(u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
+        };
+        // The common case, a known series, only takes the read lock.
+        if let Some(series) =
+            self.http.read().unwrap_or_else(PoisonError::into_inner).get(route).and_then(|r| r.get(&key))
+        {
+            record(series);
+            return;
+        }
+        let mut map = self.http.write().unwrap_or_else(PoisonError::into_inner);
+        record(map.entry(route.to_string()).or_default().entry(key).or_default());
+    }
 }
 
 /// Methods outside the usual ones share one label, so a client cannot create series.
@@ -312,10 +328,11 @@ mod tests {
     fn enum_order_matches_the_label_values() {
         for (index, outcome) in SignIn::ALL.iter().enumerate() {
             assert_eq!(*outcome as usize, index);
-            assert_eq!(METRICS.sign_in.values[index], outcome.label());
+            assert_eq!(Registry::new().sign_in.values[index], outcome.label());
         }
-        assert_eq!(METRICS.import_rows.values[ImportRow::Rejected as usize], "rejected");
-        assert_eq!(METRICS.import_rows.values[ImportRow::Updated as usize], "updated");
+        let registry = Registry::new();
+        assert_eq!(registry.import_rows.values[ImportRow::Rejected as usize], "rejected");
+        assert_eq!(registry.import_rows.values[ImportRow::Updated as usize], "updated");
     }
 
     #[test]

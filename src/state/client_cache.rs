@@ -1,7 +1,8 @@
 //! A short-lived cache of client registrations for the token endpoint, the
 //! hottest path: a machine client may ask for tokens thousands of times a second,
-//! and its registration changes rarely. Entries live a few seconds, so a removed
-//! client or a reset secret takes effect on every node within that time.
+//! and its registration changes rarely. A change is announced to every node,
+//! which forgets the client at once (see `flows::changes`); entries live only a
+//! few seconds anyway, for an announcement that was missed.
 //!
 //! Unknown ids are cached too (a flood of them should not reach the database
 //! every time), so anyone can add entries: only ids that follow the client-id
@@ -57,6 +58,15 @@ impl ClientCache {
     /// Forgets a client at once (after a change made on this node).
     pub fn forget(&self, id: &str) {
         self.lock().remove(id);
+    }
+
+    /// Forgets every client (after announcements may have been missed).
+    pub fn forget_all(&self) {
+        let mut entries = self.lock();
+        let ids: Vec<String> = entries.map.keys().cloned().collect();
+        for id in ids {
+            entries.remove(&id);
+        }
     }
 
     /// Entries held, fresh or not yet evicted.

@@ -34,6 +34,8 @@ pub struct AppState {
     pub clients: Arc<ClientCache>,
     /// argon2id, bounded and off the runtime.
     pub hasher: Hasher,
+    /// This provider's counters, served at `/metrics`.
+    pub metrics: Arc<crate::metrics::Registry>,
     /// Serving in demo mode (`serve --demo`, set by `app` with the demo relying
     /// party): the development mailbox is open and the welcome page links to `/demo`.
     pub demo_mode: bool,
@@ -47,6 +49,7 @@ impl AppState {
             hasher: Hasher::new(settings.argon2),
             mail_queued: Arc::new(tokio::sync::Notify::new()),
             clients: Arc::default(),
+            metrics: Arc::default(),
             settings: Arc::new(settings),
             store,
             clock,

@@ -1,10 +1,12 @@
-//! Client rows ↔ [`Client`].
+//! Client rows ↔ [`Client`]. Every write announces the change to every node
+//! (see [`super::changes`]), so no node keeps serving a stale registration.
 
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect, Set};
 use time::OffsetDateTime;
 
 use super::entities::clients;
 use super::{StoreError, from_json_list, to_json_list};
+use crate::domain::change::Change;
 use crate::domain::client::{Client, ClientKind, PreviousSecret};
 
 /// Inserts a new client; a taken id is [`StoreError::Conflict`].
@@ -29,7 +31,7 @@ pub async fn insert(conn: &impl ConnectionTrait, client: &Client, now: OffsetDat
     }
     .insert(conn)
     .await?;
-    Ok(())
+    super::changes::announce(conn, &Change::Client(client.id.clone())).await
 }
 
 /// Writes the settings an administrator may change (not the id, kind, grant
@@ -47,7 +49,7 @@ pub async fn update(conn: &impl ConnectionTrait, client: &Client, now: OffsetDat
     active.backchannel_logout_uri = Set(client.backchannel_logout_uri.clone());
     active.updated_at = Set(now);
     active.update(conn).await?;
-    Ok(())
+    super::changes::announce(conn, &Change::Client(client.id.clone())).await
 }
 
 /// Replaces the secret hash of a client, forgetting any previous secret.
@@ -76,7 +78,7 @@ pub async fn set_secrets(
     active.previous_secret_expires_at = Set(previous.map(|p| p.expires_at));
     active.updated_at = Set(now);
     active.update(conn).await?;
-    Ok(())
+    super::changes::announce(conn, &Change::Client(id.to_string())).await
 }
 
 /// Finds a client by its `client_id`.
@@ -108,6 +110,9 @@ pub async fn page(conn: &impl ConnectionTrait, offset: u64, limit: u64) -> Resul
 /// Deletes a client and, by cascade, its codes, grants and tokens.
 pub async fn delete(conn: &impl ConnectionTrait, id: &str) -> Result<bool, StoreError> {
     let result = clients::Entity::delete_by_id(id.to_string()).exec(conn).await?;
+    if result.rows_affected > 0 {
+        super::changes::announce(conn, &Change::Client(id.to_string())).await?;
+    }
     Ok(result.rows_affected > 0)
 }
 

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod authorization_codes;
 pub mod authorization_requests;
 pub mod backchannel;
+pub mod changes;
 pub mod clients;
 pub mod consents;
 pub mod email_changes;

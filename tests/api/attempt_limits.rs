@@ -8,9 +8,9 @@ use std::time::Duration;
 use kuke_id::store::entities::{activation_tokens, audit_events, login_transactions, mail_outbox, sessions, users};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
-use crate::support::TestApp;
 use crate::support::fixtures::TestUser;
 use crate::support::journey::{GOOD_PASSWORD, hidden};
+use crate::support::{TestApp, poll};
 
 const WRONG_PASSWORD: &str = "Wrong#Pass1";
 
@@ -54,20 +54,16 @@ async fn outbox(app: &TestApp, user: &TestUser, kind: &str) -> u64 {
 /// Waits until the delivery worker has handed every queued mail to the SMTP sink,
 /// then returns the subjects of the mails `user` received.
 async fn delivered_to(app: &TestApp, user: &TestUser) -> Vec<String> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
+    poll::until("every queued mail delivered", || async {
         let pending = mail_outbox::Entity::find()
             .filter(mail_outbox::Column::SentAt.is_null())
             .filter(mail_outbox::Column::FailedAt.is_null())
             .count(app.state.store.conn())
             .await
             .expect("pending mail");
-        if pending == 0 {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{pending} mails still queued");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        (pending == 0).then_some(())
+    })
+    .await;
     let to = TestApp::email_of(user);
     let mails = app.mailbox.mails().await;
     mails

@@ -51,13 +51,7 @@ async fn receiver(failures: usize) -> Receiver {
 }
 
 async fn wait_for_token(receiver: &Receiver) -> String {
-    for _ in 0..100 {
-        if let Some(token) = receiver.tokens.lock().await.first() {
-            return token.clone();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("no logout token delivered");
+    poll::until("a logout token delivered", || async { receiver.tokens.lock().await.first().cloned() }).await
 }
 
 async fn sign_in_and_log_out(app: &TestApp, receiver: &Receiver) -> serde_json::Value {
@@ -116,16 +110,12 @@ backend_tests! {
         let receiver = receiver(0).await;
         sign_in_and_log_out(&app, &receiver).await;
 
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        let row = loop {
+        let row = poll::until("the delivery to be tried", || async {
             use sea_orm::EntityTrait;
             let rows = kuke_id::store::entities::backchannel_deliveries::Entity::find().all(app.state.store.conn()).await.expect("query");
-            if let Some(row) = rows.into_iter().find(|r| r.attempts > 0) {
-                break row;
-            }
-            assert!(tokio::time::Instant::now() < deadline, "the delivery was never tried");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
+            rows.into_iter().find(|r| r.attempts > 0)
+        })
+        .await;
 
         assert!(receiver.tokens.lock().await.is_empty(), "nothing was sent to the loopback receiver");
         assert!(row.last_error.as_deref().is_some_and(|e| e.contains("internal address")), "{row:?}");

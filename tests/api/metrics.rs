@@ -1,15 +1,11 @@
 //! `GET /metrics`: the Prometheus exposition, its counters, and its token.
-//! Counters are process-wide and tests run in parallel in one process, so every
-//! check compares a value before and after, never against zero.
-
-use std::time::Duration;
+//! Every provider counts for itself, so although tests run in parallel in one
+//! process, each check expects the exact number of events its test caused.
 
 use serde_json::Value;
 
 use crate::support::journey::GOOD_PASSWORD;
-use crate::support::{Backend, TestApp};
-
-// A copy of `admin.rs`'s helper; it may move to the fixtures later.
+use crate::support::{Backend, TestApp, poll};
 
 async fn scrape(app: &TestApp) -> String {
     let response = app.get("/metrics").await;
@@ -26,17 +22,13 @@ fn value(text: &str, series: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Scrapes until `series` exceeds `floor` (the mail worker counts after SMTP
+/// Scrapes until `series` reaches `expected` (the mail worker counts after SMTP
 /// answers, a moment after the sink has the mail).
-async fn wait_above(app: &TestApp, series: &str, floor: f64) -> f64 {
-    for _ in 0..100 {
-        let now = value(&scrape(app).await, series);
-        if now > floor {
-            return now;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{series} stayed at {floor}");
+async fn wait_for(app: &TestApp, series: &str, expected: f64) {
+    poll::until(&format!("{series} to reach {expected}"), || async {
+        (value(&scrape(app).await, series) == expected).then_some(())
+    })
+    .await;
 }
 
 const CSV: &str = "legacy_id,email,first_name,last_name,organization_external_id,organization_name,role\n\
@@ -62,11 +54,11 @@ backend_tests! {
         let id = uuid::Uuid::new_v4();
         assert_eq!(app.get(&format!("/admin/api/v1/users/{id}")).await.status(), 401);
         let after = scrape(&app).await;
-        assert!(value(&after, health) > value(&before, health), "{health}");
-        assert!(value(&after, user) > value(&before, user), "{user}");
+        assert_eq!(value(&after, health), value(&before, health) + 1.0, "{health}");
+        assert_eq!(value(&after, user), value(&before, user) + 1.0, "{user}");
         assert!(!after.contains(&id.to_string()), "concrete paths never become labels");
         let latency = "kuke_id_http_request_duration_seconds_count{route=\"/healthz\",method=\"GET\",status=\"2xx\"}";
-        assert!(value(&after, latency) > value(&before, latency));
+        assert_eq!(value(&after, latency), value(&before, latency) + 1.0);
     }
 
     async fn a_sign_in_journey_moves_the_sign_in_and_mail_counters(app) {
@@ -86,10 +78,13 @@ backend_tests! {
 
         let after = scrape(&app).await;
         for o in ["bad_credentials", "code_sent", "code_wrong", "success"] {
-            assert!(value(&after, &outcome(o)) > value(&before, &outcome(o)), "{o}");
+            assert_eq!(value(&after, &outcome(o)), value(&before, &outcome(o)) + 1.0, "{o}");
         }
-        assert!(value(&after, queued) > value(&before, queued));
-        wait_above(&app, sent, value(&before, sent)).await;
+        for o in ["locked", "rate_limited", "code_expired", "terms_declined"] {
+            assert_eq!(value(&after, &outcome(o)), value(&before, &outcome(o)), "{o}: nothing of the kind happened");
+        }
+        assert_eq!(value(&after, queued), value(&before, queued) + 1.0, "one code was mailed");
+        wait_for(&app, sent, value(&before, sent) + 1.0).await;
     }
 
     async fn imports_and_the_campaign_are_counted(app) {
@@ -103,9 +98,9 @@ backend_tests! {
         let queued: Value = app.http.post(app.url("/admin/api/v1/activations")).bearer_auth(&token).send().await.expect("POST").json().await.expect("json");
         assert_eq!(queued["queued"], 2);
         let after = scrape(&app).await;
-        assert!(value(&after, created) - value(&before, created) >= 2.0);
-        assert!(value(&after, rejected) - value(&before, rejected) >= 1.0);
-        assert!(value(&after, invitations) - value(&before, invitations) >= 2.0);
+        assert_eq!(value(&after, created) - value(&before, created), 2.0);
+        assert_eq!(value(&after, rejected) - value(&before, rejected), 1.0);
+        assert_eq!(value(&after, invitations) - value(&before, invitations), 2.0);
     }
 }
 

@@ -132,7 +132,7 @@ async fn request_email_change(
     store::email_changes::request(tx.conn(), id, new_email, &hash, now, now + EMAIL_CHANGE_TTL).await?;
     let link = format!("{}/email/confirm?token={token}", state.settings.issuer);
     let hours = u64::try_from(EMAIL_CHANGE_TTL.whole_hours()).unwrap_or(72);
-    let from = &state.settings.mail_from;
+    let from = &crate::flows::mail_sender(state);
     let to_new = crate::domain::user::User { email: new_email.to_string(), ..user.clone() };
     crate::mail::queue(
         tx.conn(),

@@ -134,7 +134,7 @@ async fn store_password(state: &AppState, link: &ValidLink, hash: &str, lang: La
     store::users::set_password(tx.conn(), user.id, hash, now).await?;
     let sign_in_url = crate::domain::endpoints::url(&state.settings.issuer, crate::domain::endpoints::SIGN_IN);
     let message = Message::LoginNumber { login: user.login.clone(), sign_in_url };
-    mail::queue(tx.conn(), user, &message, lang, &state.settings.mail_from, now).await?;
+    mail::queue(tx.conn(), user, &message, lang, &crate::flows::mail_sender(state), now).await?;
     let mut event = AuditEvent::new(format!("user:{}", user.id), "user.password_set", None);
     event.subject_user_id = Some(user.id);
     event.details = serde_json::json!({"purpose": link.token.purpose});

@@ -78,6 +78,6 @@ pub async fn run(state: &AppState, selection: &Selection, actor: &Actor) -> Resu
         due += gap;
     }
     state.mail_queued.notify_one();
-    crate::metrics::campaign_invitations(u64::try_from(result.queued).unwrap_or(u64::MAX));
+    state.metrics.campaign_invitations(u64::try_from(result.queued).unwrap_or(u64::MAX));
     Ok(result)
 }

@@ -36,7 +36,7 @@ pub async fn complete(state: &AppState, row: &LoginRow, origin: &Origin) -> Resu
     let amr = vec!["pwd".to_string(), "otp".to_string()];
     let client = ClientInfo { ip: origin.ip.clone(), user_agent: origin.user_agent.clone() };
     let established = session::establish(state, row.user_id, &amr, Some(ACR_TWO_FACTOR), None, client).await?;
-    crate::metrics::sign_in(crate::metrics::SignIn::Success);
+    state.metrics.sign_in(crate::metrics::SignIn::Success);
     Ok(Some(Finished { cookie: established.cookie, authorization_request_id: row.authorization_request_id }))
 }
 

@@ -63,7 +63,7 @@ pub async fn issue_link_at(
         Purpose::Activation => Message::Activation { link, hours },
         Purpose::Reset => Message::PasswordReset { link, hours },
     };
-    mail::queue_at(tx.conn(), user, &message, lang, &state.settings.mail_from, now, send_at).await?;
+    mail::queue_at(tx.conn(), user, &message, lang, &crate::flows::mail_sender(state), now, send_at).await?;
     store::users::mark_invited(tx.conn(), user.id, now).await?;
     let mut event =
         actor.event(if purpose == Purpose::Activation { "user.invited" } else { "user.reset_link_sent" }, None);

@@ -22,7 +22,7 @@ pub(crate) async fn lock_if_exhausted(state: &AppState, user: &User, lang: Lang)
     // Round up: a lock of a few seconds (tests, strict settings) still reads "1 minute".
     let minutes = u64::try_from((length.whole_seconds() + 59) / 60).unwrap_or(1).max(1);
     let message = Message::AccountLocked { minutes };
-    mail::queue(tx.conn(), user, &message, lang, &state.settings.mail_from, now).await?;
+    mail::queue(tx.conn(), user, &message, lang, &crate::flows::mail_sender(state), now).await?;
     let mut event = AuditEvent::new("system", "user.locked", None);
     event.subject_user_id = Some(user.id);
     event.details = serde_json::json!({"minutes": minutes, "seconds": length.whole_seconds()});

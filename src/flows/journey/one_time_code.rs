@@ -10,7 +10,7 @@ use crate::domain::secret::OneTimeCode;
 use crate::flows::Internal;
 use crate::i18n::Lang;
 use crate::mail::{self, Message};
-use crate::metrics::{self, SignIn};
+use crate::metrics::SignIn;
 use crate::state::AppState;
 use crate::store::{self, login_transactions::LoginRow};
 use crate::tokens::opaque;
@@ -54,7 +54,7 @@ pub async fn submit(
     lang: Lang,
 ) -> Result<CodeCheck, Internal> {
     let check = check(state, handle, typed, origin, lang).await?;
-    metrics::sign_in(match &check {
+    state.metrics.sign_in(match &check {
         CodeCheck::NoTransaction => SignIn::NoTransaction,
         CodeCheck::TooMany => SignIn::RateLimited,
         CodeCheck::Wrong { .. } => SignIn::CodeWrong,
@@ -162,7 +162,7 @@ pub async fn resend(state: &AppState, handle: Option<&str>, lang: Lang) -> Resul
         return refused_resend(state, handle).await;
     }
     let message = Message::OneTimeCode { code, minutes: u64::try_from(ttl.whole_minutes()).unwrap_or(10) };
-    mail::queue(tx.conn(), &user, &message, lang, &state.settings.mail_from, now).await?;
+    mail::queue(tx.conn(), &user, &message, lang, &crate::flows::mail_sender(state), now).await?;
     tx.commit().await?;
     state.mail_queued.notify_one();
     Ok(Resend::Sent)

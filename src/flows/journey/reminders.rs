@@ -39,7 +39,7 @@ pub async fn send_due(state: &AppState) -> Result<usize, Internal> {
         // Rounded up: "expires in 24 h" for a link with 23 h 59 min left.
         let hours = u64::try_from((link.expires_at - now).whole_seconds()).unwrap_or(0).div_ceil(3600).max(1);
         let message = Message::ActivationReminder { link: link_url(state, &token), hours };
-        mail::queue(tx.conn(), &user, &message, Lang::Pl, &state.settings.mail_from, now).await?;
+        mail::queue(tx.conn(), &user, &message, Lang::Pl, &crate::flows::mail_sender(state), now).await?;
         let mut event = Actor::named("system").event("user.reminded", None);
         event.subject_user_id = Some(user.id);
         store::audit::record(tx.conn(), &event, now).await?;

@@ -10,7 +10,7 @@ use crate::domain::{login_number, one_time_code};
 use crate::flows::Internal;
 use crate::i18n::Lang;
 use crate::mail::{self, Message};
-use crate::metrics::{self, SignIn as Outcome};
+use crate::metrics::SignIn as Outcome;
 use crate::state::AppState;
 use crate::store::{self, login_transactions::NewLogin};
 use crate::tokens::opaque;
@@ -54,7 +54,7 @@ pub async fn submit(
     lang: Lang,
 ) -> Result<SignIn, Internal> {
     if !super::reserve_address(state, Surface::SignIn, origin).await? {
-        metrics::sign_in(Outcome::RateLimited);
+        state.metrics.sign_in(Outcome::RateLimited);
         return Ok(SignIn::TooMany);
     }
     let login = login.trim();
@@ -78,7 +78,7 @@ pub async fn submit(
     if !password_ok {
         // The failure keeps its slot; the last one locks.
         super::lockout::lock_if_exhausted(state, &user, lang).await?;
-        metrics::sign_in(Outcome::BadCredentials);
+        state.metrics.sign_in(Outcome::BadCredentials);
         return Ok(SignIn::Refused);
     }
     // A right password gives its slots back — except the account's last one, which
@@ -92,7 +92,7 @@ pub async fn submit(
     // Only someone who knows the password can reach this limit, so saying so reveals nothing.
     let bucket = format!("sign-ins:user:{}", user.id);
     if !super::within_limit(state, &bucket, SIGN_INS_WINDOW_SECS, SIGN_INS_PER_ACCOUNT).await? {
-        metrics::sign_in(Outcome::RateLimited);
+        state.metrics.sign_in(Outcome::RateLimited);
         return Ok(SignIn::TooMany);
     }
     let handle = opaque::random_token();
@@ -122,10 +122,10 @@ pub async fn submit(
     .await?;
     let minutes = u64::try_from(code_ttl.whole_minutes()).unwrap_or(10);
     let message = Message::OneTimeCode { code, minutes };
-    mail::queue(tx.conn(), &user, &message, lang, &state.settings.mail_from, now).await?;
+    mail::queue(tx.conn(), &user, &message, lang, &crate::flows::mail_sender(state), now).await?;
     tx.commit().await?;
     state.mail_queued.notify_one();
-    metrics::sign_in(Outcome::CodeSent);
+    state.metrics.sign_in(Outcome::CodeSent);
     Ok(SignIn::CodeSent { handle, step })
 }
 
@@ -141,6 +141,6 @@ async fn refused(state: &AppState, user: Option<&User>, lang: Lang) -> Result<Si
         Some(_) => Outcome::NotAllowed,
         None => Outcome::BadCredentials,
     };
-    metrics::sign_in(outcome);
+    state.metrics.sign_in(outcome);
     Ok(SignIn::Refused)
 }

@@ -64,7 +64,7 @@ pub async fn answer(
         event.ip = origin.ip.clone();
         store::audit::record(tx.conn(), &event, now).await?;
         tx.commit().await?;
-        crate::metrics::sign_in(crate::metrics::SignIn::TermsDeclined);
+        state.metrics.sign_in(crate::metrics::SignIn::TermsDeclined);
         return Ok(TermsAnswer::Declined(row.authorization_request_id));
     }
     if !ticked {

@@ -49,7 +49,7 @@ pub async fn post(
         Ok(body) => body,
         Err(problem) => return problem.into_response(),
     };
-    match import::import(&state.store, &state.clock, &admin, body.as_ref(), format, query.dry_run).await {
+    match import::import_served(&state, &admin, body.as_ref(), format, query.dry_run).await {
         Ok(report) => Json(report).into_response(),
         Err(ImportError::Store(error)) => Problem::internal(&error).into_response(),
         Err(error) => Problem::bad_request(error.to_string()).into_response(),

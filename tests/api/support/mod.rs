@@ -139,7 +139,18 @@ pub struct TestApp {
     pub mailbox: smtp::SmtpSink,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
+    extra_toml: String,
     _postgres: Option<PgDatabase>,
+}
+
+/// Copies the files of `from` (one level: the key files) into a new folder `to`.
+fn copy_folder(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("folder");
+    for entry in std::fs::read_dir(from).into_iter().flatten().flatten() {
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy");
+        }
+    }
 }
 
 /// Installs the TLS provider reqwest needs (ring only, see the crate-stack notes).
@@ -178,6 +189,26 @@ impl TestApp {
                 (db.url.clone(), Some(db))
             }
         };
+        Self::spawn_on(dir, database_url, postgres, extra_toml, demo, smtp).await
+    }
+
+    /// A second node of the same deployment: its own port, folder, SMTP sink
+    /// and clock, on this node's database (PostgreSQL) and with its settings.
+    pub async fn another_node(&self) -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        copy_folder(&self.dir.path().join("keys"), &dir.path().join("keys"));
+        let database_url = self.state.settings.database_url.expose().to_string();
+        Self::spawn_on(dir, database_url, None, &self.extra_toml, false, true).await
+    }
+
+    async fn spawn_on(
+        dir: TempDir,
+        database_url: String,
+        postgres: Option<PgDatabase>,
+        extra_toml: &str,
+        demo: bool,
+        smtp: bool,
+    ) -> Self {
         let mailbox = smtp::SmtpSink::start().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("address");
@@ -226,6 +257,7 @@ impl TestApp {
             mailbox,
             shutdown: Some(tx),
             server: Some(server),
+            extra_toml: extra_toml.to_string(),
             _postgres: postgres,
         }
     }
