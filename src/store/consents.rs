@@ -72,3 +72,14 @@ pub async fn revoke(
         .await?;
     Ok(result.rows_affected > 0)
 }
+
+/// The standing (not revoked) consents of an account, oldest first.
+pub async fn for_user(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<consents::Model>, StoreError> {
+    use sea_orm::QueryOrder;
+    Ok(consents::Entity::find()
+        .filter(consents::Column::UserId.eq(user_id))
+        .filter(consents::Column::RevokedAt.is_null())
+        .order_by_asc(consents::Column::CreatedAt)
+        .all(conn)
+        .await?)
+}

@@ -75,16 +75,39 @@ backend_tests! {
         consent_page(&app, &client, &[("prompt", "consent")]).await;
     }
 
-    async fn revoked_consent_is_asked_again(app) {
+    async fn a_consent_withdrawn_through_the_admin_api_is_asked_again(app) {
         let client = third_party(&app).await;
         let (handle, csrf, _) = consent_page(&app, &client, &[]).await;
         allow(&app, &handle, &csrf).await;
-        let user_id = {
-            let row = kuke_id::store::users::find_by_login(app.state.store.conn(), &app_login(&app).await).await.expect("db");
-            row.expect("user").id
-        };
-        kuke_id::store::consents::revoke(app.state.store.conn(), user_id, &client.id, app.clock.now()).await.expect("revoke");
+        let user_id = user_id(&app).await;
+        let token = app.admin_token("admin:users").await;
+        let listed: serde_json::Value = app.http.get(app.url(&format!("/admin/api/v1/users/{user_id}/consents"))).bearer_auth(&token).send().await.expect("GET").json().await.expect("json");
+        assert_eq!(listed["total"], 1);
+        assert_eq!(listed["items"][0]["client_id"], client.id.as_str());
+        assert_eq!(listed["items"][0]["scope"], "openid email");
+
+        let consent = format!("/admin/api/v1/users/{user_id}/consents/{}", client.id);
+        assert_eq!(app.http.delete(app.url(&consent)).bearer_auth(&token).send().await.expect("DELETE").status(), 204);
         consent_page(&app, &client, &[]).await;
+        assert_eq!(app.http.delete(app.url(&consent)).bearer_auth(&token).send().await.expect("DELETE").status(), 404, "nothing left to withdraw");
+        assert_eq!(kuke_id::store::audit::count_action(app.state.store.conn(), "user.consent_revoked").await.expect("count"), 1);
+    }
+
+    async fn withdrawing_a_consent_ends_the_tokens_issued_under_it(app) {
+        let client = third_party(&app).await;
+        let (handle, csrf, _) = consent_page(&app, &client, &[]).await;
+        let response = app.http.post(app.url("/consent")).form(&[("csrf", csrf.as_str()), ("request", handle.as_str()), ("decision", "allow")]).send().await.expect("POST");
+        let code = query_param(&redirect_location(&response), "code").expect("code");
+        let tokens = app.redeem(&client, &code).await;
+        let access = tokens["access_token"].as_str().expect("access token").to_string();
+        let app = &app;
+        let userinfo = |access: String| async move { app.http.get(app.url("/userinfo")).bearer_auth(access).send().await.expect("GET").status() };
+        assert_eq!(userinfo(access.clone()).await, 200);
+
+        let token = app.admin_token("admin:users").await;
+        let consent = format!("/admin/api/v1/users/{}/consents/{}", user_id(&app).await, client.id);
+        assert_eq!(app.http.delete(app.url(&consent)).bearer_auth(&token).send().await.expect("DELETE").status(), 204);
+        assert_eq!(userinfo(access).await, 401, "the access token died with its grant");
     }
 
     async fn first_party_client_skips_consent(app) {
@@ -108,11 +131,11 @@ async fn allow(app: &TestApp, handle: &str, csrf: &str) {
     assert!(query_param(&redirect_location(&response), "code").is_some(), "allowing answers a code");
 }
 
-/// The login of the only account of a fresh TestApp.
-async fn app_login(app: &TestApp) -> String {
+/// The id of the only account of a fresh TestApp.
+async fn user_id(app: &TestApp) -> uuid::Uuid {
     use kuke_id::store::entities::users;
     use sea_orm::EntityTrait;
-    users::Entity::find().one(app.state.store.conn()).await.expect("db").expect("a user").login
+    users::Entity::find().one(app.state.store.conn()).await.expect("db").expect("a user").id
 }
 
 backend_tests! {

@@ -12,6 +12,7 @@
 //! - [`sessions`]: the open browser sessions of an account.
 
 pub mod actions;
+pub mod consents;
 pub mod details;
 pub mod profile;
 pub mod search;
@@ -26,6 +27,7 @@ use crate::domain::import::RowError;
 use crate::store::{self, StoreError, Tx};
 
 pub use actions::{delete, resend_activation, reset, set_disabled, set_locked};
+pub use consents::{ConsentView, consents, revoke_consent};
 pub use details::{AccountDetails, details};
 pub use profile::{Edit, update};
 pub use search::{UserFilter, find, find_by_login, search};

@@ -58,6 +58,10 @@ pub const ROUTES: &[Route] = &[
         .summary("End every session (back-channel logout)"),
     Route::new(Delete, "/users/{id}/sessions/{session_id}", USERS, StatusCode::NO_CONTENT, |m| on(m, users::end_session))
         .summary("End one session (back-channel logout)"),
+    Route::new(Get, "/users/{id}/consents", USERS, StatusCode::OK, |m| on(m, users::consents))
+        .summary("Clients the account has allowed, with their scopes"),
+    Route::new(Delete, "/users/{id}/consents/{client_id}", USERS, StatusCode::NO_CONTENT, |m| on(m, users::revoke_consent))
+        .summary("Withdraw a consent; the client's grants for the account are revoked"),
     Route::new(Get, "/organizations", USERS, StatusCode::OK, |m| on(m, organizations::list))
         .summary("Organisations (q; page, per_page) with their account counts"),
     Route::new(Post, "/organizations", USERS, StatusCode::CREATED, |m| on(m, organizations::create))

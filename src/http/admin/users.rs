@@ -196,6 +196,25 @@ pub async fn end_sessions(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// `GET /users/{id}/consents`: the clients the account has allowed, with their scopes.
+pub async fn consents(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, Problem> {
+    let consents = accounts::consents(&state, super::uuid(&id)?).await?.ok_or(AccountError::NotFound)?;
+    Ok(Json(json!({"total": consents.len(), "items": consents})).into_response())
+}
+
+/// `DELETE /users/{id}/consents/{client_id}`: withdraws the consent and revokes
+/// the client's grants for the account; 204.
+pub async fn revoke_consent(
+    State(state): State<AppState>,
+    Admin(actor): Admin,
+    Path((id, client_id)): Path<(String, String)>,
+) -> Result<Response, Problem> {
+    if !accounts::revoke_consent(&state, &actor, super::uuid(&id)?, &client_id).await? {
+        return Err(Problem::not_found("this account has no standing consent for that client"));
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 /// Body of `POST /activations`: an organisation, a list of ids, or nothing (all);
 /// `expired: true` re-invites accounts whose link expired instead of those never invited.
 #[derive(Debug, Default, serde::Deserialize)]
