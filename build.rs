@@ -4,8 +4,9 @@
 //! - the PostgreSQL half needs `KUKE_ID_TEST_POSTGRES_URL`;
 //! - the browser tests need Debian's `chromium` and `chromium-driver`, and the
 //!   accessibility audit also axe-core (`npm ci --prefix tests/browser`);
-//! - the release-build check needs `KUKE_ID_TEST_RELEASE_BINARY`, the path of a
-//!   `cargo build --release` binary (set by `.ci/run`; once set, a missing file fails).
+//! - the shipped-build check needs `KUKE_ID_TEST_SHIPPED_BINARY`, the path of a
+//!   binary built by `cargo build [--release]`, i.e. without the test-only
+//!   feature (set by `.ci/run`; once set, a missing file fails).
 //!
 //! What CI requires is never skipped: `KUKE_ID_TEST_REQUIRE_BACKENDS` naming
 //! `postgres`, or `KUKE_ID_TEST_REQUIRE_BROWSER=1`, makes those tests run and
@@ -22,16 +23,16 @@ fn main() {
     println!("cargo::rerun-if-env-changed=KUKE_ID_TEST_POSTGRES_URL");
     println!("cargo::rerun-if-env-changed=KUKE_ID_TEST_REQUIRE_BACKENDS");
     println!("cargo::rerun-if-env-changed=KUKE_ID_TEST_REQUIRE_BROWSER");
-    println!("cargo::rerun-if-env-changed=KUKE_ID_TEST_RELEASE_BINARY");
+    println!("cargo::rerun-if-env-changed=KUKE_ID_TEST_SHIPPED_BINARY");
     for path in [CHROMIUM, CHROMEDRIVER, AXE] {
         println!("cargo::rerun-if-changed={path}");
     }
     println!("cargo::rustc-check-cfg=cfg(kuke_id_skip_postgres)");
     println!("cargo::rustc-check-cfg=cfg(kuke_id_skip_browser)");
     println!("cargo::rustc-check-cfg=cfg(kuke_id_skip_axe)");
-    println!("cargo::rustc-check-cfg=cfg(kuke_id_skip_release)");
-    if !std::env::var("KUKE_ID_TEST_RELEASE_BINARY").is_ok_and(|path| !path.is_empty()) {
-        println!("cargo::rustc-cfg=kuke_id_skip_release");
+    println!("cargo::rustc-check-cfg=cfg(kuke_id_skip_shipped)");
+    if !std::env::var("KUKE_ID_TEST_SHIPPED_BINARY").is_ok_and(|path| !path.is_empty()) {
+        println!("cargo::rustc-cfg=kuke_id_skip_shipped");
     }
 
     let configured = std::env::var("KUKE_ID_TEST_POSTGRES_URL").is_ok_and(|url| !url.is_empty());

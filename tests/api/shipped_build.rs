@@ -1,6 +1,6 @@
-//! The test-only sign-in route exists only in test builds. A release build of
-//! the binary (`cargo build --release`, which `.ci/run` makes and names in
-//! `KUKE_ID_TEST_RELEASE_BINARY`) answers 404 there, like any unknown path.
+//! The test-only sign-in route exists only in test builds. The binary as
+//! `cargo build [--release]` makes it (which `.ci/run` builds and names in
+//! `KUKE_ID_TEST_SHIPPED_BINARY`) answers 404 there, like any unknown path.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -70,18 +70,21 @@ impl Drop for Served {
 }
 
 #[test]
-#[cfg_attr(kuke_id_skip_release, ignore = "set KUKE_ID_TEST_RELEASE_BINARY to a release build of kuke-id")]
-fn a_release_build_answers_404_on_the_test_sign_in_route() {
-    let release =
-        std::env::var("KUKE_ID_TEST_RELEASE_BINARY").expect("KUKE_ID_TEST_RELEASE_BINARY names the release binary");
-    let release = Path::new(&release);
-    assert!(release.is_file(), "{} does not exist: run `cargo build --release` first", release.display());
+#[cfg_attr(
+    kuke_id_skip_shipped,
+    ignore = "set KUKE_ID_TEST_SHIPPED_BINARY to a `cargo build --release` binary of kuke-id"
+)]
+fn a_shipped_build_answers_404_on_the_test_sign_in_route() {
+    let shipped =
+        std::env::var("KUKE_ID_TEST_SHIPPED_BINARY").expect("KUKE_ID_TEST_SHIPPED_BINARY names the shipped binary");
+    let shipped = Path::new(&shipped);
+    assert!(shipped.is_file(), "{} does not exist: run `cargo build --release` first", shipped.display());
 
     // The same request to the test build reaches the route (400: no login given),
     // so the 404 below is the route's absence, not a wrong path.
     let test_build = Served::start(Path::new(env!("CARGO_BIN_EXE_kuke-id")));
     assert!(test_build.post_status(SIGN_IN).starts_with("HTTP/1.1 400"), "{}", test_build.post_status(SIGN_IN));
 
-    let release_build = Served::start(release);
-    assert!(release_build.post_status(SIGN_IN).starts_with("HTTP/1.1 404"), "{}", release_build.post_status(SIGN_IN));
+    let shipped_build = Served::start(shipped);
+    assert!(shipped_build.post_status(SIGN_IN).starts_with("HTTP/1.1 404"), "{}", shipped_build.post_status(SIGN_IN));
 }
