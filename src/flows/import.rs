@@ -340,3 +340,6 @@ fn fresh_login(taken: &mut HashSet<String>) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod properties;

@@ -45,6 +45,7 @@ mod logout;
 mod metrics;
 mod oidc_flow;
 mod password_rules;
+mod properties;
 mod races;
 mod resume_sign_in;
 mod smtp_sink;
