@@ -48,6 +48,7 @@ mod password_rules;
 mod properties;
 mod races;
 mod resume_sign_in;
+mod smtp_outage;
 mod smtp_sink;
 mod stats;
 mod token;
