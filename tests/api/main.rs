@@ -45,6 +45,7 @@ mod logout;
 mod metrics;
 mod oidc_flow;
 mod password_rules;
+mod postgres_outage;
 mod properties;
 mod races;
 mod resume_sign_in;
