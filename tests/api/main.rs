@@ -32,6 +32,7 @@ mod concurrency;
 mod conformance;
 mod connections;
 mod consent;
+mod crash_recovery;
 mod demo;
 mod discovery;
 mod health;

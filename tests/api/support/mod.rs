@@ -4,6 +4,7 @@ pub mod browser;
 pub mod cli;
 pub mod fixtures;
 pub mod journey;
+pub mod node;
 pub mod own_postgres;
 pub mod poll;
 pub mod postgres;
