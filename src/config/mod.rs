@@ -3,6 +3,8 @@
 //! so a bad value stops the process with one line naming the key.
 
 mod error;
+#[cfg(test)]
+mod properties;
 mod raw;
 mod rules;
 #[cfg(test)]

@@ -16,5 +16,6 @@ pub mod password;
 pub mod secret;
 pub mod session;
 pub mod signing_alg;
+pub mod unavailable;
 pub mod unknown_name;
 pub mod user;

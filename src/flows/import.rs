@@ -355,3 +355,6 @@ fn fresh_login(taken: &mut HashSet<String>) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod properties;

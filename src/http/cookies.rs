@@ -68,3 +68,6 @@ pub fn csrf_ok(jar: &CookieJar, secure: bool, submitted: Option<&str>) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod properties;

@@ -14,10 +14,10 @@ use crate::flows::authorize::request::PageError;
 
 impl PageContext {
     /// Logs an internal failure (with what was being done) and shows the opaque
-    /// error page with the request id.
+    /// error page with the request id (503 while the database is out of reach).
     pub fn internal(&self, error: &(dyn Error + 'static), doing: &str) -> Response {
         internal_error::log(error, doing);
-        self.error(StatusCode::INTERNAL_SERVER_ERROR, "error_internal").into_response()
+        self.error(internal_error::status(error), "error_internal").into_response()
     }
 
     /// The error page with a catalogue message.

@@ -31,7 +31,26 @@ pub fn request_id() -> String {
 /// Logs an internal failure: what was being done, the error and every `source()`
 /// below it, and the request id.
 pub fn log(error: &(dyn Error + 'static), doing: &str) {
+    if unavailable(error) {
+        tracing::warn!(request_id = %request_id(), error = %chain(error), doing, "database unavailable");
+        return;
+    }
     tracing::error!(request_id = %request_id(), error = %chain(error), doing, "internal error");
+}
+
+/// Whether the failure is the database being out of reach: answered with 503
+/// (try again later) instead of 500, on every surface.
+pub fn unavailable(error: &(dyn Error + 'static)) -> bool {
+    crate::domain::unavailable::caused(error)
+}
+
+/// 500, or 503 when the database is out of reach.
+pub fn status(error: &(dyn Error + 'static)) -> axum::http::StatusCode {
+    if unavailable(error) {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR
+    }
 }
 
 /// Logs a handler's panic (the panic hook has already printed where it happened).

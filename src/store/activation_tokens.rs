@@ -61,18 +61,6 @@ pub async fn consume(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime)
     Ok(result.rows_affected == 1)
 }
 
-/// Gives back a link spent by [`consume`] at `spent_at` whose password could not
-/// be stored (the hash failed): the person can try again with the same link.
-pub async fn unconsume(conn: &impl ConnectionTrait, id: Uuid, spent_at: OffsetDateTime) -> Result<(), StoreError> {
-    tokens::Entity::update_many()
-        .col_expr(tokens::Column::UsedAt, Expr::value(Option::<OffsetDateTime>::None))
-        .filter(tokens::Column::Id.eq(id))
-        .filter(tokens::Column::UsedAt.eq(spent_at))
-        .exec(conn)
-        .await?;
-    Ok(())
-}
-
 /// The newest link of an account, whatever its state.
 pub async fn latest(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<Option<TokenRow>, StoreError> {
     use sea_orm::QueryOrder;

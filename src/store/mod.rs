@@ -67,6 +67,10 @@ pub enum StoreError {
     /// Any other database failure.
     #[error("database error: {0}")]
     Database(#[source] DbErr),
+    /// The database cannot be reached (connection lost or refused, pool timed
+    /// out): try again later.
+    #[error("database error")]
+    Unavailable(#[source] crate::domain::unavailable::Unavailable),
 }
 
 /// A stored name (status, role, step) the domain does not know: a corrupt row.
@@ -80,8 +84,33 @@ impl From<DbErr> for StoreError {
     fn from(error: DbErr) -> Self {
         match error.sql_err() {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) => StoreError::Conflict(detail),
+            _ if unreachable(&error) => {
+                StoreError::Unavailable(crate::domain::unavailable::Unavailable(error.to_string()))
+            }
             _ => StoreError::Database(error),
         }
+    }
+}
+
+/// Whether `error` says the database cannot be reached, rather than that a
+/// statement failed: no connection within the timeout, a connection lost or
+/// refused, or the server shutting down or starting up (SQLSTATE classes 08
+/// and 57P).
+fn unreachable(error: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    let sqlx = match error {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        DbErr::Conn(_) => return true,
+        _ => return false,
+    };
+    match sqlx.as_ref() {
+        Sqlx::Io(_) | Sqlx::Tls(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
+        Sqlx::Database(db) => db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
     }
 }
 

@@ -80,3 +80,6 @@ pub fn verify<T: DeserializeOwned>(keys: &KeyRing, token: &str, expect: &Expect<
     }
     serde_json::from_value(claims).map_err(|e| JwtError::Invalid(e.to_string()))
 }
+
+#[cfg(test)]
+mod properties;

@@ -14,6 +14,8 @@
 
 pub mod checks;
 pub mod consent;
+#[cfg(test)]
+mod properties;
 pub mod request;
 
 use time::OffsetDateTime;

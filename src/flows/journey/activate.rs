@@ -80,9 +80,11 @@ pub enum SetPassword {
     Done,
 }
 
-/// Sets the password through a link. The link is spent (one conditional statement)
-/// before the password is hashed, so of any number of racing submissions exactly
-/// one hashes and sets its password; the others are told the link was used.
+/// Sets the password through a link. The link is spent in the same transaction
+/// that stores the password: a crash at any point (or a database that goes away)
+/// leaves both done or neither, never a spent link without its password. Of any
+/// number of racing submissions exactly one sets its password (the conditional
+/// spend decides); the others are told the link was used.
 pub async fn set_password(
     state: &AppState,
     token: &str,
@@ -101,32 +103,29 @@ pub async fn set_password(
     if !broken.is_empty() {
         return Ok(SetPassword::Refused(broken));
     }
-    let spent_at = state.clock.now();
-    if !store::activation_tokens::consume(state.store.conn(), link.token.id, spent_at).await? {
-        // Spent by a concurrent submission, or voided by a newer link in between.
-        return Ok(SetPassword::Link(LinkProblem::Used));
-    }
     let Ok(hash) = state.hasher.hash(new.expose().to_string()).await else {
-        store::activation_tokens::unconsume(state.store.conn(), link.token.id, spent_at).await?;
         return Err(Internal(store::StoreError::Corrupt("password hashing failed".into())));
     };
-    if let Err(error) = store_password(state, &link, &hash, lang).await {
-        // Nothing was stored: the link works again.
-        store::activation_tokens::unconsume(state.store.conn(), link.token.id, spent_at).await?;
-        return Err(error);
+    if !store_password(state, &link, &hash, lang).await? {
+        // Spent by a concurrent submission, or voided by a newer link in between.
+        return Ok(SetPassword::Link(LinkProblem::Used));
     }
     state.mail_queued.notify_one();
     Ok(SetPassword::Done)
 }
 
-/// Stores the password of a spent link: account activated, other links of the
-/// account voided, everything begun under the old password ended (sessions with
-/// back-channel logout, grants, sign-ins in progress), login mail queued, audited —
-/// one transaction.
-async fn store_password(state: &AppState, link: &ValidLink, hash: &str, lang: Lang) -> Result<(), Internal> {
+/// Spends the link and stores its password: account activated, other links of
+/// the account voided, everything begun under the old password ended (sessions
+/// with back-channel logout, grants, sign-ins in progress), login mail queued,
+/// audited — one transaction. False (nothing written) when the link was spent,
+/// voided or expired meanwhile.
+async fn store_password(state: &AppState, link: &ValidLink, hash: &str, lang: Lang) -> Result<bool, Internal> {
     let user = &link.user;
     let now = state.clock.now();
     let tx = state.store.begin().await?;
+    if !store::activation_tokens::consume(tx.conn(), link.token.id, now).await? {
+        return Ok(false);
+    }
     let actor = crate::domain::audit::Actor::named(format!("user:{}", user.id));
     crate::flows::logout::cut_off(state, &tx, user.id, &actor, now).await?;
     // A reminder may have sent a second link to the same account: it dies with this one.
@@ -140,5 +139,5 @@ async fn store_password(state: &AppState, link: &ValidLink, hash: &str, lang: La
     event.details = serde_json::json!({"purpose": link.token.purpose});
     store::audit::record(tx.conn(), &event, now).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(true)
 }

@@ -47,9 +47,17 @@ impl Problem {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable content", detail)
     }
 
-    /// 500, after logging the cause chain (see [`internal_error`]).
+    /// 500 (503 while the database is out of reach), after logging the cause
+    /// chain (see [`internal_error`]).
     pub fn internal(error: &(dyn std::error::Error + 'static)) -> Self {
         internal_error::log(error, "admin API");
+        if internal_error::unavailable(error) {
+            return Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service unavailable",
+                "the database is unavailable; try again shortly",
+            );
+        }
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "internal error")
     }
 

@@ -79,3 +79,6 @@ pub fn form_fields(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, Stri
 pub fn malformed_authorization() -> Response {
     oauth_error::response(&OAuthError::new(ErrorCode::InvalidClient, "malformed Authorization header"))
 }
+
+#[cfg(test)]
+mod properties;

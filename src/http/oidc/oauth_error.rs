@@ -34,9 +34,13 @@ pub fn response(error: &OAuthError) -> Response {
     response
 }
 
-/// `server_error` after logging the failure (see [`internal_error`]).
+/// `server_error` after logging the failure (see [`internal_error`]);
+/// `temporarily_unavailable` (503) while the database is out of reach.
 pub fn internal(error: &(dyn Error + 'static), doing: &str) -> Response {
     internal_error::log(error, doing);
+    if internal_error::unavailable(error) {
+        return response(&OAuthError::new(ErrorCode::TemporarilyUnavailable, "try again shortly"));
+    }
     response(&OAuthError::server_error())
 }
 
@@ -61,8 +65,12 @@ pub fn bearer_challenge(status: StatusCode, error: Option<(&str, &str)>) -> Resp
     response
 }
 
-/// A bearer-protected resource's opaque 500, after logging the failure.
+/// A bearer-protected resource's opaque 500 (503 while the database is out of
+/// reach), after logging the failure.
 pub fn bearer_internal(error: &(dyn Error + 'static), doing: &str) -> Response {
     internal_error::log(error, doing);
+    if internal_error::unavailable(error) {
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"error": "temporarily_unavailable"}))).into_response();
+    }
     (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": "server_error"}))).into_response()
 }

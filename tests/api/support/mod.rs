@@ -4,6 +4,8 @@ pub mod browser;
 pub mod cli;
 pub mod fixtures;
 pub mod journey;
+pub mod node;
+pub mod own_postgres;
 pub mod poll;
 pub mod postgres;
 pub mod raw;
@@ -222,6 +224,8 @@ impl TestApp {
         // Back-channel receivers of the tests listen on loopback.
         let backchannel_line =
             if extra_toml.contains("backchannel_allow_internal") { "" } else { "backchannel_allow_internal = true\n" };
+        // A test may name its own mail server (one that is down, say).
+        let smtp = smtp && !extra_toml.contains("smtp_url");
         let smtp_line = if smtp { format!("smtp_url = \"{}\"\n", mailbox.url()) } else { String::new() };
         let toml = format!(
             "{issuer_line}{terms_line}{backchannel_line}{smtp_line}listen = \"{addr}\"\ndatabase_url = \"{database_url}\"\nkeys_dir = \"{}\"\ndatabase_max_connections = 8\nargon2_memory_kib = 8192\nargon2_iterations = 1\n{extra_toml}",

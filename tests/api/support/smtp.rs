@@ -33,7 +33,19 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Starts listening on `127.0.0.1:0`.
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind SMTP sink");
+        Self::start_on("127.0.0.1:0".parse().expect("address")).await
+    }
+
+    /// A loopback address where nothing listens yet: a mail server that is down
+    /// (connections refused) until [`SmtpSink::start_on`] brings it up there.
+    pub async fn down() -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
+        listener.local_addr().expect("address")
+    }
+
+    /// Starts listening on `addr`.
+    pub async fn start_on(addr: SocketAddr) -> Self {
+        let listener = TcpListener::bind(addr).await.expect("bind SMTP sink");
         let addr = listener.local_addr().expect("sink address");
         let mails = Arc::new(Mutex::new(Vec::new()));
         let arrived = Arc::new(Notify::new());
@@ -110,6 +122,9 @@ async fn session(
     arrived: Arc<Notify>,
     refuse: Arc<std::sync::atomic::AtomicUsize>,
 ) {
+    // Replies go out at once: Nagle's algorithm against the client's delayed
+    // ACKs would otherwise hold each short reply for ~40 ms.
+    let _ = stream.set_nodelay(true);
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     if write.write_all(b"220 sink.test ESMTP ready\r\n").await.is_err() {
