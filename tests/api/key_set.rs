@@ -126,6 +126,27 @@ async fn pem_files_of_an_earlier_version_are_imported_once_and_left_in_place(bac
     assert!(first.imported.iter().all(|file| file.is_file()), "left in place");
 }
 
+async fn a_pem_file_added_beside_a_key_set_in_use_is_published_before_it_signs(backend: Backend) {
+    let dir = tempfile::tempdir().expect("dir");
+    let (url, _db) = database(backend, dir.path()).await;
+    let keys_dir = dir.path().join("keys");
+    let settings = node_settings(&url, &keys_dir, None);
+    let store = Store::connect(&settings, IfMissing::Create).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    let clock = Clock::default();
+    let first = kuke_id::app::open_keys(&settings, &store, &clock).await.expect("first open");
+    let signing = first.ring.active(SigningAlg::Es256).expect("ES256").kid.clone();
+    let now = clock.now();
+    let own = kuke_id::tokens::keys::create(SigningAlg::Es256, now, now).expect("key");
+    kuke_id::tokens::keys::write_pem(&keys_dir, &own).expect("pem file");
+    let second = kuke_id::app::open_keys(&settings, &store, &clock).await.expect("second open");
+    assert_eq!(second.imported.len(), 1);
+    assert!(second.ring.by_kid(&own.kid).is_some(), "published at once");
+    assert_eq!(second.ring.active(SigningAlg::Es256).map(|k| k.kid.clone()), Some(signing), "signs later");
+    let later = second.ring.at(now + time::Duration::seconds(601));
+    assert_eq!(later.active(SigningAlg::Es256).map(|k| k.kid.clone()), Some(own.kid));
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         $(
@@ -151,4 +172,5 @@ on_both_backends!(
     a_wrong_key_encryption_key_stops_start_up_and_makes_no_keys,
     a_missing_key_encryption_key_file_with_keys_in_the_database_stops_start_up,
     pem_files_of_an_earlier_version_are_imported_once_and_left_in_place,
+    a_pem_file_added_beside_a_key_set_in_use_is_published_before_it_signs,
 );

@@ -78,7 +78,14 @@ pub async fn open_key_set(
     }
     let mut imported = Vec::new();
     let mut imported_algs = Vec::new();
-    for file in pem_files.into_iter().filter(|file| !rows.iter().any(|row| row.kid == file.key.kid)) {
+    let ahead = time::Duration::try_from(settings.key_publish_ahead).unwrap_or(time::Duration::ZERO);
+    for mut file in pem_files.into_iter().filter(|file| !rows.iter().any(|row| row.kid == file.key.kid)) {
+        // A key added beside a key set in use is staged like a rotated one; on
+        // an upgrade (no key of its algorithm yet) it signs as it did before.
+        let in_use = rows.iter().any(|row| row.alg == file.key.alg && row.retired_at.is_none());
+        if in_use {
+            file.key.signs_from = file.key.signs_from.max(now + ahead);
+        }
         let mut row = keys::seal(&kek, &file.key)?;
         row.retired_at = file.retired.then_some(now);
         if stored_keys::insert(tx.conn(), &row).await? {
@@ -115,7 +122,7 @@ pub async fn open_key_set(
             .filter(|row| row.alg == alg && row.retired_at.is_none())
             .max_by_key(|row| (row.signs_from, row.created_at));
         if let Some(newest) = newest {
-            let at = now + longest_token_lifetime(settings);
+            let at = newest.signs_from.max(now) + longest_token_lifetime(settings);
             stored_keys::schedule_retirement(tx.conn(), alg, &newest.kid, at).await?;
         }
     }
