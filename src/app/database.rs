@@ -1,5 +1,5 @@
-//! Opening the database and the keys for a command: `serve` and `migrate` may
-//! create them, every other command needs them to exist already, so that one run
+//! Opening the database for a command: `serve` and `migrate` may
+//! create it, every other command needs it to exist already, so that one run
 //! from the wrong folder says so instead of working on a new, empty database.
 
 use std::path::Path;
@@ -8,7 +8,6 @@ use super::StartError;
 use crate::config::Settings;
 use crate::domain::secret::SecretUrl;
 use crate::store::{ConnectError, IfMissing, Store};
-use crate::tokens::keys::KeyRing;
 
 /// Opens the existing database named by the settings (a missing SQLite file is
 /// [`StartError::NoDatabase`]), with a clear error naming it.
@@ -50,20 +49,6 @@ async fn connect(settings: &Settings, if_missing: IfMissing) -> Result<Store, St
     })
 }
 
-/// The keys of an existing keys folder, without generating any: commands other
-/// than `serve` and `migrate` sign nothing, and must not leave a `keys/` folder
-/// behind in the wrong place. A missing folder gives an empty ring.
-pub(super) fn existing_keys(settings: &Settings) -> Result<KeyRing, StartError> {
-    if settings.keys_dir.is_dir() { Ok(KeyRing::load(&settings.keys_dir)?) } else { Ok(KeyRing::default()) }
-}
-
-/// Refuses a keys folder that is missing or holds no key: a `keys` command run
-/// from the wrong folder.
-pub fn require_keys(settings: &Settings) -> Result<(), StartError> {
-    let has_keys = settings.keys_dir.is_dir() && !KeyRing::load(&settings.keys_dir)?.keys().is_empty();
-    if has_keys { Ok(()) } else { Err(StartError::NoKeys { dir: settings.keys_dir.clone() }) }
-}
-
 /// Which database the settings name, for people: the SQLite file's full path,
 /// or the PostgreSQL URL without its password.
 pub fn describe_database(settings: &Settings) -> String {
@@ -73,7 +58,7 @@ pub fn describe_database(settings: &Settings) -> String {
     }
 }
 
-/// Which keys folder the settings name, as a full path.
+/// Which keys folder (key-encryption key file, PEM files to import) the settings name, as a full path.
 pub fn describe_keys(settings: &Settings) -> String {
     absolute(&settings.keys_dir)
 }

@@ -7,9 +7,7 @@
 mod database;
 mod demo_mode;
 
-pub use database::{
-    create_store, describe_database, describe_keys, open_migrated_store, open_store, redact, require_keys,
-};
+pub use database::{create_store, describe_database, describe_keys, open_migrated_store, open_store, redact};
 pub use demo_mode::DemoStartError;
 
 use std::future::Future;
@@ -21,12 +19,15 @@ use tokio::net::TcpListener;
 
 use crate::config::Settings;
 use crate::domain::clock::Clock;
+use crate::flows::keys::{KeysError, OpenedKeys};
 use crate::http;
 use crate::state::AppState;
+use crate::store::Store;
 use crate::tokens::keys::{KeyError, KeyRing};
 
-/// How often every node re-reads the keys directory, so that a rotation done
-/// with the CLI reaches all nodes without a restart.
+/// How often every node re-reads the keys from the database (and retires or
+/// rotates due ones), so that a rotation made elsewhere reaches all nodes
+/// without a restart.
 const KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(30);
 
 /// Why the provider cannot start.
@@ -46,15 +47,14 @@ pub enum StartError {
         /// What failed, with any password the driver echoed replaced.
         detail: String,
     },
-    /// The keys folder is missing or holds no key, and this command may not create one.
-    #[error("no signing keys in {}: run from your server's folder, or pass --config / KUKE_ID_KEYS_DIR", .dir.display())]
-    NoKeys {
-        /// The folder.
-        dir: PathBuf,
-    },
     /// The signing keys cannot be loaded or created.
     #[error("signing keys: {0}")]
     Keys(#[from] KeyError),
+    /// The key set in the database cannot be opened (a wrong or missing
+    /// key-encryption key) or created. Not a `source`: the message says it all,
+    /// once.
+    #[error("signing keys: {0}")]
+    KeySet(KeysError),
     /// Terms are required (`KUKE_ID_TERMS_REQUIRED`) but no version is in force:
     /// serving now would let first sign-ins skip the terms step.
     #[error(
@@ -71,6 +71,12 @@ pub enum StartError {
         /// What failed.
         error: std::io::Error,
     },
+}
+
+impl From<KeysError> for StartError {
+    fn from(error: KeysError) -> Self {
+        StartError::KeySet(error)
+    }
 }
 
 /// The bind failure in words, with the setting that moves the server elsewhere.
@@ -121,8 +127,7 @@ impl App {
     pub async fn offline_state(settings: Settings) -> Result<AppState, StartError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let store = open_migrated_store(&settings).await?;
-        let keys = database::existing_keys(&settings)?;
-        Ok(AppState::new(settings, store, Clock::default(), keys))
+        Ok(AppState::new(settings, store, Clock::default(), KeyRing::default()))
     }
 
     /// The bound address (useful with port 0).
@@ -152,7 +157,7 @@ impl App {
     /// Serves until `shutdown` resolves, then lets in-flight requests finish
     /// (for at most [`http::SHUTDOWN_GRACE`]).
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let reload = tokio::spawn(reload_keys(self.state.clone()));
+        let reload = tokio::spawn(maintain_keys(self.state.clone()));
         let changes = tokio::spawn(crate::flows::changes::follow(self.state.clone()));
         let backchannel = tokio::spawn(deliver_backchannel_logouts(self.state.clone()));
         let outbox = crate::mail::delivery::Outbox {
@@ -178,25 +183,31 @@ impl App {
     }
 }
 
-/// Opens (or creates) and migrates the database and loads (or creates) the
-/// keys: what a serving node starts from.
+/// Opens (or creates) and migrates the database and opens (or creates) the
+/// key set: what a serving node starts from.
 async fn prepare(settings: Settings, clock: Clock) -> Result<AppState, StartError> {
     let store = database::create_migrated_store(&settings).await?;
-    let keys = load_keys(&settings)?;
-    Ok(AppState::new(settings, store, clock, keys))
+    let opened = open_keys(&settings, &store, &clock).await?;
+    let mut state = AppState::new(settings, store, clock, opened.ring);
+    state.key_encryption_key = Some(std::sync::Arc::new(opened.kek));
+    Ok(state)
 }
 
-/// Loads the key ring, generating missing keys.
-pub fn load_keys(settings: &Settings) -> Result<KeyRing, StartError> {
-    Ok(KeyRing::load_or_create(&settings.keys_dir)?)
+/// Opens the key set in the database, creating the key-encryption key file and
+/// the first keys when the database has none, and importing PEM files of the
+/// keys folder once (reported in the log).
+pub async fn open_keys(settings: &Settings, store: &Store, clock: &Clock) -> Result<OpenedKeys, StartError> {
+    Ok(crate::flows::keys::open_key_set(settings, store, clock, true).await?)
 }
 
-async fn reload_keys(state: AppState) {
+/// Every node reloads the keys from the database, retires keys whose tokens
+/// have expired and (with `key_rotation_days`) rotates due ones.
+async fn maintain_keys(state: AppState) {
     let mut interval = tokio::time::interval(KEY_RELOAD_INTERVAL);
     interval.tick().await;
     loop {
         interval.tick().await;
-        if let Err(error) = crate::flows::keys::reload(&state).await {
+        if let Err(error) = crate::flows::keys::maintain(&state).await {
             tracing::warn!(%error, "cannot reload signing keys; keeping the loaded ones");
         }
     }

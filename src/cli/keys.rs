@@ -1,6 +1,9 @@
-//! `kuke-id keys list | rotate | retire`, through [`crate::flows::keys`].
+//! `kuke-id keys list | rotate | retire | export`, through [`crate::flows::keys`].
+
+use std::path::PathBuf;
 
 use clap::Subcommand;
+use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::app;
@@ -8,13 +11,15 @@ use crate::config::Settings;
 use crate::domain::audit::Actor;
 use crate::domain::clock::Clock;
 use crate::domain::signing_alg::SigningAlg;
-use crate::flows::keys::{self, KeyState, Recorder};
+use crate::flows::keys::{self, KeyAccess, KeyState};
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
-    /// List published keys; the active key of each algorithm is marked.
+    /// List published keys: the active key of each algorithm, the next ones
+    /// (published, signing later) and the replaced ones until they retire.
     List,
-    /// Generate a new key that becomes active; old keys stay published until retired.
+    /// Generate a new key, published at once and signing after
+    /// KUKE_ID_KEY_PUBLISH_AHEAD_SECS; the keys it replaces retire by themselves.
     Rotate {
         /// Algorithm to rotate (RS256, ES256, EdDSA); all of them when omitted.
         #[arg(long)]
@@ -25,63 +30,78 @@ pub enum KeysCommand {
         /// The key id (`kid`) as shown by `keys list`.
         kid: String,
     },
+    /// Write the private keys as PEM files (0600) into FOLDER, or to standard
+    /// output without one: a backup that `serve` imports again from its keys folder.
+    Export {
+        /// Folder to write `<alg>-<created ms>-<kid>.pem` files into (created 0700).
+        folder: Option<PathBuf>,
+        /// Export retired keys too.
+        #[arg(long)]
+        retired: bool,
+    },
+}
+
+fn when(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
 }
 
 pub async fn run(settings: Settings, command: KeysCommand) -> anyhow::Result<()> {
-    let dir = settings.keys_dir.clone();
-    // Only `serve` and `migrate` create the first keys: a `keys` command run from
-    // the wrong folder must say so rather than start a new key set there.
-    app::require_keys(&settings)?;
+    // Only `serve` and `migrate` create the database and the first keys: a
+    // `keys` command run from the wrong folder must say so.
+    let store = app::open_migrated_store(&settings).await?;
+    let (clock, actor) = (Clock::default(), Actor::cli());
     match command {
         KeysCommand::List => {
-            println!("{:<6} {:<7} {:<44} {:<26} FILE", "STATE", "ALG", "KID", "CREATED");
-            for key in keys::list(&dir, false).await? {
+            let listed = keys::list(&store, &clock, false).await?;
+            if listed.is_empty() {
+                return Err(keys::KeysError::NoKeys.into());
+            }
+            println!("{:<9} {:<7} {:<44} {:<26} {:<26} RETIRES", "STATE", "ALG", "KID", "CREATED", "SIGNS FROM");
+            for key in listed {
+                let state = match key.state {
+                    KeyState::Active => "active",
+                    KeyState::Next => "next",
+                    KeyState::Published | KeyState::Retired => "",
+                };
                 println!(
-                    "{:<6} {:<7} {:<44} {:<26} {}",
-                    if key.state == KeyState::Active { "active" } else { "" },
+                    "{state:<9} {:<7} {:<44} {:<26} {:<26} {}",
                     key.alg.as_str(),
                     key.kid,
-                    key.created.format(&Rfc3339).unwrap_or_default(),
-                    key.path.display()
+                    when(key.created),
+                    when(key.signs_from),
+                    key.retires.map(when).unwrap_or_default()
                 );
             }
         }
         KeysCommand::Rotate { alg } => {
-            let store = or_unaudited(app::open_migrated_store(&settings).await);
-            let (clock, actor) = (Clock::default(), Actor::cli());
-            let recorder = Recorder { store: store.as_ref(), clock: &clock, actor: &actor };
-            let algs = alg.map(|a| vec![a]).unwrap_or_else(|| SigningAlg::ALL.to_vec());
-            for alg in algs {
-                let key = keys::rotate(&dir, recorder, alg).await?;
-                println!("{alg}: new active key {}", key.kid);
+            let (kek, _) = keys::load_kek(&settings, &store, false).await?;
+            let access = KeyAccess { store: &store, clock: &clock, settings: &settings, kek: &kek };
+            for alg in alg.map(|a| vec![a]).unwrap_or_else(|| SigningAlg::ALL.to_vec()) {
+                let key = keys::rotate(access, &actor, alg).await?;
+                println!("{alg}: new key {} published now, signs from {}", key.kid, when(key.signs_from));
             }
-            println!("running nodes pick up the change within 30 s");
-            if let Some(store) = store {
-                let _ = store.close().await;
-            }
+            println!("running nodes publish the new keys within 30 s");
         }
         KeysCommand::Retire { kid } => {
-            let store = or_unaudited(app::open_migrated_store(&settings).await);
-            let (clock, actor) = (Clock::default(), Actor::cli());
-            let recorder = Recorder { store: store.as_ref(), clock: &clock, actor: &actor };
-            let moved = keys::retire(&dir, recorder, &kid).await?;
-            println!("retired {kid} (moved to {})", moved.display());
-            if let Some(store) = store {
-                let _ = store.close().await;
+            keys::retire(&store, &clock, &actor, &kid).await?;
+            println!("retired {kid}; running nodes stop publishing it within 30 s");
+        }
+        KeysCommand::Export { folder, retired } => {
+            let (kek, _) = keys::load_kek(&settings, &store, false).await?;
+            let access = KeyAccess { store: &store, clock: &clock, settings: &settings, kek: &kek };
+            let exported = keys::export(access, &actor, retired).await?;
+            for (info, key) in &exported {
+                match &folder {
+                    Some(folder) => {
+                        let path = crate::tokens::keys::write_pem(folder, key)?;
+                        eprintln!("{} {}: {}", info.alg, info.kid, path.display());
+                    }
+                    None => print!("{}", key.to_pem().expose()),
+                }
             }
+            eprintln!("exported {} key(s); keep them as safe as the key-encryption key", exported.len());
         }
     }
+    let _ = store.close().await;
     Ok(())
-}
-
-/// Key changes are file operations that must work without a database: when it
-/// cannot be reached, a warning says the change goes unaudited.
-fn or_unaudited<T>(opened: Result<T, app::StartError>) -> Option<T> {
-    match opened {
-        Ok(store) => Some(store),
-        Err(error) => {
-            eprintln!("warning: the database is unreachable, so the key change is not audited: {error:#}");
-            None
-        }
-    }
 }

@@ -66,8 +66,9 @@ pub async fn serve(mut settings: Settings, args: ServeArgs) -> Result<(), CliErr
     Ok(())
 }
 
-/// Creates a missing database and keys, then applies pending migrations: the
-/// one command besides `serve` that may create them.
+/// Creates a missing database, applies pending migrations, then opens the key
+/// set (creating it, importing PEM files): the one command besides `serve` that
+/// may create them.
 pub async fn migrate(settings: Settings) -> anyhow::Result<()> {
     let store = app::create_store(&settings).await?;
     let pending = store.pending_migrations().await.context("reading the migration table")?;
@@ -79,10 +80,16 @@ pub async fn migrate(settings: Settings) -> anyhow::Result<()> {
             println!("applied {name}");
         }
     }
+    let opened = app::open_keys(&settings, &store, &Clock::default()).await?;
     store.close().await.context("closing the database")?;
-    if app::require_keys(&settings).is_err() {
-        app::load_keys(&settings)?;
-        println!("created signing keys in {}", settings.keys_dir.display());
+    if let Some(file) = &opened.kek_file_created {
+        println!("created the key-encryption key {} (back it up with the database)", file.display());
+    }
+    for file in &opened.imported {
+        println!("imported {} into the database (the file is left in place and no longer read)", file.display());
+    }
+    if !opened.created.is_empty() {
+        println!("created signing keys in the database");
     }
     Ok(())
 }

@@ -26,6 +26,10 @@ pub use crate::domain::secret::{Secret, SecretUrl};
 /// Prefix of every environment variable the provider reads.
 pub const ENV_PREFIX: &str = "KUKE_ID_";
 
+/// How long relying parties may cache the JWK set (`Cache-Control: max-age` of
+/// `/jwks`); a rotated key is published longer than this before it signs.
+pub const JWKS_MAX_AGE_SECS: u64 = 300;
+
 /// Validated settings of one kuke-id process.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -35,8 +39,17 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// `sqlite://…` or `postgres://…` (may hold a password: shown redacted).
     pub database_url: SecretUrl,
-    /// Directory of the PEM signing keys.
+    /// Folder of the key-encryption key file (when `key_encryption_key` is not
+    /// set) and of PEM keys of earlier versions, imported once into the database.
     pub keys_dir: PathBuf,
+    /// The key that seals the signing keys in the database (base64 of 32 bytes,
+    /// validated); `None` uses the file `key-encryption-key` in `keys_dir`.
+    pub key_encryption_key: Option<Secret>,
+    /// A rotated key is published this long before it signs, so that relying
+    /// parties holding a cached JWK set know it before they see it (0: at once).
+    pub key_publish_ahead: Duration,
+    /// Rotate every algorithm's key automatically this often (`None`: never).
+    pub key_rotation: Option<Duration>,
     /// SMTP relay (may hold a password: shown redacted); `None` keeps mail in
     /// the development mailbox.
     pub smtp_url: Option<SecretUrl>,

@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::rules::{argon2_cost, client_secret_grace, hours, minutes, validate_issuer};
+use super::rules::{
+    argon2_cost, client_secret_grace, hours, key_encryption_key, key_publish_ahead, key_rotation, minutes,
+    validate_issuer,
+};
 use super::{ConfigError, LogFormat, Secret, SecretUrl, Settings};
 
 /// A client slower than this to send a request head is not a client to wait for.
@@ -31,6 +34,9 @@ pub(super) struct RawSettings {
     listen: String,
     database_url: String,
     keys_dir: PathBuf,
+    key_encryption_key: Option<String>,
+    key_publish_ahead_secs: u64,
+    key_rotation_days: u64,
     smtp_url: Option<String>,
     mail_from: String,
     body_limit_bytes: u64,
@@ -74,6 +80,9 @@ impl Default for RawSettings {
             listen: "127.0.0.1:8080".into(),
             database_url: "sqlite://data/kuke-id.db?mode=rwc".into(),
             keys_dir: PathBuf::from("keys"),
+            key_encryption_key: None,
+            key_publish_ahead_secs: 600,
+            key_rotation_days: 0,
             smtp_url: None,
             mail_from: "Portal Klienta <portalklienta@kuke.com.pl>".into(),
             body_limit_bytes: 64 * 1024,
@@ -178,6 +187,9 @@ impl RawSettings {
             listen,
             database_url: SecretUrl::new(self.database_url),
             keys_dir: self.keys_dir,
+            key_encryption_key: key_encryption_key(self.key_encryption_key.as_deref())?,
+            key_publish_ahead: key_publish_ahead(self.key_publish_ahead_secs)?,
+            key_rotation: key_rotation(self.key_rotation_days)?,
             smtp_url,
             mail_from: self.mail_from,
             body_limit_bytes: usize::try_from(body_limit).unwrap_or(usize::MAX),

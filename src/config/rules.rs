@@ -57,3 +57,52 @@ pub(super) fn validate_issuer(issuer: &str) -> Result<String, ConfigError> {
     }
     Ok(issuer.to_string())
 }
+
+/// Longest automatic rotation period accepted, in days (ten years).
+const MAX_KEY_ROTATION_DAYS: u64 = 3650;
+
+/// Longest publish-ahead accepted (a week): a key announced further ahead is a typo.
+const MAX_KEY_PUBLISH_AHEAD_SECS: u64 = 7 * 86_400;
+
+/// The base64 of exactly 32 bytes; blank means "use the file in the keys folder".
+pub(super) fn key_encryption_key(value: Option<&str>) -> Result<Option<super::Secret>, ConfigError> {
+    use base64::Engine;
+    let Some(text) = value.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
+    let hint = "must be the base64 of 32 random bytes (make one with `openssl rand -base64 32`)";
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|_| ConfigError::new("key_encryption_key", format!("{hint}; this is not base64")))?;
+    if decoded.len() != 32 {
+        let message = format!("{hint}; this one is {} bytes", decoded.len());
+        return Err(ConfigError::new("key_encryption_key", message));
+    }
+    Ok(Some(super::Secret::new(text)))
+}
+
+/// Zero (a rotated key signs at once: only where no relying party caches the
+/// JWK set) or longer than the JWK set's cache lifetime.
+pub(super) fn key_publish_ahead(secs: u64) -> Result<Duration, ConfigError> {
+    let max_age = super::JWKS_MAX_AGE_SECS;
+    if secs != 0 && !(max_age + 1..=MAX_KEY_PUBLISH_AHEAD_SECS).contains(&secs) {
+        return Err(ConfigError::new(
+            "key_publish_ahead_secs",
+            format!(
+                "must be longer than the JWK set's cache lifetime ({max_age} s) and at most \
+                 {MAX_KEY_PUBLISH_AHEAD_SECS}, or 0 to sign with a rotated key at once"
+            ),
+        ));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+/// Days between automatic rotations; 0 turns them off.
+pub(super) fn key_rotation(days: u64) -> Result<Option<Duration>, ConfigError> {
+    match days {
+        0 => Ok(None),
+        d if d > MAX_KEY_ROTATION_DAYS => Err(ConfigError::new(
+            "key_rotation_days",
+            format!("must be at most {MAX_KEY_ROTATION_DAYS} (0 turns automatic rotation off)"),
+        )),
+        d => Ok(Some(hours(d * 24))),
+    }
+}

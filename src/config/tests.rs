@@ -235,3 +235,35 @@ fn in_demo_mode_the_issuer_follows_the_listen_port() {
     assert_eq!(settings.issuer, "http://localhost:8081");
     assert_eq!(settings.loopback_issuer_elsewhere(), None);
 }
+
+#[test]
+fn a_key_encryption_key_must_be_the_base64_of_32_bytes() {
+    assert!(Settings::from_toml("").expect("defaults").key_encryption_key.is_none(), "the file is the default");
+    let error = Settings::from_toml(r#"key_encryption_key = "c2hvcnQ=""#).unwrap_err();
+    assert_eq!(error.key, "KUKE_ID_KEY_ENCRYPTION_KEY");
+    assert!(error.message.contains("5 bytes"), "{}", error.message);
+    let error = Settings::from_toml(r#"key_encryption_key = "not base64!""#).unwrap_err();
+    assert!(error.message.contains("not base64"), "{}", error.message);
+    let good = Settings::from_toml(r#"key_encryption_key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=""#)
+        .expect("32 bytes");
+    assert!(!format!("{good:?}").contains("AAAAAAAAAAAAAAAA"), "redacted in Debug");
+}
+
+#[test]
+fn a_publish_ahead_time_within_the_jwks_cache_lifetime_is_refused() {
+    let defaults = Settings::from_toml("").expect("defaults");
+    assert!(defaults.key_publish_ahead > Duration::from_secs(JWKS_MAX_AGE_SECS));
+    let error = Settings::from_toml("key_publish_ahead_secs = 300").unwrap_err();
+    assert_eq!(error.key, "KUKE_ID_KEY_PUBLISH_AHEAD_SECS");
+    assert!(error.message.contains("300 s"), "{}", error.message);
+    let at_once = Settings::from_toml("key_publish_ahead_secs = 0").expect("0 signs at once");
+    assert_eq!(at_once.key_publish_ahead, Duration::ZERO);
+}
+
+#[test]
+fn automatic_key_rotation_is_off_by_default() {
+    assert_eq!(Settings::from_toml("").expect("defaults").key_rotation, None);
+    let monthly = Settings::from_toml("key_rotation_days = 30").expect("30 days");
+    assert_eq!(monthly.key_rotation, Some(Duration::from_secs(30 * 86_400)));
+    assert_eq!(Settings::from_toml("key_rotation_days = 99999").unwrap_err().key, "KUKE_ID_KEY_ROTATION_DAYS");
+}

@@ -15,7 +15,7 @@ use std::sync::{Arc, RwLock};
 use crate::config::Settings;
 use crate::domain::clock::Clock;
 use crate::store::Store;
-use crate::tokens::keys::KeyRing;
+use crate::tokens::keys::{KeyEncryptionKey, KeyRing};
 use client_cache::ClientCache;
 use hasher::Hasher;
 
@@ -39,6 +39,9 @@ pub struct AppState {
     /// Serving in demo mode (`serve --demo`, set by `app` with the demo relying
     /// party): the development mailbox is open and the welcome page links to `/demo`.
     pub demo_mode: bool,
+    /// The key that seals signing keys in the database; `None` for commands
+    /// that neither sign nor change keys.
+    pub key_encryption_key: Option<Arc<KeyEncryptionKey>>,
     keys: Arc<RwLock<Arc<KeyRing>>>,
 }
 
@@ -54,16 +57,34 @@ impl AppState {
             store,
             clock,
             demo_mode: false,
+            key_encryption_key: None,
             keys: Arc::new(RwLock::new(Arc::new(keys))),
         }
     }
 
-    /// The current key ring (a snapshot: a reload does not change it under the caller).
+    /// The current key ring (a snapshot: a reload does not change it under the
+    /// caller). When the clock has passed a key's `signs_from` or `retire_after`,
+    /// the ring is moved on first, so a staged key signs on time on every node
+    /// without waiting for a reload.
     pub fn keys(&self) -> Arc<KeyRing> {
-        match self.keys.read() {
+        let ring = match self.keys.read() {
             Ok(guard) => guard.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        let now = self.clock.now();
+        if ring.next_change().is_none_or(|at| at > now) {
+            return ring;
         }
+        let moved = Arc::new(ring.at(now));
+        let mut guard = match self.keys.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        // A reload may have installed a newer ring meanwhile: keep that one.
+        if Arc::ptr_eq(&guard, &ring) {
+            *guard = moved.clone();
+        }
+        moved
     }
 
     /// Installs a reloaded key ring.

@@ -19,6 +19,7 @@ pub mod rate_limits;
 pub mod refresh_tokens;
 pub mod revoked_access_tokens;
 pub mod sessions;
+pub mod signing_keys;
 pub mod stats;
 pub mod terms;
 pub mod users;

@@ -138,13 +138,21 @@ fn migrate_creates_the_database_and_one_key_per_algorithm_that_keys_list_shows()
     let migrated = run(dir.path(), &env_refs(&env), &["migrate"]);
     assert_eq!(migrated.code, 0, "{}", migrated.stderr);
     assert!(migrated.stdout.contains("created signing keys"), "{}", migrated.stdout);
+    assert!(migrated.stdout.contains("created the key-encryption key"), "{}", migrated.stdout);
     assert!(dir.path().join("db/kuke-id.db").is_file());
     let out = run(dir.path(), &env_refs(&env), &["keys", "list"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     for alg in ["RS256", "ES256", "EdDSA"] {
         assert!(out.stdout.contains(alg), "{}", out.stdout);
     }
-    assert_eq!(fs::read_dir(dir.path().join("keys")).expect("keys dir").count(), 3);
+    let in_folder: Vec<String> = left_behind(&dir.path().join("keys"));
+    assert_eq!(in_folder, ["key-encryption-key"], "the keys are in the database, sealed with this key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dir.path().join("keys/key-encryption-key")).expect("kek").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
     let again = run(dir.path(), &env_refs(&env), &["migrate"]);
     assert!(!again.stdout.contains("created signing keys"), "existing keys are kept: {}", again.stdout);
 }
@@ -161,19 +169,15 @@ fn keys_dir_that_cannot_be_created_is_a_clear_error() {
 }
 
 #[test]
-fn corrupted_key_file_is_named_in_a_clear_error() {
+fn a_corrupted_key_file_to_import_is_named_in_a_clear_error() {
     let dir = tempfile::tempdir().expect("dir");
-    let env = migrated_env(dir.path());
-    let key = fs::read_dir(dir.path().join("keys"))
-        .expect("keys")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| p.to_string_lossy().contains("RS256"))
-        .expect("an RS256 key");
+    let env = sqlite_env(dir.path());
+    fs::create_dir(dir.path().join("keys")).expect("keys folder");
+    let key = dir.path().join("keys/RS256-1700000000000-broken.pem");
     fs::write(&key, "-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----\n").expect("corrupt it");
-    let out = run(dir.path(), &env_refs(&env), &["keys", "list"]);
+    let out = run(dir.path(), &env_refs(&env), &["migrate"]);
     assert_eq!(out.code, 1);
-    assert!(out.stderr.contains(key.file_name().and_then(|n| n.to_str()).expect("name")), "{}", out.stderr);
+    assert!(out.stderr.contains("RS256-1700000000000-broken.pem"), "{}", out.stderr);
     assert!(!out.stderr.contains("panicked"));
 }
 
@@ -181,7 +185,9 @@ fn corrupted_key_file_is_named_in_a_clear_error() {
 fn rotate_makes_a_new_active_key_and_retire_unpublishes_the_old_one() {
     let dir = tempfile::tempdir().expect("dir");
     let env = migrated_env(dir.path());
-    let env = env_refs(&env);
+    let mut env = env_refs(&env);
+    // Signing at once, as a deployment whose relying parties do not cache the JWK set.
+    env.push(("KUKE_ID_KEY_PUBLISH_AHEAD_SECS", "0"));
     let listing = run(dir.path(), &env, &["keys", "list"]).stdout;
     let old_kid = listing
         .lines()
@@ -201,6 +207,19 @@ fn rotate_makes_a_new_active_key_and_retire_unpublishes_the_old_one() {
 }
 
 #[test]
+fn a_rotated_key_is_listed_as_next_until_the_publish_ahead_time() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = migrated_env(dir.path());
+    let env = env_refs(&env);
+    let rotated = run(dir.path(), &env, &["keys", "rotate", "--alg", "EdDSA"]);
+    assert_eq!(rotated.code, 0, "{}", rotated.stderr);
+    assert!(rotated.stdout.contains("signs from"), "{}", rotated.stdout);
+    let listing = run(dir.path(), &env, &["keys", "list"]).stdout;
+    assert!(listing.lines().any(|l| l.starts_with("next") && l.contains("EdDSA")), "{listing}");
+    assert!(listing.lines().any(|l| l.starts_with("active") && l.contains("EdDSA")), "{listing}");
+}
+
+#[test]
 fn retiring_the_active_key_is_refused() {
     let dir = tempfile::tempdir().expect("dir");
     let env = migrated_env(dir.path());
@@ -215,6 +234,56 @@ fn retiring_the_active_key_is_refused() {
     let out = run(dir.path(), &env, &["keys", "retire", &kid]);
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("rotate"), "{}", out.stderr);
+}
+
+#[test]
+fn export_writes_owner_only_pem_files_that_a_new_database_imports() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = migrated_env(dir.path());
+    let backup = dir.path().join("backup");
+    let out = run(dir.path(), &env_refs(&env), &["keys", "export", backup.to_str().expect("utf-8")]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let files = left_behind(&backup);
+    assert_eq!(files.len(), 3, "{files:?}");
+    #[cfg(unix)]
+    for file in &files {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(fs::metadata(backup.join(file)).expect("meta").permissions().mode() & 0o777, 0o600);
+    }
+    let to_stdout = run(dir.path(), &env_refs(&env), &["keys", "export"]);
+    assert_eq!(to_stdout.stdout.matches("-----BEGIN PRIVATE KEY-----").count(), 3);
+    let restored = tempfile::tempdir().expect("dir");
+    let restored_env = [
+        ("KUKE_ID_DATABASE_URL", format!("sqlite://{}/kuke-id.db?mode=rwc", restored.path().display())),
+        ("KUKE_ID_KEYS_DIR", backup.display().to_string()),
+    ];
+    let restored_env: Vec<(&str, &str)> = restored_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let migrated = run(restored.path(), &restored_env, &["migrate"]);
+    assert_eq!(migrated.code, 0, "{}", migrated.stderr);
+    assert_eq!(migrated.stdout.matches("imported").count(), 3, "{}", migrated.stdout);
+    assert!(!migrated.stdout.contains("created signing keys"), "{}", migrated.stdout);
+    let original = run(dir.path(), &env_refs(&env), &["keys", "list"]).stdout;
+    let copy = run(restored.path(), &restored_env, &["keys", "list"]).stdout;
+    let kids = |listing: &str| {
+        let mut kids: Vec<String> =
+            listing.lines().skip(1).filter_map(|l| l.split_whitespace().nth(2)).map(str::to_string).collect();
+        kids.sort();
+        kids
+    };
+    assert_eq!(kids(&original), kids(&copy));
+}
+
+#[test]
+fn a_wrong_key_encryption_key_stops_the_command_in_one_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = migrated_env(dir.path());
+    let mut env = env_refs(&env);
+    env.push(("KUKE_ID_KEY_ENCRYPTION_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="));
+    let out = run(dir.path(), &env, &["keys", "export"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("KUKE_ID_KEY_ENCRYPTION_KEY does not open"), "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "nothing exported");
 }
 
 #[test]
@@ -624,7 +693,7 @@ fn commands_in_an_empty_folder_refuse_in_one_line_and_create_no_database_or_keys
     fs::write(&file, "legacy_id,email,first_name,last_name,organization_external_id,organization_name,role\n")
         .expect("write");
     let file = file.to_str().expect("utf-8");
-    let database_commands: [&[&str]; 9] = [
+    let database_commands: [&[&str]; 13] = [
         &["users", "list"],
         &["users", "show", "someone@example.com"],
         &["stats"],
@@ -634,6 +703,10 @@ fn commands_in_an_empty_folder_refuse_in_one_line_and_create_no_database_or_keys
         &["import", file],
         &["users", "campaign"],
         &["-v", "stats"],
+        &["keys", "list"],
+        &["keys", "rotate"],
+        &["keys", "retire", "some-kid"],
+        &["keys", "export"],
     ];
     for args in database_commands {
         let out = run(&work, &[], args);
@@ -649,13 +722,6 @@ fn commands_in_an_empty_folder_refuse_in_one_line_and_create_no_database_or_keys
         let verbose = usize::from(args[0] == "-v");
         assert_eq!(out.stderr.trim().lines().count(), 1 + verbose, "{args:?} says it in one line: {}", out.stderr);
         assert!(out.stdout.is_empty(), "{args:?}: {}", out.stdout);
-        assert_eq!(left_behind(&work), Vec::<String>::new(), "{args:?} left files behind");
-    }
-    for args in [&["keys", "list"][..], &["keys", "rotate"], &["keys", "retire", "some-kid"]] {
-        let out = run(&work, &[], args);
-        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
-        assert_eq!(out.stderr.trim().lines().count(), 1, "{args:?}: {}", out.stderr);
-        assert!(out.stderr.contains("no signing keys in keys: run from your server's folder"), "{}", out.stderr);
         assert_eq!(left_behind(&work), Vec::<String>::new(), "{args:?} left files behind");
     }
     let migrated = run(&work, &[], &["migrate"]);

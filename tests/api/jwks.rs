@@ -85,3 +85,32 @@ backend_tests! {
         assert_eq!(kids(&before), kids(&after));
     }
 }
+
+backend_tests! {
+    async fn the_jwks_may_be_cached_for_less_than_a_rotated_key_waits_before_signing(app) {
+        let response = app.get("/jwks").await;
+        assert_eq!(response.headers()["cache-control"], "public, max-age=300");
+        assert!(app.state.settings.key_publish_ahead > std::time::Duration::from_secs(300));
+    }
+
+    async fn a_relying_party_caching_the_jwks_knows_every_signing_key_after_a_rotation(app) {
+        let kids = |jwks: &serde_json::Value| -> Vec<String> {
+            jwks["keys"].as_array().expect("keys").iter().filter_map(|k| k["kid"].as_str().map(str::to_string)).collect()
+        };
+        let signing_kid = |token: &str| jsonwebtoken::decode_header(token).expect("header").kid.expect("kid");
+        let cached = kids(&app.get_json("/jwks").await);
+        let actor = kuke_id::domain::audit::Actor::cli();
+        let alg = Some(kuke_id::domain::signing_alg::SigningAlg::Es256);
+        kuke_id::flows::keys::rotate_here(&app.state, &actor, alg).await.expect("rotate");
+        // Until its cache expires, the relying party sees only keys it knows.
+        app.clock.advance(std::time::Duration::from_secs(299));
+        assert!(cached.contains(&signing_kid(&app.admin_token("admin:keys").await)));
+        // It then fetches the set again, and knows the new key before it signs.
+        app.clock.advance(std::time::Duration::from_secs(2));
+        let refreshed = kids(&app.get_json("/jwks").await);
+        app.clock.advance(std::time::Duration::from_secs(300));
+        let new_kid = signing_kid(&app.admin_token("admin:keys").await);
+        assert!(!cached.contains(&new_kid), "the rotated key signs now");
+        assert!(refreshed.contains(&new_kid));
+    }
+}

@@ -41,6 +41,7 @@ mod import;
 mod introspect_revoke;
 mod journey;
 mod jwks;
+mod key_set;
 mod language_switch;
 mod logout;
 mod metrics;

@@ -1,6 +1,6 @@
 //! Signing keys: list (public facts only), rotate, retire (scope `admin:keys`).
-//! A change takes effect on this node at once and on the others at their next
-//! reload of the keys directory.
+//! A change is published by this node at once and by the others at their next
+//! reload of the keys (30 s); a rotated key signs after the publish-ahead time.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -22,6 +22,8 @@ fn view(key: &KeyInfo) -> Value {
         "kid": key.kid,
         "alg": key.alg.as_str(),
         "created": key.created.format(&Rfc3339).ok(),
+        "signs_from": key.signs_from.format(&Rfc3339).ok(),
+        "retires": key.retires.and_then(|at| at.format(&Rfc3339).ok()),
         "state": key.state,
     })
 }
@@ -29,16 +31,16 @@ fn view(key: &KeyInfo) -> Value {
 fn problem(error: KeysError) -> Problem {
     match error {
         KeysError::UnknownKid(_) => Problem::not_found(error.to_string()),
-        KeysError::Active(..) => Problem::conflict(error.to_string()),
+        KeysError::Active(..) | KeysError::Next(..) => Problem::conflict(error.to_string()),
         KeysError::Store(store) => store.into(),
         other => Problem::internal(&other),
     }
 }
 
 /// `GET /keys`: published keys newest first (the signing one of each algorithm
-/// `active`), then retired ones.
+/// `active`, those signing later `next`), then retired ones.
 pub async fn list(State(state): State<AppState>) -> Result<Response, Problem> {
-    let keys = keys::list(&state.settings.keys_dir, true).await.map_err(problem)?;
+    let keys = keys::list(&state.store, &state.clock, true).await.map_err(problem)?;
     Ok(Json(json!({"total": keys.len(), "items": keys.iter().map(view).collect::<Vec<_>>()})).into_response())
 }
 
@@ -49,7 +51,8 @@ pub struct Rotation {
     alg: Option<String>,
 }
 
-/// `POST /keys/rotate`: a new active key for `alg`, or for every algorithm when omitted.
+/// `POST /keys/rotate`: a new key for `alg`, or for every algorithm when omitted,
+/// published at once and signing after the publish-ahead time.
 pub async fn rotate(
     State(state): State<AppState>,
     Admin(actor): Admin,
@@ -63,7 +66,7 @@ pub async fn rotate(
     Ok(Json(json!({"items": rotated.iter().map(view).collect::<Vec<_>>()})).into_response())
 }
 
-/// `POST /keys/{kid}/retire`: 204; the active key of an algorithm is refused with 409.
+/// `POST /keys/{kid}/retire`: 204; the active and the next key of an algorithm are refused with 409.
 pub async fn retire(
     State(state): State<AppState>,
     Admin(actor): Admin,

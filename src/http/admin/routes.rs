@@ -95,9 +95,9 @@ pub const ROUTES: &[Route] = &[
     Route::new(Post, "/clients/{id}/secret", CLIENTS, StatusCode::OK, |m| on(m, clients::rotate_secret))
         .summary("Rotate the secret (answered once); the old one stays valid for grace_seconds"),
     Route::new(Get, "/keys", KEYS, StatusCode::OK, |m| on(m, keys::list))
-        .summary("Signing keys: kid, alg, created, state"),
+        .summary("Signing keys: kid, alg, created, signs_from, retires, state"),
     Route::new(Post, "/keys/rotate", KEYS, StatusCode::OK, |m| on(m, keys::rotate))
-        .summary("New active signing key for alg (every algorithm when omitted)"),
+        .summary("New signing key for alg (every algorithm when omitted): published now, signs after the publish-ahead time"),
     Route::new(Post, "/keys/{kid}/retire", KEYS, StatusCode::NO_CONTENT, |m| on(m, keys::retire))
-        .summary("Stop publishing a key that no longer signs (the active key: 409)"),
+        .summary("Stop publishing a key that no longer signs (the active or next key: 409)"),
 ];

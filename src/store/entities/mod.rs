@@ -16,6 +16,8 @@ pub mod rate_limits;
 pub mod refresh_tokens;
 pub mod revoked_access_tokens;
 pub mod sessions;
+pub mod signing_key_set;
+pub mod signing_keys;
 pub mod terms_acceptances;
 pub mod terms_versions;
 pub mod users;

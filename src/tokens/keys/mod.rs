@@ -1,28 +1,35 @@
-//! Signing keys: PEM files (PKCS#8) in the keys directory, one file per key,
-//! named `<alg>-<created unix ms>-<kid>.pem`. The newest key of each algorithm
-//! signs; every key in the directory is published in the JWK set, so tokens
-//! signed before a rotation keep verifying. Retiring a key moves its file to
-//! `retired/`, which takes it out of the JWK set.
+//! Signing keys: PKCS#8 private keys kept in the database sealed with the
+//! key-encryption key (see [`sealing`]), and the ring of keys a node signs and
+//! verifies with.
 //!
-//! `kid` is the RFC 7638 thumbprint of the public key, recomputed on every load,
-//! so a renamed file can never publish a wrong id.
+//! A key is published (in the JWK set) from the moment it exists, signs from its
+//! `signs_from` time (a rotated key waits until relying parties have had time to
+//! fetch it), and leaves the JWK set at its `retire_after` time, once every token
+//! it signed has expired. The newest key of each algorithm whose time has come
+//! signs. The ring works these out for the time it was built for; [`KeyRing::at`]
+//! moves it on.
+//!
+//! `kid` is the RFC 7638 thumbprint of the public key, recomputed whenever a key
+//! is opened, so a stored row can never publish a wrong id.
 
-mod files;
 mod new_key;
+mod pem_files;
+mod sealing;
 #[cfg(test)]
 mod tests;
 
-use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey};
+use time::OffsetDateTime;
 
 use crate::domain::signing_alg::SigningAlg;
-use files::{create_private_dir, parse_file_name, read_key};
 
-pub use files::{discard, retire, retired, unretire};
-pub use new_key::{NewKey, create, generate};
+pub use new_key::create;
+pub use pem_files::{PemFile, create_private_dir, read_folder, write_pem};
+pub use sealing::{KEK_FILE, KeyEncryptionKey, open, seal};
 
 /// Why keys cannot be loaded or changed.
 #[derive(Debug, thiserror::Error)]
@@ -51,31 +58,40 @@ pub enum KeyError {
     /// Key generation failed (should not happen with a working OS RNG).
     #[error("cannot generate a {0} key")]
     Generate(SigningAlg),
-    /// No key with that id.
-    #[error("no published key has kid {0}")]
-    UnknownKid(String),
-    /// Retiring would leave an algorithm without a signing key.
-    #[error("{0} is the active {1} key; run `kuke-id keys rotate --alg {1}` first")]
-    Active(String, SigningAlg),
+    /// A stored key cannot be opened: another key-encryption key sealed it, or
+    /// the row was altered.
+    #[error("cannot open the stored signing key {0}: it was sealed with another key-encryption key, or altered")]
+    Sealed(String),
+    /// The key-encryption key itself is unusable.
+    #[error("key-encryption key {source_name}: {reason}")]
+    Kek {
+        /// Where it came from: the variable or the file.
+        source_name: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
     move |source| KeyError::Io { path: path.to_path_buf(), source }
 }
 
-/// One private signing key and its public JWK.
+/// One private signing key, its public JWK and its schedule.
 #[derive(Clone)]
 pub struct SigningKey {
     /// RFC 7638 thumbprint.
     pub kid: String,
     /// Algorithm the key signs with.
     pub alg: SigningAlg,
-    /// Creation time, unix milliseconds (from the file name).
-    pub created_ms: u64,
-    /// Where the key lives.
-    pub path: PathBuf,
+    /// When it was generated.
+    pub created: OffsetDateTime,
+    /// When it starts to sign (it is published before).
+    pub signs_from: OffsetDateTime,
+    /// When it leaves the JWK set, once a newer key has replaced it.
+    pub retire_after: Option<OffsetDateTime>,
     encoding: EncodingKey,
     public: Jwk,
+    pkcs8: Arc<Vec<u8>>,
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -99,6 +115,16 @@ impl SigningKey {
     pub fn algorithm(&self) -> Algorithm {
         jwt_alg(self.alg)
     }
+
+    /// The private key as a PKCS#8 PEM document (for `kuke-id keys export`).
+    pub fn to_pem(&self) -> crate::domain::secret::Secret {
+        crate::domain::secret::Secret::new(new_key::to_pem(&self.pkcs8))
+    }
+
+    /// Whether it is in the JWK set at `now`.
+    fn published_at(&self, now: OffsetDateTime) -> bool {
+        self.retire_after.is_none_or(|at| at > now)
+    }
 }
 
 /// Maps our algorithm to jsonwebtoken's.
@@ -110,69 +136,65 @@ pub fn jwt_alg(alg: SigningAlg) -> Algorithm {
     }
 }
 
-/// Every published key, newest first.
-#[derive(Debug, Clone, Default)]
+/// The keys of a node as of one moment: the published ones, and which of them sign.
+#[derive(Debug, Clone)]
 pub struct KeyRing {
-    keys: Vec<SigningKey>,
+    all: Vec<SigningKey>,
+    published: Vec<SigningKey>,
+    as_of: OffsetDateTime,
+}
+
+impl Default for KeyRing {
+    fn default() -> Self {
+        Self { all: Vec::new(), published: Vec::new(), as_of: OffsetDateTime::UNIX_EPOCH }
+    }
 }
 
 impl KeyRing {
-    /// Loads the directory, creating it and one key of each algorithm that has none.
-    pub fn load_or_create(dir: &Path) -> Result<Self, KeyError> {
-        create_private_dir(dir)?;
-        let mut ring = Self::load(dir)?;
-        for alg in SigningAlg::ALL {
-            if ring.active(alg).is_none() {
-                let key = generate(dir, alg)?;
-                tracing::info!(kid = %key.kid, alg = %alg, "generated a new signing key");
-                ring.keys.push(key);
-            }
-        }
-        ring.sort();
-        Ok(ring)
+    /// The ring of `keys` (not retired ones) as of `now`.
+    pub fn new(mut keys: Vec<SigningKey>, now: OffsetDateTime) -> Self {
+        // Newest first: the key that signs is the first of its algorithm whose time has come.
+        keys.sort_by(|a, b| {
+            b.signs_from.cmp(&a.signs_from).then_with(|| b.created.cmp(&a.created)).then_with(|| a.kid.cmp(&b.kid))
+        });
+        let published = keys.iter().filter(|k| k.published_at(now)).cloned().collect();
+        Self { all: keys, published, as_of: now }
     }
 
-    /// Loads every key file of the directory (not `retired/`).
-    pub fn load(dir: &Path) -> Result<Self, KeyError> {
-        let mut keys = Vec::new();
-        for entry in fs::read_dir(dir).map_err(io(dir))? {
-            let path = entry.map_err(io(dir))?.path();
-            if path.extension().and_then(|e| e.to_str()) != Some("pem") {
-                continue;
-            }
-            let Some((alg, created_ms)) = parse_file_name(&path) else {
-                tracing::warn!(file = %path.display(), "ignoring a .pem file whose name is not <alg>-<created>-<kid>.pem");
-                continue;
-            };
-            keys.push(read_key(&path, alg, created_ms)?);
-        }
-        let mut ring = Self { keys };
-        ring.sort();
-        Ok(ring)
+    /// The same keys as of `now`: keys whose time has come sign, expired ones leave.
+    pub fn at(&self, now: OffsetDateTime) -> Self {
+        Self::new(self.all.clone(), now)
     }
 
-    fn sort(&mut self) {
-        self.keys.sort_by(|a, b| b.created_ms.cmp(&a.created_ms).then_with(|| a.kid.cmp(&b.kid)));
+    /// The next moment at which [`KeyRing::at`] would give another ring.
+    pub fn next_change(&self) -> Option<OffsetDateTime> {
+        let times = self.all.iter().flat_map(|k| [Some(k.signs_from), k.retire_after]).flatten();
+        times.filter(|t| *t > self.as_of).min()
     }
 
-    /// The key that signs for `alg`: the newest one.
+    /// The key that signs for `alg`: the newest one whose `signs_from` has come.
     pub fn active(&self, alg: SigningAlg) -> Option<&SigningKey> {
-        self.keys.iter().find(|k| k.alg == alg)
+        self.published.iter().find(|k| k.alg == alg && k.signs_from <= self.as_of)
     }
 
-    /// Every published key, newest first.
+    /// Every published key (those that will sign included), newest first.
     pub fn keys(&self) -> &[SigningKey] {
-        &self.keys
+        &self.published
+    }
+
+    /// Every key of the ring, those past their retirement time included.
+    pub fn all_keys(&self) -> &[SigningKey] {
+        &self.all
     }
 
     /// Finds a published key by id.
     pub fn by_kid(&self, kid: &str) -> Option<&SigningKey> {
-        self.keys.iter().find(|k| k.kid == kid)
+        self.published.iter().find(|k| k.kid == kid)
     }
 
     /// The public JWK set (RFC 7517): public parts only.
     pub fn jwks(&self) -> JwkSet {
-        JwkSet { keys: self.keys.iter().map(|k| k.public.clone()).collect() }
+        JwkSet { keys: self.published.iter().map(|k| k.public.clone()).collect() }
     }
 
     /// Algorithms with an active key.

@@ -1,62 +1,50 @@
-//! Generating keys: fresh PKCS#8 material from the OS RNG, its PEM form, its
+//! Key material: fresh PKCS#8 keys from the OS RNG, their PEM form, their
 //! public JWK (whose RFC 7638 thumbprint is the `kid`).
 
-use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use base64::Engine;
 use jsonwebtoken::EncodingKey;
 use jsonwebtoken::jwk::{Jwk, PublicKeyUse, ThumbprintHash};
+use time::OffsetDateTime;
 
-use super::files::{create_private_dir, write_private};
 use super::{KeyError, SigningKey, jwt_alg};
 use crate::domain::signing_alg::SigningAlg;
 
-/// A key generated in memory and not yet written, so that the slow part (RSA)
-/// can run before a caller opens its transaction.
-pub struct NewKey {
-    key: SigningKey,
-    pem: String,
-}
+const PEM_BEGIN: &str = "-----BEGIN PRIVATE KEY-----";
+const PEM_END: &str = "-----END PRIVATE KEY-----";
 
-impl std::fmt::Debug for NewKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewKey").field("kid", &self.key.kid).field("alg", &self.key.alg).finish_non_exhaustive()
-    }
-}
-
-impl NewKey {
-    /// Its key id.
-    pub fn kid(&self) -> &str {
-        &self.key.kid
-    }
-
-    /// Writes it to `dir`, where, being the newest of its algorithm, it becomes active.
-    pub fn install(self, dir: &Path) -> Result<SigningKey, KeyError> {
-        create_private_dir(dir)?;
-        let Self { mut key, pem } = self;
-        key.path = dir.join(format!("{}-{}-{}.pem", key.alg, key.created_ms, key.kid));
-        write_private(&key.path, pem.as_bytes())?;
-        Ok(key)
-    }
-}
-
-/// Generates a key of `alg` in memory.
-pub fn create(alg: SigningAlg) -> Result<NewKey, KeyError> {
+/// Generates a key of `alg`, created at `created`, that signs from `signs_from`.
+/// RSA takes a while: call it off the async runtime.
+pub fn create(alg: SigningAlg, created: OffsetDateTime, signs_from: OffsetDateTime) -> Result<SigningKey, KeyError> {
     let der = generate_pkcs8(alg)?;
-    let pem = to_pem(&der);
-    let created_ms = unix_ms();
-    let encoding = parse_pem(alg, pem.as_bytes()).map_err(|_| KeyError::Generate(alg))?;
-    let public = public_jwk(&encoding, alg).map_err(|_| KeyError::Generate(alg))?;
+    from_pkcs8(alg, der, created, signs_from, None).map_err(|_| KeyError::Generate(alg))
+}
+
+/// A key from its PKCS#8 DER; the `kid` is computed from it.
+pub(super) fn from_pkcs8(
+    alg: SigningAlg,
+    der: Vec<u8>,
+    created: OffsetDateTime,
+    signs_from: OffsetDateTime,
+    retire_after: Option<OffsetDateTime>,
+) -> Result<SigningKey, String> {
+    let encoding = parse_pem(alg, to_pem(&der).as_bytes()).map_err(|e| e.to_string())?;
+    let public = public_jwk(&encoding, alg).map_err(|e| e.to_string())?;
     let kid = public.common.key_id.clone().unwrap_or_default();
-    Ok(NewKey { key: SigningKey { kid, alg, created_ms, path: PathBuf::new(), encoding, public }, pem })
+    Ok(SigningKey { kid, alg, created, signs_from, retire_after, encoding, public, pkcs8: Arc::new(der) })
 }
 
-/// Generates a new key of `alg` in `dir`; being the newest, it becomes active.
-pub fn generate(dir: &Path, alg: SigningAlg) -> Result<SigningKey, KeyError> {
-    create(alg)?.install(dir)
+/// The DER inside a PKCS#8 PEM document (`BEGIN PRIVATE KEY`, as kuke-id writes them).
+pub(super) fn pem_to_der(pem: &str) -> Result<Vec<u8>, String> {
+    let start = pem.find(PEM_BEGIN).ok_or("no BEGIN PRIVATE KEY line (only PKCS#8 keys are read)")?;
+    let rest = &pem[start + PEM_BEGIN.len()..];
+    let end = rest.find(PEM_END).ok_or("no END PRIVATE KEY line")?;
+    let body: String = rest[..end].chars().filter(|c| !c.is_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD.decode(body).map_err(|e| e.to_string())
 }
 
-pub(super) fn parse_pem(alg: SigningAlg, pem: &[u8]) -> jsonwebtoken::errors::Result<EncodingKey> {
+fn parse_pem(alg: SigningAlg, pem: &[u8]) -> jsonwebtoken::errors::Result<EncodingKey> {
     match alg {
         SigningAlg::Rs256 => EncodingKey::from_rsa_pem(pem),
         SigningAlg::Es256 => EncodingKey::from_ec_pem(pem),
@@ -64,7 +52,7 @@ pub(super) fn parse_pem(alg: SigningAlg, pem: &[u8]) -> jsonwebtoken::errors::Re
     }
 }
 
-pub(super) fn public_jwk(key: &EncodingKey, alg: SigningAlg) -> jsonwebtoken::errors::Result<Jwk> {
+fn public_jwk(key: &EncodingKey, alg: SigningAlg) -> jsonwebtoken::errors::Result<Jwk> {
     let mut jwk = Jwk::from_encoding_key(key, jwt_alg(alg))?;
     let kid = jwk.thumbprint(ThumbprintHash::SHA256)?;
     jwk.common.key_id = Some(kid);
@@ -97,18 +85,15 @@ fn generate_pkcs8(alg: SigningAlg) -> Result<Vec<u8>, KeyError> {
     }
 }
 
-fn to_pem(der: &[u8]) -> String {
+/// The PKCS#8 PEM document of `der`.
+pub(super) fn to_pem(der: &[u8]) -> String {
     let body = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut pem = String::from("-----BEGIN PRIVATE KEY-----\n");
+    let mut pem = format!("{PEM_BEGIN}\n");
     for line in body.as_bytes().chunks(64) {
         pem.push_str(std::str::from_utf8(line).unwrap_or_default());
         pem.push('\n');
     }
-    pem.push_str("-----END PRIVATE KEY-----\n");
+    pem.push_str(PEM_END);
+    pem.push('\n');
     pem
-}
-
-fn unix_ms() -> u64 {
-    let now = time::OffsetDateTime::now_utc();
-    u64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or_default()
 }

@@ -1,6 +1,11 @@
 //! Unit tests of the signing keys.
 
+use std::fs;
+
+use time::Duration;
+
 use super::*;
+use crate::store::signing_keys::StoredKey;
 
 fn temp_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("kuke-id-keys-{}", uuid::Uuid::new_v4()));
@@ -8,91 +13,118 @@ fn temp_dir() -> PathBuf {
     dir
 }
 
-#[test]
-fn first_load_generates_one_key_per_algorithm() {
-    let dir = temp_dir();
-    let ring = KeyRing::load_or_create(&dir).expect("keys");
-    assert_eq!(ring.algorithms(), SigningAlg::ALL.to_vec());
-    assert_eq!(ring.keys().len(), 3);
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+fn kek() -> KeyEncryptionKey {
+    KeyEncryptionKey::from_base64(
+        &base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [7u8; 32]),
+        "test",
+    )
+    .expect("kek")
+}
+
+fn key(alg: SigningAlg, signs_from: OffsetDateTime) -> SigningKey {
+    create(alg, signs_from - Duration::minutes(10), signs_from).expect("key")
 }
 
 #[test]
-fn reload_finds_the_same_kids() {
-    let dir = temp_dir();
-    let first = KeyRing::load_or_create(&dir).expect("keys");
-    let second = KeyRing::load_or_create(&dir).expect("keys");
-    let kids = |r: &KeyRing| r.keys().iter().map(|k| k.kid.clone()).collect::<Vec<_>>();
-    assert_eq!(kids(&first), kids(&second));
+fn the_newest_key_whose_time_has_come_signs() {
+    let t = now();
+    let old = key(SigningAlg::Es256, t - Duration::hours(1));
+    let new = key(SigningAlg::Es256, t - Duration::minutes(1));
+    let ring = KeyRing::new(vec![old.clone(), new.clone()], t);
+    assert_eq!(ring.active(SigningAlg::Es256).map(|k| k.kid.clone()), Some(new.kid));
+    assert!(ring.by_kid(&old.kid).is_some(), "the old key is still published");
 }
 
-#[cfg(unix)]
 #[test]
-fn key_files_are_readable_by_owner_only() {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = temp_dir();
-    let ring = KeyRing::load_or_create(&dir).expect("keys");
-    for key in ring.keys() {
-        let mode = fs::metadata(&key.path).expect("meta").permissions().mode();
-        assert_eq!(mode & 0o777, 0o600, "{}", key.path.display());
+fn a_key_that_signs_later_is_published_at_once_and_signs_when_its_time_comes() {
+    let t = now();
+    let current = key(SigningAlg::EdDsa, t - Duration::hours(1));
+    let next = key(SigningAlg::EdDsa, t + Duration::minutes(10));
+    let ring = KeyRing::new(vec![current.clone(), next.clone()], t);
+    assert_eq!(ring.active(SigningAlg::EdDsa).map(|k| k.kid.clone()), Some(current.kid));
+    assert!(ring.jwks().find(&next.kid).is_some());
+    assert_eq!(ring.next_change(), Some(next.signs_from));
+    let later = ring.at(t + Duration::minutes(11));
+    assert_eq!(later.active(SigningAlg::EdDsa).map(|k| k.kid.clone()), Some(next.kid));
+}
+
+#[test]
+fn a_key_leaves_the_jwks_at_its_retirement_time() {
+    let t = now();
+    let mut old = key(SigningAlg::Rs256, t - Duration::hours(1));
+    old.retire_after = Some(t + Duration::minutes(5));
+    let new = key(SigningAlg::Rs256, t - Duration::minutes(1));
+    let ring = KeyRing::new(vec![old.clone(), new], t);
+    assert!(ring.jwks().find(&old.kid).is_some());
+    assert!(ring.at(t + Duration::minutes(6)).jwks().find(&old.kid).is_none());
+}
+
+#[test]
+fn jwks_has_public_parts_only() {
+    let ring = KeyRing::new(SigningAlg::ALL.iter().map(|alg| key(*alg, now())).collect(), now());
+    let json = serde_json::to_value(ring.jwks()).expect("json");
+    for key in json["keys"].as_array().expect("keys") {
+        assert!(key.get("d").is_none() && key.get("p").is_none());
+        assert_eq!(key["use"], "sig");
     }
 }
 
 #[test]
-fn rotation_makes_the_new_key_active_and_keeps_the_old_one_published() {
-    let dir = temp_dir();
-    let ring = KeyRing::load_or_create(&dir).expect("keys");
-    let old = ring.active(SigningAlg::Es256).expect("es256").kid.clone();
-    std::thread::sleep(std::time::Duration::from_millis(2));
-    let new = generate(&dir, SigningAlg::Es256).expect("rotate");
-    let ring = KeyRing::load(&dir).expect("reload");
-    assert_eq!(ring.active(SigningAlg::Es256).map(|k| k.kid.clone()), Some(new.kid));
-    assert!(ring.by_kid(&old).is_some());
+fn a_sealed_key_opens_with_its_kek_only() {
+    let original = key(SigningAlg::Es256, now());
+    let stored = seal(&kek(), &original).expect("seal");
+    assert!(!stored.sealed_key.windows(8).any(|w| original.pkcs8.windows(8).any(|p| p == w)), "no clear text");
+    assert_eq!(open(&kek(), &stored).expect("open").kid, original.kid);
+    let other = KeyEncryptionKey::from_base64(
+        &base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [8u8; 32]),
+        "other",
+    )
+    .expect("kek");
+    assert!(matches!(open(&other, &stored), Err(KeyError::Sealed(_))));
 }
 
 #[test]
-fn retiring_removes_the_key_from_the_jwks() {
-    let dir = temp_dir();
-    let ring = KeyRing::load_or_create(&dir).expect("keys");
-    let old = ring.active(SigningAlg::Rs256).expect("rs256").kid.clone();
-    std::thread::sleep(std::time::Duration::from_millis(2));
-    generate(&dir, SigningAlg::Rs256).expect("rotate");
-    retire(&dir, &old).expect("retire");
-    let ring = KeyRing::load(&dir).expect("reload");
-    assert!(ring.by_kid(&old).is_none());
-    assert!(ring.jwks().find(&old).is_none());
+fn a_sealed_key_moved_to_another_row_does_not_open() {
+    let a = seal(&kek(), &key(SigningAlg::EdDsa, now())).expect("seal");
+    let b = seal(&kek(), &key(SigningAlg::EdDsa, now())).expect("seal");
+    let swapped = StoredKey { sealed_key: b.sealed_key.clone(), ..a };
+    assert!(matches!(open(&kek(), &swapped), Err(KeyError::Sealed(_))));
 }
 
 #[test]
-fn retired_keys_are_listed_and_can_be_published_again() {
-    let dir = temp_dir();
-    let ring = KeyRing::load_or_create(&dir).expect("keys");
-    let old = ring.active(SigningAlg::Es256).expect("es256").kid.clone();
-    std::thread::sleep(std::time::Duration::from_millis(2));
-    generate(&dir, SigningAlg::Es256).expect("rotate");
-    let moved = retire(&dir, &old).expect("retire");
-    assert_eq!(retired(&dir).expect("retired").iter().map(|k| k.kid.clone()).collect::<Vec<_>>(), vec![old.clone()]);
-    unretire(&dir, &moved).expect("unretire");
-    assert!(KeyRing::load(&dir).expect("reload").by_kid(&old).is_some());
-    assert!(retired(&dir).expect("retired").is_empty());
+fn a_kek_of_the_wrong_length_is_refused_with_its_source() {
+    let error = KeyEncryptionKey::from_base64("c2hvcnQ=", "KUKE_ID_KEY_ENCRYPTION_KEY").expect_err("short");
+    assert!(error.to_string().contains("KUKE_ID_KEY_ENCRYPTION_KEY"), "{error}");
+    assert!(error.to_string().contains("5 bytes"), "{error}");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_kek_file_is_created_owner_only_and_read_back() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir().join("keys");
+    let (created, path) = KeyEncryptionKey::create_file(&dir).expect("create");
+    assert_eq!(fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
+    assert_eq!(fs::metadata(&dir).expect("meta").permissions().mode() & 0o777, 0o700);
+    let read = KeyEncryptionKey::read_file(&dir).expect("read").expect("present");
+    let stored = seal(&created, &key(SigningAlg::Es256, now())).expect("seal");
+    assert!(open(&read, &stored).is_ok());
 }
 
 #[test]
-fn a_discarded_new_key_is_not_published() {
+fn an_exported_key_reads_back_as_the_same_key() {
     let dir = temp_dir();
-    KeyRing::load_or_create(&dir).expect("keys");
-    let key = create(SigningAlg::EdDsa).expect("create");
-    let kid = key.kid().to_string();
-    let installed = key.install(&dir).expect("install");
-    discard(&installed).expect("discard");
-    assert!(KeyRing::load(&dir).expect("reload").by_kid(&kid).is_none());
-}
-
-#[test]
-fn the_active_key_cannot_be_retired() {
-    let dir = temp_dir();
-    let ring = KeyRing::load_or_create(&dir).expect("keys");
-    let active = ring.active(SigningAlg::EdDsa).expect("eddsa").kid.clone();
-    assert!(matches!(retire(&dir, &active), Err(KeyError::Active(..))));
+    let original = key(SigningAlg::Rs256, now());
+    let path = write_pem(&dir, &original).expect("export");
+    let files = read_folder(&dir).expect("read");
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].path, path);
+    assert_eq!(files[0].key.kid, original.kid);
+    assert!(!files[0].retired);
 }
 
 #[test]
@@ -100,19 +132,8 @@ fn a_corrupt_key_file_is_named_in_the_error() {
     let dir = temp_dir();
     fs::write(dir.join("ES256-1-broken.pem"), b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
         .expect("write");
-    let error = KeyRing::load(&dir).expect_err("corrupt");
+    let error = read_folder(&dir).expect_err("corrupt");
     assert!(error.to_string().contains("ES256-1-broken.pem"), "{error}");
-}
-
-#[test]
-fn jwks_has_public_parts_only() {
-    let dir = temp_dir();
-    let ring = KeyRing::load_or_create(&dir).expect("keys");
-    let json = serde_json::to_value(ring.jwks()).expect("json");
-    for key in json["keys"].as_array().expect("keys") {
-        assert!(key.get("d").is_none() && key.get("p").is_none());
-        assert_eq!(key["use"], "sig");
-    }
 }
 
 #[cfg(unix)]
@@ -121,6 +142,6 @@ fn a_keys_folder_open_to_others_is_tightened_to_0700() {
     use std::os::unix::fs::PermissionsExt;
     let keys = temp_dir();
     fs::set_permissions(&keys, fs::Permissions::from_mode(0o755)).expect("0755");
-    KeyRing::load_or_create(&keys).expect("keys");
+    create_private_dir(&keys).expect("keys");
     assert_eq!(fs::metadata(&keys).expect("meta").permissions().mode() & 0o777, 0o700);
 }
