@@ -10,15 +10,15 @@ use proptest::prelude::*;
 
 use crate::domain::signing_alg::SigningAlg;
 use crate::tokens::id_token::{self, HintClaims, IdTokenInput};
-use crate::tokens::keys::KeyRing;
+use crate::tokens::keys::{self, KeyRing};
 
 const ISSUER: &str = "https://id.example";
 
 /// One key ring for all cases: generating RSA keys per case would dominate the run.
-static KEYS: LazyLock<(tempfile::TempDir, KeyRing)> = LazyLock::new(|| {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let ring = KeyRing::load_or_create(dir.path()).expect("keys");
-    (dir, ring)
+static KEYS: LazyLock<KeyRing> = LazyLock::new(|| {
+    let now = time::OffsetDateTime::now_utc();
+    let keys = SigningAlg::ALL.iter().map(|alg| keys::create(*alg, now, now).expect("key")).collect();
+    KeyRing::new(keys, now)
 });
 
 fn token(alg: SigningAlg) -> String {
@@ -37,7 +37,7 @@ fn token(alg: SigningAlg) -> String {
         user_claims: serde_json::Map::new(),
         alg,
     };
-    id_token::issue(&KEYS.1, input).expect("signed")
+    id_token::issue(&KEYS, input).expect("signed")
 }
 
 fn alg() -> impl Strategy<Value = SigningAlg> {
@@ -46,7 +46,7 @@ fn alg() -> impl Strategy<Value = SigningAlg> {
 
 /// Three dot-separated parts, each base64url of chosen JSON or random bytes.
 fn forged() -> impl Strategy<Value = String> {
-    let kid = KEYS.1.keys().first().map(|k| k.kid.clone()).unwrap_or_default();
+    let kid = KEYS.keys().first().map(|k| k.kid.clone()).unwrap_or_default();
     let header = prop_oneof![
         Just(format!(r#"{{"alg":"none","kid":"{kid}","typ":"JWT"}}"#)),
         Just(format!(r#"{{"alg":"HS256","kid":"{kid}","typ":"JWT"}}"#)),
@@ -68,7 +68,7 @@ proptest! {
 
     #[test]
     fn any_text_as_a_hint_is_verified_or_refused(text in prop_oneof![any::<String>(), "[A-Za-z0-9_.-]{0,200}", forged()]) {
-        prop_assert!(id_token::verify_hint(&KEYS.1, ISSUER, &text).is_err());
+        prop_assert!(id_token::verify_hint(&KEYS, ISSUER, &text).is_err());
     }
 
     #[test]
@@ -82,7 +82,7 @@ proptest! {
         let at = at.index(chars.len());
         chars[at] = replacement;
         let changed: String = chars.into_iter().collect();
-        if let Ok(HintClaims { sub, aud, sid }) = id_token::verify_hint(&KEYS.1, ISSUER, &changed) {
+        if let Ok(HintClaims { sub, aud, sid }) = id_token::verify_hint(&KEYS, ISSUER, &changed) {
             prop_assert_eq!(sub, "person-1");
             prop_assert!(aud.contains("rp"));
             prop_assert_eq!(sid.as_deref(), Some("sid-1"));
@@ -93,7 +93,7 @@ proptest! {
 #[test]
 fn our_own_token_is_a_valid_hint() {
     for alg in SigningAlg::ALL {
-        let claims = id_token::verify_hint(&KEYS.1, ISSUER, &token(alg)).expect("valid hint");
+        let claims = id_token::verify_hint(&KEYS, ISSUER, &token(alg)).expect("valid hint");
         assert_eq!(claims.sub, "person-1");
     }
 }
