@@ -1,0 +1,117 @@
+//! The provider under load: a `kuke-id serve` child process (the release build
+//! `cargo bench` makes), pinned to the last CPU when `taskset` is there, and
+//! what the kernel says about it (CPU time, resident memory).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running provider, stopped on drop.
+pub struct Server {
+    child: Child,
+    /// Process start → `/readyz` 200.
+    pub ready_after: Duration,
+}
+
+/// The environment every start of the bench's provider shares.
+pub fn env(dir: &Path, port: u16) -> Vec<(String, String)> {
+    let base = format!("http://127.0.0.1:{port}");
+    [
+        ("KUKE_ID_LISTEN", format!("127.0.0.1:{port}")),
+        ("KUKE_ID_ISSUER", base),
+        ("KUKE_ID_DATABASE_URL", format!("sqlite://{}/kuke-id.db?mode=rwc", dir.display())),
+        ("KUKE_ID_KEYS_DIR", dir.join("keys").display().to_string()),
+        ("KUKE_ID_TERMS_REQUIRED", "false".into()),
+        // Far above what one machine's load generator sends from one address.
+        ("KUKE_ID_ADDRESS_FAILURES_LIMIT", "1000000".into()),
+        ("RUST_LOG", "warn".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+impl Server {
+    /// Starts the binary on `env` and waits for `/readyz`.
+    pub async fn start(binary: &Path, env: &[(String, String)], base: &str, pin: bool) -> Server {
+        let mut command = if pin { taskset_last_cpu(binary) } else { Command::new(binary) };
+        for (key, _) in std::env::vars() {
+            if key.starts_with("KUKE_ID_") {
+                command.env_remove(key);
+            }
+        }
+        command.arg("serve").envs(env.iter().map(|(k, v)| (k, v))).stdout(Stdio::null()).stderr(Stdio::inherit());
+        let started = Instant::now();
+        let child = command.spawn().expect("start kuke-id");
+        let http = reqwest::Client::new();
+        loop {
+            if let Ok(response) = http.get(format!("{base}/readyz")).send().await
+                && response.status() == 200
+            {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "kuke-id did not become ready");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        Server { child, ready_after: started.elapsed() }
+    }
+
+    /// The process id (of kuke-id itself, also under `taskset`, which execs it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// User + system CPU time the process has used so far.
+    pub fn cpu(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
+        // Fields after the parenthesised name: state is field 3, utime 14, stime 15.
+        let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+        let total = ticks(11) + ticks(12);
+        Duration::from_secs_f64(total as f64 / clock_ticks_per_second())
+    }
+
+    /// Resident memory now (`VmRSS`) and its peak so far (`VmHWM`), in MiB.
+    pub fn memory_mib(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|kib| kib.parse::<f64>().ok())
+                .map_or(0.0, |kib| kib / 1024.0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn taskset_last_cpu(binary: &Path) -> Command {
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    let taskset = PathBuf::from("/usr/bin/taskset");
+    if cpus < 2 || !taskset.exists() {
+        return Command::new(binary);
+    }
+    let mut command = Command::new(taskset);
+    command.arg("-c").arg((cpus - 1).to_string()).arg(binary);
+    command
+}
+
+fn clock_ticks_per_second() -> f64 {
+    // USER_HZ is 100 on every Linux this runs on; `getconf` confirms it when present.
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
