@@ -47,6 +47,8 @@ pub fn render(gauges: Gauges) -> String {
     METRICS.mails_given_up.render(&mut out);
     METRICS.import_rows.render(&mut out);
     METRICS.campaign_invitations.render(&mut out);
+    METRICS.retention_deleted.render(&mut out);
+    METRICS.retention_erased.render(&mut out);
     for (name, help, value) in [
         ("kuke_id_mail_outbox_pending", "Mails waiting in the outbox (all nodes).", gauges.outbox_pending),
         ("kuke_id_mail_outbox_failed", "Mails given up, kept in the outbox (all nodes).", gauges.outbox_failed),

@@ -47,6 +47,7 @@ mod oidc_flow;
 mod password_rules;
 mod races;
 mod resume_sign_in;
+mod retention;
 mod smtp_sink;
 mod stats;
 mod token;
