@@ -10,6 +10,7 @@ mod m20261125_000002_protocol_state;
 mod m20261125_000003_audit_query_indexes;
 mod m20261206_000010_terms_english;
 mod m20261206_000011_email_changes;
+mod m20261206_000030_retention_indexes;
 
 /// Runs every migration of kuke-id, in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_audit_query_indexes::Migration),
             Box::new(m20261206_000010_terms_english::Migration),
             Box::new(m20261206_000011_email_changes::Migration),
+            Box::new(m20261206_000030_retention_indexes::Migration),
         ]
     }
 }

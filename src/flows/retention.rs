@@ -15,7 +15,6 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::Internal;
@@ -36,7 +35,7 @@ const LONGEST_FIXED_WINDOW: time::Duration = time::Duration::hours(1);
 
 /// What one round did: rows deleted and rows whose addresses were erased, per
 /// table (every table, in sweep order, zeros included).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct RetentionReport {
     /// Rows deleted, by table.
     pub deleted: Vec<(&'static str, u64)>,

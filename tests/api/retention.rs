@@ -357,3 +357,24 @@ backend_tests! {
         assert_eq!(count(&app, "revoked_access_tokens").await, 0);
     }
 }
+
+#[test]
+fn the_command_line_runs_a_round_and_reports_every_table() {
+    use crate::support::cli::run as cli;
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}/db/kuke-id.db?mode=rwc", dir.path().display());
+    let keys = dir.path().join("keys").display().to_string();
+    let env = [("KUKE_ID_DATABASE_URL", url.as_str()), ("KUKE_ID_KEYS_DIR", keys.as_str())];
+    assert_eq!(cli(dir.path(), &env, &["migrate"]).code, 0);
+
+    let table = cli(dir.path(), &env, &["retention", "run"]);
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    for name in ["TABLE", "authorization_codes", "sessions", "audit_events", "terms_acceptances"] {
+        assert!(table.stdout.contains(name), "{name} in {}", table.stdout);
+    }
+    let json = cli(dir.path(), &env, &["retention", "run", "--json"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(report["deleted"]["refresh_tokens"], 0, "{report}");
+    assert_eq!(report["erased"]["terms_acceptances"], 0, "{report}");
+}

@@ -21,104 +21,9 @@ use super::entities::{
 };
 use super::{StoreError, is_sqlite};
 
-/// A table whose rows retention deletes, in the order a sweep visits them
-/// (refresh tokens before their grants, grants before their sessions).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Sweep {
-    /// Expired authorization codes.
-    AuthorizationCodes,
-    /// Expired parked authorization requests.
-    AuthorizationRequests,
-    /// Expired sign-ins in progress.
-    LoginTransactions,
-    /// Expired refresh tokens, and every token of an ended grant.
-    RefreshTokens,
-    /// Ended grants: revoked, bound to an ended session, or with nothing left to use.
-    Grants,
-    /// Ended sessions that no live session-bound grant refers to.
-    Sessions,
-    /// Revoked access-token ids whose tokens have expired.
-    RevokedAccessTokens,
-    /// Rate-limit windows that have ended.
-    RateLimits,
-    /// Sent mails, and mails given up long ago.
-    MailOutbox,
-    /// Delivered back-channel logouts, and ones given up long ago.
-    BackchannelDeliveries,
-    /// Activation and reset links long past their end.
-    ActivationTokens,
-    /// E-mail changes long past their end.
-    EmailChanges,
-    /// Withdrawn consents.
-    Consents,
-    /// Audit events older than the audit retention.
-    AuditEvents,
-}
+mod tables;
 
-impl Sweep {
-    /// Every table, in sweep order.
-    pub const ALL: [Sweep; 14] = [
-        Sweep::AuthorizationCodes,
-        Sweep::AuthorizationRequests,
-        Sweep::LoginTransactions,
-        Sweep::RefreshTokens,
-        Sweep::Grants,
-        Sweep::Sessions,
-        Sweep::RevokedAccessTokens,
-        Sweep::RateLimits,
-        Sweep::MailOutbox,
-        Sweep::BackchannelDeliveries,
-        Sweep::ActivationTokens,
-        Sweep::EmailChanges,
-        Sweep::Consents,
-        Sweep::AuditEvents,
-    ];
-
-    /// The table's name (reports, logs, the metrics label).
-    pub const fn table(self) -> &'static str {
-        match self {
-            Sweep::AuthorizationCodes => "authorization_codes",
-            Sweep::AuthorizationRequests => "authorization_requests",
-            Sweep::LoginTransactions => "login_transactions",
-            Sweep::RefreshTokens => "refresh_tokens",
-            Sweep::Grants => "grants",
-            Sweep::Sessions => "sessions",
-            Sweep::RevokedAccessTokens => "revoked_access_tokens",
-            Sweep::RateLimits => "rate_limits",
-            Sweep::MailOutbox => "mail_outbox",
-            Sweep::BackchannelDeliveries => "backchannel_deliveries",
-            Sweep::ActivationTokens => "activation_tokens",
-            Sweep::EmailChanges => "email_changes",
-            Sweep::Consents => "consents",
-            Sweep::AuditEvents => "audit_events",
-        }
-    }
-}
-
-/// A table whose rows stay but whose client addresses and user agents are erased.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Erasure {
-    /// Browser sessions.
-    Sessions,
-    /// Sign-ins in progress.
-    LoginTransactions,
-    /// Acceptances of the terms.
-    TermsAcceptances,
-}
-
-impl Erasure {
-    /// Every table with addresses to erase.
-    pub const ALL: [Erasure; 3] = [Erasure::Sessions, Erasure::LoginTransactions, Erasure::TermsAcceptances];
-
-    /// The table's name.
-    pub const fn table(self) -> &'static str {
-        match self {
-            Erasure::Sessions => "sessions",
-            Erasure::LoginTransactions => "login_transactions",
-            Erasure::TermsAcceptances => "terms_acceptances",
-        }
-    }
-}
+pub use tables::{Erasure, Sweep};
 
 /// The moments before which rows are no longer needed; each is computed by the
 /// caller from the settings and the clock.
@@ -344,9 +249,13 @@ fn pick<E: EntityTrait>(
     condition: Condition,
     limit: u64,
 ) -> SelectStatement {
+    pick_on::<E>(is_sqlite(conn), key, condition, limit)
+}
+
+fn pick_on<E: EntityTrait>(sqlite: bool, key: E::Column, condition: Condition, limit: u64) -> SelectStatement {
     let mut select = Query::select();
     select.column(key).from(E::default()).cond_where(condition).limit(limit);
-    if !is_sqlite(conn) {
+    if !sqlite {
         select.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
     select
@@ -361,4 +270,37 @@ async fn delete<E: EntityTrait>(
     let picked = pick::<E>(conn, key, condition, limit);
     let result = E::delete_many().filter(key.in_subquery(picked)).exec(conn).await?;
     Ok(result.rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{DbBackend, QueryTrait};
+
+    use super::*;
+
+    fn delete_sql(backend: DbBackend) -> String {
+        use revoked_access_tokens::{Column, Entity};
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let picked = pick_on::<Entity>(backend == DbBackend::Sqlite, Column::Jti, only(Column::ExpiresAt.lt(now)), 500);
+        Entity::delete_many().filter(Column::Jti.in_subquery(picked)).build(backend).to_string()
+    }
+
+    #[test]
+    fn on_postgresql_a_batch_skips_rows_another_node_holds() {
+        let sql = delete_sql(DbBackend::Postgres);
+        assert!(sql.contains("LIMIT 500 FOR UPDATE SKIP LOCKED"), "{sql}");
+        assert!(
+            sql.starts_with(
+                r#"DELETE FROM "revoked_access_tokens" WHERE "revoked_access_tokens"."jti" IN (SELECT "jti""#
+            ),
+            "{sql}"
+        );
+    }
+
+    #[test]
+    fn on_sqlite_a_batch_is_a_plain_limited_subquery() {
+        let sql = delete_sql(DbBackend::Sqlite);
+        assert!(sql.contains("LIMIT 500)"), "{sql}");
+        assert!(!sql.contains("FOR UPDATE"), "{sql}");
+    }
 }
