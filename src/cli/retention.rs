@@ -5,9 +5,10 @@ use anyhow::Context;
 
 use crate::app::App;
 use crate::config::Settings;
+use crate::domain::audit::Actor;
 use crate::flows::retention;
 
-/// `kuke-id retention …`
+/// `kuke-id retention …` (each run is audited as `retention.run`, actor `cli`)
 #[derive(Debug, clap::Subcommand)]
 pub enum RetentionCommand {
     /// Delete what is no longer needed and erase old client addresses now; prints
@@ -22,17 +23,9 @@ pub enum RetentionCommand {
 pub async fn run(settings: Settings, command: RetentionCommand) -> anyhow::Result<()> {
     let RetentionCommand::Run { json } = command;
     let state = App::offline_state(settings).await?;
-    let report = retention::run_once(&state).await.context("retention")?;
+    let report = retention::run_for(&state, &Actor::cli()).await.context("retention")?;
     if json {
-        let by_table = |counts: &[(&str, u64)]| -> serde_json::Map<String, serde_json::Value> {
-            counts.iter().map(|(table, n)| ((*table).to_string(), (*n).into())).collect()
-        };
-        let body = serde_json::json!({
-            "deleted": by_table(&report.deleted),
-            "erased": by_table(&report.erased),
-            "batches": report.batches,
-        });
-        println!("{}", serde_json::to_string_pretty(&body).context("serialising")?);
+        println!("{}", serde_json::to_string_pretty(&report.to_json()).context("serialising")?);
     } else {
         println!("{:<24} {:>9} {:>9}", "TABLE", "DELETED", "ERASED");
         let mut tables: Vec<&str> = report.deleted.iter().map(|(t, _)| *t).collect();

@@ -19,6 +19,7 @@ use time::OffsetDateTime;
 
 use super::Internal;
 use crate::config::Settings;
+use crate::domain::audit::Actor;
 use crate::state::AppState;
 use crate::store::retention::{Cutoffs, Erasure, Sweep};
 
@@ -61,6 +62,18 @@ impl RetentionReport {
         self.deleted.iter().chain(&self.erased).all(|(_, n)| *n == 0)
     }
 
+    /// The counts as JSON: `{"deleted": {table: n}, "erased": {table: n}, "batches": n}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let by_table = |counts: &[(&str, u64)]| -> serde_json::Map<String, serde_json::Value> {
+            counts.iter().map(|(table, n)| ((*table).to_string(), (*n).into())).collect()
+        };
+        serde_json::json!({
+            "deleted": by_table(&self.deleted),
+            "erased": by_table(&self.erased),
+            "batches": self.batches,
+        })
+    }
+
     /// The non-zero counts, e.g. `sessions=3 grants=2` (for the log).
     pub fn summary(&self) -> String {
         let deleted = self.deleted.iter().filter(|(_, n)| *n > 0).map(|(t, n)| format!("{t}={n}"));
@@ -72,6 +85,17 @@ impl RetentionReport {
 /// One round with the default batch size.
 pub async fn run_once(state: &AppState) -> Result<RetentionReport, Internal> {
     run_in_batches(state, BATCH).await
+}
+
+/// One round asked for by an operator (`kuke-id retention run`, the admin
+/// API), recorded in the audit trail as `retention.run` with its counts. The
+/// rounds every node runs on its own are not audited: they would fill the
+/// trail with a row every ten minutes; their counts go to the log and metrics.
+pub async fn run_for(state: &AppState, actor: &Actor) -> Result<RetentionReport, Internal> {
+    let report = run_once(state).await?;
+    let event = actor.event("retention.run", None).with_details(report.to_json());
+    crate::store::audit::record(state.store.conn(), &event, state.clock.now()).await?;
+    Ok(report)
 }
 
 /// One round in batches of at most `batch` rows (at least 1): every table is

@@ -378,3 +378,23 @@ fn the_command_line_runs_a_round_and_reports_every_table() {
     assert_eq!(report["deleted"]["refresh_tokens"], 0, "{report}");
     assert_eq!(report["erased"]["terms_acceptances"], 0, "{report}");
 }
+
+backend_tests! {
+    async fn an_administrator_runs_a_round_through_the_admin_api_and_it_is_audited(app) {
+        kuke_id::store::revoked_access_tokens::insert(app.state.store.conn(), "jti-old", app.clock.now()).await.expect("insert");
+        app.clock.advance(2 * DAY);
+        let token = app.admin_token("admin").await;
+        let response = app.http.post(app.url("/admin/api/v1/retention/run")).bearer_auth(&token).send().await.expect("POST");
+        assert_eq!(response.status(), 200);
+        let report: serde_json::Value = response.json().await.expect("json");
+        assert_eq!(report["deleted"]["revoked_access_tokens"], 1, "{report}");
+        assert_eq!(report["erased"]["sessions"], 0, "{report}");
+        assert_eq!(kuke_id::store::audit::count_action(app.state.store.conn(), "retention.run").await.expect("count"), 1);
+    }
+
+    async fn the_admin_api_round_needs_the_full_admin_scope(app) {
+        let token = app.admin_token("admin:users").await;
+        let response = app.http.post(app.url("/admin/api/v1/retention/run")).bearer_auth(&token).send().await.expect("POST");
+        assert_eq!(response.status(), 403);
+    }
+}
