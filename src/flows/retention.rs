@@ -203,6 +203,14 @@ mod tests {
     }
 
     #[test]
+    fn the_metrics_count_every_table_retention_touches() {
+        let swept: Vec<&str> = Sweep::ALL.iter().map(|sweep| sweep.table()).collect();
+        assert_eq!(swept, crate::metrics::RETENTION_DELETED_TABLES);
+        let erased: Vec<&str> = Erasure::ALL.iter().map(|erasure| erasure.table()).collect();
+        assert_eq!(erased, crate::metrics::RETENTION_ERASED_TABLES);
+    }
+
+    #[test]
     fn the_summary_names_only_what_changed() {
         let report = RetentionReport {
             deleted: vec![("sessions", 3), ("grants", 0)],
