@@ -30,6 +30,13 @@ use crate::tokens::keys::{KeyError, KeyRing};
 /// without a restart.
 const KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(30);
 
+/// How often every node runs the retention job.
+const RETENTION_INTERVAL: Duration = Duration::from_secs(600);
+
+/// The first retention round waits this long after start, so that a node
+/// starting up (or a test) gets its first requests answered first.
+const RETENTION_FIRST_DELAY: Duration = Duration::from_secs(60);
+
 /// Why the provider cannot start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -168,6 +175,7 @@ impl App {
         };
         let mail = tokio::spawn(crate::mail::delivery::run(outbox, self.state.settings.clone()));
         let reminders = tokio::spawn(send_reminders(self.state.clone()));
+        let retention = tokio::spawn(keep_only_what_is_needed(self.state.clone()));
         let router = http::router(self.state.clone(), demo_mode::router(self.demo));
         let limits = http::server::ConnectionLimits {
             header_read_timeout: self.state.settings.header_read_timeout,
@@ -179,6 +187,7 @@ impl App {
         backchannel.abort();
         mail.abort();
         reminders.abort();
+        retention.abort();
         result
     }
 }
@@ -253,6 +262,22 @@ async fn send_reminders(state: AppState) {
             Ok(0) => {}
             Ok(sent) => tracing::info!(sent, "activation reminders queued"),
             Err(error) => tracing::warn!(%error, "activation reminder round failed"),
+        }
+    }
+}
+
+/// Every node runs the retention job: shortly after start, then every
+/// [`RETENTION_INTERVAL`]. Batches are claimed in the database, so nodes running
+/// it at the same time share the work instead of repeating it.
+async fn keep_only_what_is_needed(state: AppState) {
+    tokio::time::sleep(RETENTION_FIRST_DELAY).await;
+    let mut interval = tokio::time::interval(RETENTION_INTERVAL);
+    loop {
+        interval.tick().await;
+        match crate::flows::retention::run_once(&state).await {
+            Ok(report) if report.is_empty() => {}
+            Ok(report) => tracing::info!(deleted = %report.summary(), "retention: rows no longer needed removed"),
+            Err(error) => tracing::warn!(%error, "retention round failed; the next round tries again"),
         }
     }
 }

@@ -3,6 +3,7 @@
 mod clients;
 mod import;
 mod keys;
+mod retention;
 mod serve;
 mod stats;
 mod terms;
@@ -56,6 +57,9 @@ enum Command {
     /// Administer accounts (lock, disable, reset, invite, delete…) straight on the database.
     #[command(subcommand)]
     Users(users::UsersCommand),
+    /// Delete data no longer needed and erase old client addresses (the nodes do it every 10 minutes).
+    #[command(subcommand)]
+    Retention(retention::RetentionCommand),
 }
 
 /// How the process ends: exit code 2 for configuration errors, 1 for the rest
@@ -116,6 +120,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Import(args) => import::run(settings, args, cli.verbose).await?,
         Command::Stats(args) => stats::run(settings, args).await?,
         Command::Users(command) => users::run(settings, command).await?,
+        Command::Retention(command) => retention::run(settings, command).await?,
     }
     Ok(())
 }

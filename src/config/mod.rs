@@ -112,6 +112,12 @@ pub struct Settings {
     /// journey's terms step cannot silently disappear; false says on purpose
     /// that this deployment has no terms step.
     pub terms_required: bool,
+    /// Client addresses and user agents kept with sessions, sign-ins and terms
+    /// acceptances are erased this long after they were recorded; given-up mails
+    /// and logouts, ended links and e-mail changes are deleted after it too.
+    pub retention: Duration,
+    /// Audit events are deleted this long after they happened (`None`: kept forever).
+    pub audit_retention: Option<Duration>,
     /// Log format from the configuration file; `--log-format` and
     /// `KUKE_ID_LOG_FORMAT` override it.
     pub log_format: LogFormat,

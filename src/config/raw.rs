@@ -22,6 +22,9 @@ const MAX_DATABASE_CONNECT_SECS: u64 = 300;
 /// Every connection holds a file descriptor; beyond this the cap protects nothing.
 const MAX_HTTP_CONNECTIONS: u64 = 1_000_000;
 
+/// About a hundred years: longer is "forever", which the audit retention says with 0.
+const MAX_RETENTION_DAYS: u64 = 36_500;
+
 /// A metrics token shorter than this is refused: it would be guessable.
 const MIN_METRICS_TOKEN_LEN: usize = 16;
 
@@ -70,6 +73,8 @@ pub(super) struct RawSettings {
     metrics_enabled: bool,
     metrics_token: Option<String>,
     terms_required: bool,
+    retention_days: u64,
+    audit_retention_days: u64,
     log_format: String,
 }
 
@@ -116,6 +121,8 @@ impl Default for RawSettings {
             metrics_enabled: true,
             metrics_token: None,
             terms_required: true,
+            retention_days: 90,
+            audit_retention_days: 730,
             log_format: "text".into(),
         }
     }
@@ -180,6 +187,11 @@ impl RawSettings {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
             _ => return Err(ConfigError::new("log_format", format!("'{}' is neither text nor json", self.log_format))),
+        };
+        let retention = hours(within("retention_days", self.retention_days, 1..=MAX_RETENTION_DAYS)? * 24);
+        let audit_retention = match within("audit_retention_days", self.audit_retention_days, 0..=MAX_RETENTION_DAYS)? {
+            0 => None,
+            days => Some(hours(days * 24)),
         };
         let http_connections = within("max_connections", self.max_connections, 1..=MAX_HTTP_CONNECTIONS)?;
         Ok(Settings {
@@ -255,6 +267,8 @@ impl RawSettings {
                 Some(token) => Some(Secret::new(token)),
             },
             terms_required: self.terms_required,
+            retention,
+            audit_retention,
             log_format,
         })
     }

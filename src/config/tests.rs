@@ -267,3 +267,22 @@ fn automatic_key_rotation_is_off_by_default() {
     assert_eq!(monthly.key_rotation, Some(Duration::from_secs(30 * 86_400)));
     assert_eq!(Settings::from_toml("key_rotation_days = 99999").unwrap_err().key, "KUKE_ID_KEY_ROTATION_DAYS");
 }
+
+#[test]
+fn retention_defaults_to_ninety_days_and_audit_to_two_years() {
+    let settings = Settings::from_toml("").expect("defaults");
+    assert_eq!(settings.retention, Duration::from_secs(90 * 24 * 3600));
+    assert_eq!(settings.audit_retention, Some(Duration::from_secs(730 * 24 * 3600)));
+}
+
+#[test]
+fn audit_retention_of_zero_keeps_events_forever() {
+    assert_eq!(Settings::from_toml("audit_retention_days = 0").expect("forever").audit_retention, None);
+}
+
+#[test]
+fn retention_of_zero_days_is_refused() {
+    let error = Settings::from_toml("retention_days = 0").unwrap_err();
+    assert_eq!(error.key, "KUKE_ID_RETENTION_DAYS");
+    assert!(error.to_string().contains("between 1 and"), "{error}");
+}

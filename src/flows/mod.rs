@@ -20,6 +20,7 @@ pub mod keys;
 pub mod logout;
 pub mod metrics;
 pub mod organizations;
+pub mod retention;
 pub mod revoke;
 pub mod session;
 pub mod stats;

@@ -48,6 +48,8 @@ impl Registry {
         self.mails_given_up.render(&mut out);
         self.import_rows.render(&mut out);
         self.campaign_invitations.render(&mut out);
+        self.retention_deleted.render(&mut out);
+        self.retention_erased.render(&mut out);
         for (name, help, value) in [
             ("kuke_id_mail_outbox_pending", "Mails waiting in the outbox (all nodes).", gauges.outbox_pending),
             ("kuke_id_mail_outbox_failed", "Mails given up, kept in the outbox (all nodes).", gauges.outbox_failed),

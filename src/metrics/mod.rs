@@ -104,6 +104,27 @@ pub enum ImportRow {
 pub const MAIL_KINDS: [&str; 7] =
     ["activation", "activation_reminder", "password_reset", "login_number", "one_time_code", "account_locked", "other"];
 
+/// Every table retention deletes from (`store::retention::Sweep::table`), in sweep order.
+pub const RETENTION_DELETED_TABLES: [&str; 14] = [
+    "authorization_codes",
+    "authorization_requests",
+    "login_transactions",
+    "refresh_tokens",
+    "grants",
+    "sessions",
+    "revoked_access_tokens",
+    "rate_limits",
+    "mail_outbox",
+    "backchannel_deliveries",
+    "activation_tokens",
+    "email_changes",
+    "consents",
+    "audit_events",
+];
+
+/// Every table whose client addresses retention erases (`store::retention::Erasure::table`).
+pub const RETENTION_ERASED_TABLES: [&str; 3] = ["sessions", "login_transactions", "terms_acceptances"];
+
 /// One counter per value of a single label, the values fixed at compile time.
 struct Family<const K: usize> {
     name: &'static str,
@@ -156,6 +177,8 @@ pub struct Registry {
     mails_given_up: Family<7>,
     import_rows: Family<4>,
     campaign_invitations: Total,
+    retention_deleted: Family<14>,
+    retention_erased: Family<3>,
 }
 
 impl Default for Registry {
@@ -210,6 +233,18 @@ impl Registry {
                 help: "Activation mails queued by the activation campaign.",
                 count: AtomicU64::new(0),
             },
+            retention_deleted: Family::new(
+                "kuke_id_retention_deleted_total",
+                "Rows deleted by the retention job of this node, by table.",
+                "table",
+                RETENTION_DELETED_TABLES,
+            ),
+            retention_erased: Family::new(
+                "kuke_id_retention_erased_total",
+                "Rows whose client address and user agent the retention job of this node erased, by table.",
+                "table",
+                RETENTION_ERASED_TABLES,
+            ),
         }
     }
 }
@@ -243,6 +278,20 @@ impl Registry {
     /// Counts a mail delivered.
     pub fn mail_sent(&self, kind: &str) {
         self.mails_sent.add(mail_kind_index(kind), 1);
+    }
+
+    /// Counts rows deleted by retention from `table` (a name outside the list is not counted).
+    pub fn retention_deleted(&self, table: &str, n: u64) {
+        if let Some(index) = RETENTION_DELETED_TABLES.iter().position(|t| *t == table) {
+            self.retention_deleted.add(index, n);
+        }
+    }
+
+    /// Counts rows of `table` whose client address and user agent retention erased.
+    pub fn retention_erased(&self, table: &str, n: u64) {
+        if let Some(index) = RETENTION_ERASED_TABLES.iter().position(|t| *t == table) {
+            self.retention_erased.add(index, n);
+        }
     }
 
     /// Counts a failed delivery attempt, and the mail as given up when it will not be retried.

@@ -17,6 +17,7 @@ pub mod mail_outbox;
 pub mod organizations;
 pub mod rate_limits;
 pub mod refresh_tokens;
+pub mod retention;
 pub mod revoked_access_tokens;
 pub mod sessions;
 pub mod signing_keys;

@@ -52,6 +52,7 @@ mod postgres_outage;
 mod properties;
 mod races;
 mod resume_sign_in;
+mod retention;
 mod shipped_build;
 mod smtp_outage;
 mod smtp_sink;

@@ -13,6 +13,7 @@ pub mod keys;
 pub mod openapi;
 pub mod organizations;
 pub mod problem;
+pub mod retention;
 pub mod routes;
 pub mod terms;
 pub mod users;

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::routing::on;
 
 use super::Method::{Delete, Get, Patch, Post};
-use super::{Route, audit, clients, imports, keys, openapi, organizations, terms, users};
+use super::{Route, audit, clients, imports, keys, openapi, organizations, retention, terms, users};
 
 /// No token needed.
 const PUBLIC: Option<&str> = None;
@@ -23,6 +23,8 @@ const AUDIT: Option<&str> = Some("admin:audit");
 const CLIENTS: Option<&str> = Some("admin:clients");
 /// Signing keys.
 const KEYS: Option<&str> = Some("admin:keys");
+/// Everything (operations that concern every kind of data).
+const FULL: Option<&str> = Some("admin");
 
 /// Every admin route.
 pub const ROUTES: &[Route] = &[
@@ -80,6 +82,8 @@ pub const ROUTES: &[Route] = &[
         .summary("Publish a terms version ({version, title, body, body_en?, effective_at?}); 409 when the version exists"),
     Route::new(Get, "/terms/{version}/acceptances", TERMS, StatusCode::OK, |m| on(m, terms::acceptances))
         .summary("Acceptances of a version (page, per_page) with counts of accepted and not yet accepted"),
+    Route::new(Post, "/retention/run", FULL, StatusCode::OK, |m| on(m, retention::run))
+        .summary("Run the retention job now: rows deleted and addresses erased, per table"),
     Route::new(Get, "/audit", AUDIT, StatusCode::OK, |m| on(m, audit::list))
         .summary("Audit trail, newest first (from, to: RFC 3339; actor; subject; action, a prefix when it ends with a dot; page, per_page)"),
     Route::new(Get, "/clients", CLIENTS, StatusCode::OK, |m| on(m, clients::list))
