@@ -28,6 +28,7 @@ mod backchannel_logout;
 mod browser;
 mod cli;
 mod cli_users;
+mod cluster;
 mod concurrency;
 mod conformance;
 mod connections;
