@@ -44,6 +44,7 @@ mod jwks;
 mod language_switch;
 mod logout;
 mod metrics;
+mod nginx;
 mod nodes;
 mod oidc_flow;
 mod password_rules;

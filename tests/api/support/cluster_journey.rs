@@ -25,7 +25,14 @@ pub struct Browser {
 impl Browser {
     /// A browser talking to `base`.
     pub fn new(base: &str) -> Self {
+        Self::from_address(base, None)
+    }
+
+    /// A browser talking to `base` from loopback address `local` (e.g. 127.0.0.2),
+    /// so that a proxy's own address and the client's differ.
+    pub fn from_address(base: &str, local: Option<std::net::IpAddr>) -> Self {
         let http = reqwest::Client::builder()
+            .local_address(local)
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .pool_max_idle_per_host(0)

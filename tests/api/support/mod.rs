@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod cluster_journey;
 pub mod fixtures;
 pub mod journey;
+pub mod nginx;
 pub mod poll;
 pub mod postgres;
 pub mod raw;
