@@ -105,7 +105,7 @@ backend_tests! {
         assert_eq!(userinfo(access.clone()).await, 200);
 
         let token = app.admin_token("admin:users").await;
-        let consent = format!("/admin/api/v1/users/{}/consents/{}", user_id(&app).await, client.id);
+        let consent = format!("/admin/api/v1/users/{}/consents/{}", user_id(app).await, client.id);
         assert_eq!(app.http.delete(app.url(&consent)).bearer_auth(&token).send().await.expect("DELETE").status(), 204);
         assert_eq!(userinfo(access).await, 401, "the access token died with its grant");
     }
