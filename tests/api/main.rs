@@ -29,6 +29,7 @@ mod browser;
 mod cli;
 mod cli_users;
 mod cluster;
+mod cluster_races;
 mod concurrency;
 mod conformance;
 mod connections;

@@ -99,6 +99,13 @@ fn refs(env: &[(String, String)]) -> Vec<(&str, &str)> {
 }
 
 impl Cluster {
+    /// A cluster on the PostgreSQL server of the test run; `None` (the test
+    /// reports itself skipped) when no server is configured.
+    pub async fn on_postgres(options: Options) -> Option<Self> {
+        let super::Backend::Postgres(admin) = super::Backend::postgres_for_test()? else { return None };
+        Some(Self::start(&admin, options).await)
+    }
+
     /// Starts `options.nodes` nodes on a fresh database on the server of `admin_url`.
     pub async fn start(admin_url: &str, options: Options) -> Self {
         super::install_tls_provider();

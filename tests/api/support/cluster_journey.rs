@@ -104,6 +104,12 @@ impl Browser {
     }
 }
 
+/// A query parameter of an absolute URL.
+pub fn query(url: &str, name: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
 /// The `Location` of a redirect, as a string.
 pub fn location(response: &Response) -> String {
     assert!(response.status().is_redirection(), "expected a redirect, got {}", response.status());
@@ -240,5 +246,20 @@ impl Cluster {
         let code = self.mail_to(&user.email, "Kod weryfikacyjny", nth).await.six_digits().expect("code");
         let (_, _, csrf) = browser.page("/login/code").await;
         browser.submit("/login/code", &csrf, &[("code", code.as_str())]).await
+    }
+
+    /// A browser signed in as a fresh account, and the tokens of a first-party
+    /// client (its code issued on one node and redeemed on the next).
+    pub async fn signed_in_with_tokens(&self) -> (Browser, TestUser, TestClient, serde_json::Value) {
+        let user = self.activated_user().await;
+        let client = self.client(true, None).await;
+        let browser = self.browser();
+        let parked = location(&browser.authorize(&client, &[]).await);
+        let handle = parked.trim_start_matches("/login?request=").to_string();
+        let back = location(&self.sign_in(&browser, &user, Some(&handle), 0).await);
+        let code = query(&back, "code").expect("code");
+        let tokens = browser.redeem(&client, &code).await;
+        assert_eq!(tokens.status(), 200);
+        (browser, user, client, tokens.json().await.expect("json"))
     }
 }
