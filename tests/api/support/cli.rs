@@ -13,7 +13,8 @@ pub struct Run {
     pub stderr: String,
 }
 
-fn command(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
+/// The `kuke-id` command in `dir` with `env` (and no inherited KUKE_ID_* settings), not yet started.
+pub fn command(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kuke-id"));
     command.current_dir(dir).args(args).env("RUST_LOG", "warn");
     for (key, _) in std::env::vars() {

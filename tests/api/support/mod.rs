@@ -1,9 +1,13 @@
 //! `TestApp`: the real provider on `127.0.0.1:0`, a fresh database, a cookie-keeping client.
 
+pub mod balancer;
 pub mod browser;
 pub mod cli;
+pub mod cluster;
+pub mod cluster_journey;
 pub mod fixtures;
 pub mod journey;
+pub mod nginx;
 pub mod node;
 pub mod own_postgres;
 pub mod poll;
