@@ -282,8 +282,12 @@ async fn a_key_rotated_through_one_node_is_published_by_all_before_any_signs_wit
         .json()
         .await
         .expect("json");
-    let new_kids: Vec<String> =
-        rotated["items"].as_array().expect("items").iter().map(|k| k["kid"].as_str().expect("kid").to_string()).collect();
+    let new_kids: Vec<String> = rotated["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|k| k["kid"].as_str().expect("kid").to_string())
+        .collect();
     assert_eq!(new_kids.len(), 3, "one new key per algorithm: {rotated}");
 
     for node in &direct {
