@@ -146,52 +146,24 @@ pub async fn erase_batch(
     limit: u64,
 ) -> Result<u64, StoreError> {
     let null = || Expr::value(Option::<String>::None);
+    // The three tables differ only in their entity and the time the origin was recorded.
+    macro_rules! erase {
+        ($table:ident, $recorded:ident) => {{
+            use $table::{Column, Entity};
+            let origin = recorded_origin(Column::$recorded, Column::Ip, Column::UserAgent, before);
+            let pick = pick::<Entity>(conn, Column::Id, origin, limit);
+            Entity::update_many()
+                .col_expr(Column::Ip, null())
+                .col_expr(Column::UserAgent, null())
+                .filter(Column::Id.in_subquery(pick))
+                .exec(conn)
+                .await?
+        }};
+    }
     let result = match erasure {
-        Erasure::Sessions => {
-            use sessions::{Column, Entity};
-            let pick = pick::<Entity>(
-                conn,
-                Column::Id,
-                recorded_origin(Column::CreatedAt, Column::Ip, Column::UserAgent, before),
-                limit,
-            );
-            Entity::update_many()
-                .col_expr(Column::Ip, null())
-                .col_expr(Column::UserAgent, null())
-                .filter(Column::Id.in_subquery(pick))
-                .exec(conn)
-                .await?
-        }
-        Erasure::LoginTransactions => {
-            use login_transactions::{Column, Entity};
-            let pick = pick::<Entity>(
-                conn,
-                Column::Id,
-                recorded_origin(Column::CreatedAt, Column::Ip, Column::UserAgent, before),
-                limit,
-            );
-            Entity::update_many()
-                .col_expr(Column::Ip, null())
-                .col_expr(Column::UserAgent, null())
-                .filter(Column::Id.in_subquery(pick))
-                .exec(conn)
-                .await?
-        }
-        Erasure::TermsAcceptances => {
-            use terms_acceptances::{Column, Entity};
-            let pick = pick::<Entity>(
-                conn,
-                Column::Id,
-                recorded_origin(Column::AcceptedAt, Column::Ip, Column::UserAgent, before),
-                limit,
-            );
-            Entity::update_many()
-                .col_expr(Column::Ip, null())
-                .col_expr(Column::UserAgent, null())
-                .filter(Column::Id.in_subquery(pick))
-                .exec(conn)
-                .await?
-        }
+        Erasure::Sessions => erase!(sessions, CreatedAt),
+        Erasure::LoginTransactions => erase!(login_transactions, CreatedAt),
+        Erasure::TermsAcceptances => erase!(terms_acceptances, AcceptedAt),
     };
     Ok(result.rows_affected)
 }
