@@ -24,6 +24,12 @@ const MAX_HTTP_CONNECTIONS: u64 = 1_000_000;
 
 /// About a hundred years: longer is "forever", which the audit retention says with 0.
 const MAX_RETENTION_DAYS: u64 = 36_500;
+/// Upper bound of lifetimes counted in seconds (tokens, the request timeout):
+/// a day. Larger values are mistakes, and unbounded ones overflow the
+/// arithmetic on timestamps.
+const MAX_DAY_SECS: u64 = 86_400;
+/// Upper bound of lifetimes counted in hours or minutes (sessions, links): a year.
+const MAX_YEAR_HOURS: u64 = 366 * 24;
 
 /// A metrics token shorter than this is refused: it would be guessable.
 const MIN_METRICS_TOKEN_LEN: usize = 16;
@@ -210,18 +216,32 @@ impl RawSettings {
                 self.import_body_limit_bytes,
             )?)
             .unwrap_or(usize::MAX),
-            request_timeout: Duration::from_secs(positive("request_timeout_secs", self.request_timeout_secs)?),
+            request_timeout: Duration::from_secs(within(
+                "request_timeout_secs",
+                self.request_timeout_secs,
+                1..=MAX_DAY_SECS,
+            )?),
             header_read_timeout,
             max_connections: usize::try_from(http_connections).unwrap_or(usize::MAX),
             database_max_connections: u32::try_from(max_connections).unwrap_or(u32::MAX),
             database_connect_timeout: Duration::from_secs(connect_timeout),
-            session_idle: minutes(positive("session_idle_minutes", self.session_idle_minutes)?),
-            session_absolute: hours(positive("session_absolute_hours", self.session_absolute_hours)?),
-            access_token_ttl: Duration::from_secs(positive("access_token_ttl_secs", self.access_token_ttl_secs)?),
-            id_token_ttl: Duration::from_secs(positive("id_token_ttl_secs", self.id_token_ttl_secs)?),
-            refresh_token_ttl: hours(positive("refresh_token_ttl_days", self.refresh_token_ttl_days)? * 24),
-            activation_link_ttl: hours(positive("activation_link_ttl_hours", self.activation_link_ttl_hours)?),
-            login_code_ttl: minutes(positive("login_code_ttl_minutes", self.login_code_ttl_minutes)?),
+            session_idle: minutes(within("session_idle_minutes", self.session_idle_minutes, 1..=MAX_YEAR_HOURS * 60)?),
+            session_absolute: hours(within("session_absolute_hours", self.session_absolute_hours, 1..=MAX_YEAR_HOURS)?),
+            access_token_ttl: Duration::from_secs(within(
+                "access_token_ttl_secs",
+                self.access_token_ttl_secs,
+                1..=MAX_DAY_SECS,
+            )?),
+            id_token_ttl: Duration::from_secs(within("id_token_ttl_secs", self.id_token_ttl_secs, 1..=MAX_DAY_SECS)?),
+            refresh_token_ttl: hours(
+                within("refresh_token_ttl_days", self.refresh_token_ttl_days, 1..=MAX_RETENTION_DAYS)? * 24,
+            ),
+            activation_link_ttl: hours(within(
+                "activation_link_ttl_hours",
+                self.activation_link_ttl_hours,
+                1..=MAX_YEAR_HOURS,
+            )?),
+            login_code_ttl: minutes(within("login_code_ttl_minutes", self.login_code_ttl_minutes, 1..=24 * 60)?),
             activation_reminder: match self.activation_reminder_hours {
                 0 => None,
                 h if h >= self.activation_link_ttl_hours => {

@@ -286,3 +286,17 @@ fn retention_of_zero_days_is_refused() {
     assert_eq!(error.key, "KUKE_ID_RETENTION_DAYS");
     assert!(error.to_string().contains("between 1 and"), "{error}");
 }
+
+#[test]
+fn lifetimes_beyond_their_bounds_are_refused_by_name() {
+    for (setting, too_large) in [
+        ("refresh_token_ttl_days", "768614336404564651"),
+        ("access_token_ttl_secs", "86401"),
+        ("id_token_ttl_secs", "9223372036854775807"),
+        ("session_absolute_hours", "9000"),
+        ("login_code_ttl_minutes", "1441"),
+    ] {
+        let error = Settings::from_toml(&format!("{setting} = {too_large}")).unwrap_err();
+        assert_eq!(error.key, format!("KUKE_ID_{}", setting.to_uppercase()), "{setting}");
+    }
+}
