@@ -26,7 +26,8 @@ fn csrf_of(html: &str) -> Result<String, String> {
 }
 
 /// The full sign-in as a person makes it: the "Logowanie" page, login +
-/// password, the code page, the e-mailed code. Four requests.
+/// password, the code page, the e-mailed code. Four requests (six when the
+/// terms are asked for: their page and the answer).
 pub async fn sign_in(
     http: &reqwest::Client,
     base: &str,
@@ -34,35 +35,68 @@ pub async fn sign_in(
     login: &str,
     email: &str,
 ) -> Result<(), String> {
-    let page = http.get(format!("{base}/login")).send().await.map_err(|e| e.to_string())?;
-    let csrf = csrf_of(&page.text().await.map_err(|e| e.to_string())?)?;
+    let csrf = page(http, base, "/login").await?;
     let since = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);
+    post_password(http, base, &csrf, login).await?;
+    let csrf = page(http, base, "/login/code").await?;
+    let code = mailed_code(store, email, since).await?;
+    if post_code(http, base, &csrf, &code).await?.ends_with("/terms") {
+        let csrf = page(http, base, "/terms").await?;
+        post_terms(http, base, &csrf).await?;
+    }
+    Ok(())
+}
+
+/// Opens a page of the journey; answers its CSRF token.
+pub async fn page(http: &reqwest::Client, base: &str, path: &str) -> Result<String, String> {
+    let page = http.get(format!("{base}{path}")).send().await.map_err(|e| e.to_string())?;
+    csrf_of(&page.text().await.map_err(|e| e.to_string())?)
+}
+
+/// The password step: login + password.
+pub async fn post_password(http: &reqwest::Client, base: &str, csrf: &str, login: &str) -> Result<(), String> {
     let answer = http
         .post(format!("{base}/login"))
-        .form(&[("csrf", csrf.as_str()), ("login", login), ("password", PASSWORD)])
+        .form(&[("csrf", csrf), ("login", login), ("password", PASSWORD)])
         .send()
         .await
         .map_err(|e| e.to_string())?;
     if answer.status() != 303 {
         return Err(format!("POST /login answered {}", answer.status()));
     }
-    let page = http.get(format!("{base}/login/code")).send().await.map_err(|e| e.to_string())?;
-    let csrf = csrf_of(&page.text().await.map_err(|e| e.to_string())?)?;
-    let code = mailed_code(store, email, since).await?;
+    Ok(())
+}
+
+/// The code step; answers where it leads (`Location`).
+pub async fn post_code(http: &reqwest::Client, base: &str, csrf: &str, code: &str) -> Result<String, String> {
     let answer = http
         .post(format!("{base}/login/code"))
-        .form(&[("csrf", csrf.as_str()), ("code", code.as_str())])
+        .form(&[("csrf", csrf), ("code", code)])
         .send()
         .await
         .map_err(|e| e.to_string())?;
     if !answer.status().is_success() && !answer.status().is_redirection() {
         return Err(format!("POST /login/code answered {}", answer.status()));
     }
+    Ok(answer.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_string())
+}
+
+/// The terms step: ticked and accepted.
+pub async fn post_terms(http: &reqwest::Client, base: &str, csrf: &str) -> Result<(), String> {
+    let answer = http
+        .post(format!("{base}/terms"))
+        .form(&[("csrf", csrf), ("statement", "yes"), ("decision", "accept")])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !answer.status().is_success() && !answer.status().is_redirection() {
+        return Err(format!("POST /terms answered {}", answer.status()));
+    }
     Ok(())
 }
 
 /// The newest code mailed to `email` after `since`.
-async fn mailed_code(store: &Store, email: &str, since: time::OffsetDateTime) -> Result<String, String> {
+pub async fn mailed_code(store: &Store, email: &str, since: time::OffsetDateTime) -> Result<String, String> {
     for _ in 0..200 {
         let rows = kuke_id::store::mail_outbox::recent(store.conn(), 500).await.map_err(|e| e.to_string())?;
         let code = rows

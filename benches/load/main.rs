@@ -17,6 +17,8 @@
 
 mod browser;
 mod drive;
+mod import;
+mod round_trips;
 mod server;
 
 use std::path::Path;
@@ -44,10 +46,17 @@ struct Setup {
     store: Store,
     web: (String, String),
     machine: (String, String),
-    /// (login, e-mail) of every bench account, `ACCOUNTS_PER_CONNECTION` per connection.
+    /// A machine client allowed the `admin` scope.
+    admin: (String, String),
+    /// (login, e-mail) of every bench account, `ACCOUNTS_PER_CONNECTION` per connection;
+    /// they have accepted the terms.
     accounts: Vec<(String, String)>,
+    /// Accounts that have never signed in, for the round-trip count.
+    round_trip_accounts: Vec<(String, String)>,
 }
 
+/// `LOAD_SCENARIOS` may also name `import` (not in the default set: it adds
+/// 100 000 accounts to the database the other scenarios use).
 /// An account may start ten sign-ins per 15 minutes; spread them.
 const ACCOUNTS_PER_CONNECTION: usize = 8;
 
@@ -89,11 +98,16 @@ async fn main() {
         "| scenario | requests per op | ops | ops/s | p50 ms | p99 ms | server CPU µs/op | peak RSS MiB | failed |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    // First, so that its memory is measured from an idle server.
+    if wanted.iter().any(|w| w == "import") {
+        import::report(&server, &setup).await;
+    }
     let setup = Arc::new(setup);
     for name in SCENARIOS.iter().filter(|n| wanted.iter().any(|w| w == *n)) {
         let (requests, figures) = scenario(name, &server, &setup, connections, seconds).await;
         print_row(name, requests, &figures);
     }
+    round_trips::report(&server, &setup).await;
     let (_, hwm) = server.memory_mib();
     println!("\nRSS peak over the whole run (VmHWM): {hwm:.1} MiB");
     let (per_second, each) = argon2_rate(argon2);
@@ -129,7 +143,7 @@ fn print_row(name: &str, requests: usize, f: &Figures) {
 async fn prepare(env: &[(String, String)]) -> (Store, password::Cost) {
     let value = |key: &str| env.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default();
     let toml = format!(
-        "issuer = \"{}\"\nlisten = \"{}\"\ndatabase_url = \"{}\"\nkeys_dir = \"{}\"\nterms_required = false\n",
+        "issuer = \"{}\"\nlisten = \"{}\"\ndatabase_url = \"{}\"\nkeys_dir = \"{}\"\n",
         value("KUKE_ID_ISSUER"),
         value("KUKE_ID_LISTEN"),
         value("KUKE_ID_DATABASE_URL"),
@@ -167,10 +181,29 @@ async fn seed(base: &str, store: Store, cost: password::Cost, connections: usize
     )
     .await
     .expect("machine client");
+    let mut admin = registration("bench-admin", false, vec!["client_credentials".into()]);
+    admin.scopes = vec!["admin".into()];
+    let admin = register(&store, &clock, &Actor::cli(), admin).await.expect("admin client");
     let hash = password::hash(browser::PASSWORD, cost).expect("hash");
     let now = clock.now();
+    let terms = kuke_id::flows::terms::publish(
+        &store,
+        &clock,
+        &Actor::cli(),
+        kuke_id::flows::terms::Publication {
+            version: "bench-1",
+            title: "Regulamin",
+            body: "Treść regulaminu.",
+            body_en: None,
+            effective_at: None,
+        },
+    )
+    .await
+    .expect("terms")
+    .terms;
     let mut accounts = Vec::new();
-    for i in 0..connections * ACCOUNTS_PER_CONNECTION {
+    let mut round_trip_accounts = Vec::new();
+    for i in 0..connections * ACCOUNTS_PER_CONNECTION + round_trips::WALKS {
         let login = format!("{}", 500_000 + i);
         let email = format!("bench{login}@example.com");
         let user = store::users::NewUser {
@@ -184,14 +217,21 @@ async fn seed(base: &str, store: Store, cost: password::Cost, connections: usize
         };
         let id = store::users::insert(store.conn(), &user, now).await.expect("user");
         store::users::set_password(store.conn(), id, &hash, now).await.expect("password");
-        accounts.push((login, email));
+        if i < connections * ACCOUNTS_PER_CONNECTION {
+            store::terms::accept(store.conn(), id, terms.id, None, None, now).await.expect("terms accepted");
+            accounts.push((login, email));
+        } else {
+            round_trip_accounts.push((login, email));
+        }
     }
     Setup {
         base: base.to_string(),
         store,
         web: (web.client.id, web.secret.expect("secret")),
         machine: (machine.client.id, machine.secret.expect("secret")),
+        admin: (admin.client.id, admin.secret.expect("secret")),
         accounts,
+        round_trip_accounts,
     }
 }
 

@@ -27,12 +27,10 @@ pub async fn run(settings: Settings, args: ImportArgs, verbose: bool) -> anyhow:
         Some("json") => Format::Json,
         _ => Format::Csv,
     };
-    let file = std::fs::File::open(&args.file).with_context(|| format!("opening {}", args.file.display()))?;
+    let file = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let store = app::open_migrated_store(&settings).await?;
     let started = std::time::Instant::now();
-    let report =
-        import::import(&store, &Clock::default(), &Actor::cli(), std::io::BufReader::new(file), format, args.dry_run)
-            .await?;
+    let report = import::import(&store, &Clock::default(), &Actor::cli(), &file, format, args.dry_run).await?;
     for row in &report.rows {
         // Named like the JSON report: `row 3: rejected (EK-1003): reason`.
         let legacy_id = row.legacy_id.as_deref().map(|id| format!(" ({id})")).unwrap_or_default();

@@ -16,17 +16,15 @@ pub async fn check(state: &AppState, token: &str) -> Result<Option<AccessClaims>
         return Ok(None);
     };
     let conn = state.store.conn();
-    if store::revoked_access_tokens::contains(conn, &claims.jti).await? {
+    let live = match claims.gid.as_deref() {
+        Some(gid) => match Uuid::parse_str(gid) {
+            Ok(gid) => store::grants::live_for_token(conn, gid, &claims.jti).await?,
+            Err(_) => false,
+        },
+        None => !store::revoked_access_tokens::contains(conn, &claims.jti).await?,
+    };
+    if !live {
         return Ok(None);
-    }
-    if let Some(gid) = claims.gid.as_deref() {
-        let Ok(gid) = Uuid::parse_str(gid) else {
-            return Ok(None);
-        };
-        let live = store::grants::find(conn, gid).await?.is_some_and(|g| g.revoked_at.is_none());
-        if !live {
-            return Ok(None);
-        }
     }
     Ok(Some(claims))
 }

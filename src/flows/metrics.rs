@@ -1,17 +1,29 @@
-//! What `/metrics` reads from the database at scrape time: the outbox backlog
-//! (one indexed count each; the same on every node, since the outbox is shared).
+//! What `/metrics` reads at scrape time: the outbox backlog from the database
+//! (one indexed count each; the same on every node, since the outbox is
+//! shared), and this process's database and hashing work.
 
-use crate::metrics::Gauges;
+use crate::metrics::{Gauges, Work};
 use crate::state::AppState;
 use crate::store;
 
 /// The gauges; a failed read leaves them out (and is logged) rather than failing the scrape.
+/// The work is read before the backlog, so a scrape's own statement shows in
+/// the next scrape.
 pub async fn gauges(state: &AppState) -> Gauges {
+    let db = state.store.round_trips();
+    let (password_hashes, hashing) = state.hasher.work_done();
+    let work = Work {
+        db_statements: db.statements,
+        db_transactions: db.transactions,
+        db_seconds: std::time::Duration::from_nanos(db.nanos).as_secs_f64(),
+        password_hashes,
+        password_seconds: hashing.as_secs_f64(),
+    };
     match store::mail_outbox::backlog(state.store.conn()).await {
-        Ok(backlog) => Gauges { outbox_pending: Some(backlog.pending), outbox_failed: Some(backlog.failed) },
+        Ok(backlog) => Gauges { outbox_pending: Some(backlog.pending), outbox_failed: Some(backlog.failed), work },
         Err(error) => {
             tracing::warn!(%error, "cannot read the outbox backlog for /metrics");
-            Gauges::default()
+            Gauges { work, ..Gauges::default() }
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::domain::audit::AuditEvent;
 use crate::domain::session::Session;
 use crate::domain::user::User;
 use crate::state::AppState;
-use crate::store::{self, sessions::NewSession};
+use crate::store::{self, Tx, sessions::NewSession};
 use crate::tokens::opaque;
 
 /// Who is signing in, from where.
@@ -40,10 +40,26 @@ pub async fn establish(
     previous_cookie: Option<&str>,
     client: ClientInfo,
 ) -> Result<Established, Internal> {
+    let tx = state.store.begin().await?;
+    let established = establish_in(state, &tx, user_id, amr, acr, previous_cookie, client).await?;
+    tx.commit().await?;
+    Ok(established)
+}
+
+/// [`establish`] inside the caller's transaction, so that a sign-in's last
+/// step and its session are one commit.
+pub async fn establish_in(
+    state: &AppState,
+    tx: &Tx,
+    user_id: Uuid,
+    amr: &[String],
+    acr: Option<&str>,
+    previous_cookie: Option<&str>,
+    client: ClientInfo,
+) -> Result<Established, Internal> {
     let now = state.clock.now();
     let cookie = opaque::random_token();
     let absolute = time::Duration::try_from(state.settings.session_absolute).unwrap_or(time::Duration::hours(12));
-    let tx = state.store.begin().await?;
     if let Some(previous) = previous_cookie
         && let Some(old) = store::sessions::find_by_cookie_hash(tx.conn(), &opaque::hash(previous)).await?
     {
@@ -68,7 +84,6 @@ pub async fn establish(
     event.ip = client.ip;
     event.details = serde_json::json!({"amr": amr});
     store::audit::record(tx.conn(), &event, now).await?;
-    tx.commit().await?;
     Ok(Established { session, cookie })
 }
 

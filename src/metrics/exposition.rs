@@ -32,6 +32,53 @@ pub struct Gauges {
     pub outbox_pending: Option<u64>,
     /// Mails given up, on all nodes.
     pub outbox_failed: Option<u64>,
+    /// What this process has asked of its database and its password hasher.
+    pub work: Work,
+}
+
+/// Counters kept outside the registry, by the pool and the hasher, read at scrape time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Work {
+    /// Statements sent to the database (not counting `BEGIN` and `COMMIT`).
+    pub db_statements: u64,
+    /// Transactions opened.
+    pub db_transactions: u64,
+    /// Seconds spent waiting for statements, `BEGIN` and `COMMIT`.
+    pub db_seconds: f64,
+    /// argon2id hashes and verifications done.
+    pub password_hashes: u64,
+    /// Seconds those took on their threads.
+    pub password_seconds: f64,
+}
+
+impl Work {
+    fn render(&self, out: &mut String) {
+        let counts = [
+            (
+                "kuke_id_db_statements_total",
+                "Statements sent to the database (BEGIN and COMMIT not counted).",
+                self.db_statements,
+            ),
+            ("kuke_id_db_transactions_total", "Database transactions opened.", self.db_transactions),
+            ("kuke_id_password_hashes_total", "argon2id hashes and verifications done.", self.password_hashes),
+        ];
+        for (name, help, value) in counts {
+            header(out, name, help, "counter");
+            let _ = writeln!(out, "{name} {value}");
+        }
+        let seconds = [
+            (
+                "kuke_id_db_seconds_total",
+                "Time spent waiting for the database (statements, BEGIN, COMMIT).",
+                self.db_seconds,
+            ),
+            ("kuke_id_password_hash_seconds_total", "Time argon2id took on its threads.", self.password_seconds),
+        ];
+        for (name, help, value) in seconds {
+            header(out, name, help, "counter");
+            let _ = writeln!(out, "{name} {value}");
+        }
+    }
 }
 
 impl Registry {
@@ -50,6 +97,7 @@ impl Registry {
         self.campaign_invitations.render(&mut out);
         self.retention_deleted.render(&mut out);
         self.retention_erased.render(&mut out);
+        gauges.work.render(&mut out);
         for (name, help, value) in [
             ("kuke_id_mail_outbox_pending", "Mails waiting in the outbox (all nodes).", gauges.outbox_pending),
             ("kuke_id_mail_outbox_failed", "Mails given up, kept in the outbox (all nodes).", gauges.outbox_failed),
@@ -154,7 +202,8 @@ mod tests {
     #[test]
     fn gauges_are_left_out_when_unknown() {
         assert!(!Registry::new().render(Gauges::default()).contains("kuke_id_mail_outbox_pending"));
-        let text = Registry::new().render(Gauges { outbox_pending: Some(3), outbox_failed: Some(0) });
+        let text =
+            Registry::new().render(Gauges { outbox_pending: Some(3), outbox_failed: Some(0), ..Gauges::default() });
         assert_eq!(line_value(&text, "kuke_id_mail_outbox_pending "), Some(3));
     }
 

@@ -11,7 +11,7 @@
 
 mod exposition;
 
-pub use exposition::Gauges;
+pub use exposition::{Gauges, Work};
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};

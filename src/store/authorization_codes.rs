@@ -82,18 +82,20 @@ pub async fn redeem(
     code_hash: &str,
     now: OffsetDateTime,
 ) -> Result<Redemption, StoreError> {
-    let result = codes::Entity::update_many()
+    // One statement on the way every honest client takes: the row comes back
+    // from the conditional UPDATE itself. Only a code that did not redeem is
+    // read again, to tell a replay from a code never issued.
+    let mut redeemed = codes::Entity::update_many()
         .col_expr(codes::Column::RedeemedAt, Expr::value(now))
         .filter(codes::Column::CodeHash.eq(code_hash))
         .filter(codes::Column::RedeemedAt.is_null())
-        .exec(conn)
+        .exec_with_returning(conn)
         .await?;
+    if let Some(row) = redeemed.pop() {
+        return Ok(Redemption::Redeemed(row));
+    }
     let row = codes::Entity::find().filter(codes::Column::CodeHash.eq(code_hash)).one(conn).await?;
-    Ok(match (result.rows_affected, row) {
-        (_, None) => Redemption::Unknown,
-        (1, Some(row)) => Redemption::Redeemed(row),
-        (_, Some(row)) => Redemption::Replayed(row),
-    })
+    Ok(row.map_or(Redemption::Unknown, Redemption::Replayed))
 }
 
 /// Links a redeemed code to the grant it produced (for replay revocation).

@@ -51,6 +51,25 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewGrant<'_>, now: OffsetD
     Ok(id)
 }
 
+/// Whether an access token of grant `id` with token id `jti` still counts:
+/// the grant exists and is not revoked, and the token is not on the revocation
+/// list. One statement, where a grant lookup and a list lookup would be two.
+pub async fn live_for_token(conn: &impl ConnectionTrait, id: Uuid, jti: &str) -> Result<bool, StoreError> {
+    use sea_orm::PaginatorTrait;
+    use sea_orm::sea_query::{ExprTrait, Query};
+
+    use super::entities::revoked_access_tokens as revoked;
+    let revoked_jti =
+        Query::select().expr(Expr::val(1)).from(revoked::Entity).and_where(revoked::Column::Jti.eq(jti)).to_owned();
+    let live = grants::Entity::find()
+        .filter(grants::Column::Id.eq(id))
+        .filter(grants::Column::RevokedAt.is_null())
+        .filter(Expr::exists(revoked_jti).not())
+        .count(conn)
+        .await?;
+    Ok(live > 0)
+}
+
 /// One grant.
 pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<GrantRow>, StoreError> {
     Ok(grants::Entity::find_by_id(id).one(conn).await?)

@@ -19,13 +19,15 @@ pub mod rate_limits;
 pub mod refresh_tokens;
 pub mod retention;
 pub mod revoked_access_tokens;
+pub mod round_trips;
 pub mod sessions;
 pub mod signing_keys;
 pub mod stats;
 pub mod terms;
 pub mod users;
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
@@ -34,6 +36,7 @@ use sea_orm::{
 };
 
 use crate::config::Settings;
+use round_trips::{Counted, RoundTrips};
 
 pub use sea_orm::ConnectionTrait as Connection;
 
@@ -120,15 +123,19 @@ fn unreachable(error: &DbErr) -> bool {
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    round_trips: Arc<RoundTrips>,
 }
 
 /// A database transaction: commit it explicitly, or it rolls back when dropped.
-pub struct Tx(DatabaseTransaction);
+pub struct Tx(DatabaseTransaction, Arc<RoundTrips>);
 
 impl Tx {
     /// Makes the transaction's writes durable.
     pub async fn commit(self) -> Result<(), StoreError> {
-        Ok(self.0.commit().await?)
+        let started = Instant::now();
+        let committed = self.0.commit().await;
+        self.1.waited(started.elapsed());
+        Ok(committed?)
     }
 
     /// The connection to pass to store functions.
@@ -169,11 +176,19 @@ impl Store {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
             });
-        let db = Database::connect(options).await.map_err(|error| ConnectError::from_db(error, timeout))?;
+        let mut db = Database::connect(options).await.map_err(|error| ConnectError::from_db(error, timeout))?;
         if let Some(file) = &sqlite {
             keep_private(file, existed);
         }
-        Ok(Self { db })
+        let round_trips = RoundTrips::new();
+        let counter = round_trips.clone();
+        db.set_metric_callback(move |info| {
+            counter.statement(info.elapsed);
+            // `RUST_LOG=kuke_id::sql=trace` lists every statement (values left out:
+            // they hold personal data and secrets' hashes).
+            tracing::trace!(target: "kuke_id::sql", took_us = info.elapsed.as_micros(), sql = %info.statement.sql);
+        });
+        Ok(Self { db, round_trips })
     }
 
     /// Applies every pending migration; a no-op on an up-to-date database.
@@ -201,7 +216,16 @@ impl Store {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
         };
-        Ok(Tx(self.db.begin_with_options(options).await?))
+        let started = Instant::now();
+        let begun = self.db.begin_with_options(options).await;
+        self.round_trips.transaction();
+        self.round_trips.waited(started.elapsed());
+        Ok(Tx(begun?, self.round_trips.clone()))
+    }
+
+    /// How often this pool has gone to the database so far.
+    pub fn round_trips(&self) -> Counted {
+        self.round_trips.read()
     }
 
     /// The pool, for single statements outside a transaction.

@@ -48,19 +48,19 @@ pub async fn rotate(
     token_hash: &str,
     now: OffsetDateTime,
 ) -> Result<Rotation, StoreError> {
-    let result = refresh_tokens::Entity::update_many()
+    // As with authorization codes: the conditional UPDATE returns the row, and
+    // only a token that was not used is read again.
+    let mut used = refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::RotatedAt, Expr::value(now))
         .filter(refresh_tokens::Column::TokenHash.eq(token_hash))
         .filter(refresh_tokens::Column::RotatedAt.is_null())
         .filter(refresh_tokens::Column::RevokedAt.is_null())
-        .exec(conn)
+        .exec_with_returning(conn)
         .await?;
-    let row = find_by_hash(conn, token_hash).await?;
-    Ok(match (result.rows_affected, row) {
-        (_, None) => Rotation::Unknown,
-        (1, Some(row)) => Rotation::Used(row),
-        (_, Some(row)) => Rotation::Reused(row),
-    })
+    if let Some(row) = used.pop() {
+        return Ok(Rotation::Used(row));
+    }
+    Ok(find_by_hash(conn, token_hash).await?.map_or(Rotation::Unknown, Rotation::Reused))
 }
 
 /// Looks a token up without using it (introspection, revocation).

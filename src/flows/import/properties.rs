@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 
-use super::{ImportError, read_csv, read_json};
+use super::{Format, ImportError, ReadRow, read};
 use crate::domain::import::{self, COLUMNS, RawRow};
 
 /// Text with the characters that matter to CSV and to the row rules.
@@ -56,7 +56,11 @@ fn json_text() -> impl Strategy<Value = String> {
         .prop_map(|map| serde_json::Value::Object(map.into_iter().collect()));
     let item = prop_oneof![object, Just(serde_json::Value::Null), Just(serde_json::json!("row"))];
     prop_oneof![
-        proptest::collection::vec(item, 0..6).prop_map(|items| serde_json::Value::Array(items).to_string()),
+        proptest::collection::vec(item.clone(), 0..6).prop_map(|items| serde_json::Value::Array(items).to_string()),
+        // Spaces and line breaks wherever JSON allows them.
+        proptest::collection::vec(item, 0..6).prop_map(|items| {
+            format!(" \n{} \r\n", serde_json::to_string_pretty(&serde_json::Value::Array(items)).unwrap_or_default())
+        }),
         any::<String>(),
     ]
 }
@@ -75,8 +79,32 @@ fn check_rows(rows: Vec<(Option<String>, Result<RawRow, import::RowError>)>) {
     }
 }
 
+fn read_csv(input: &[u8]) -> Result<Vec<ReadRow>, ImportError> {
+    read::rows(input, Format::Csv).map(Iterator::collect)
+}
+
+fn read_json(input: &[u8]) -> Result<Vec<ReadRow>, ImportError> {
+    read::rows(input, Format::Json).map(Iterator::collect)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_json_array_read_row_by_row_gives_every_element_in_order(text in json_text()) {
+        if let Ok(whole) = serde_json::from_str::<Vec<serde_json::Value>>(&text) {
+            let rows = read_json(text.as_bytes()).expect("a JSON array is read");
+            prop_assert_eq!(rows.len(), whole.len());
+            for ((legacy_id, _), value) in rows.iter().zip(&whole) {
+                let expected = match value.get("legacy_id") {
+                    Some(serde_json::Value::String(id)) => import::reported_legacy_id(id),
+                    Some(id @ serde_json::Value::Number(_)) => import::reported_legacy_id(&id.to_string()),
+                    _ => None,
+                };
+                prop_assert_eq!(legacy_id, &expected);
+            }
+        }
+    }
 
     #[test]
     fn any_csv_text_is_read_or_refused_whole(text in csv_text()) {

@@ -22,20 +22,21 @@ pub struct Finished {
 /// starts the session.
 pub async fn complete(state: &AppState, row: &LoginRow, origin: &Origin) -> Result<Option<Finished>, Internal> {
     let now = state.clock.now();
+    // Ending the sign-in, recording it on the account and starting the session
+    // are one commit.
     let tx = state.store.begin().await?;
     if !store::login_transactions::end(tx.conn(), row.id, now).await? {
         return Ok(None);
     }
     // A lock that came while the code or the terms were pending ends the sign-in here.
-    if store::users::credentials(tx.conn(), row.user_id).await?.is_none_or(|c| c.locked_at(now)) {
+    if !store::users::signed_in(tx.conn(), row.user_id, now).await? {
         tx.commit().await?;
         return Ok(None);
     }
-    store::users::signed_in(tx.conn(), row.user_id, now).await?;
-    tx.commit().await?;
     let amr = vec!["pwd".to_string(), "otp".to_string()];
     let client = ClientInfo { ip: origin.ip.clone(), user_agent: origin.user_agent.clone() };
-    let established = session::establish(state, row.user_id, &amr, Some(ACR_TWO_FACTOR), None, client).await?;
+    let established = session::establish_in(state, &tx, row.user_id, &amr, Some(ACR_TWO_FACTOR), None, client).await?;
+    tx.commit().await?;
     state.metrics.sign_in(crate::metrics::SignIn::Success);
     Ok(Some(Finished { cookie: established.cookie, authorization_request_id: row.authorization_request_id }))
 }

@@ -6,7 +6,7 @@
 //! handler runs): a stranger's upload is refused unread.
 
 use axum::Json;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -45,27 +45,50 @@ pub async fn post(
         )
         .into_response();
     };
-    let body = match read(body, state.settings.import_body_limit_bytes).await {
+    let body = match read(&headers, body, state.settings.import_body_limit_bytes).await {
         Ok(body) => body,
         Err(problem) => return problem.into_response(),
     };
-    match import::import_served(&state, &admin, body.as_ref(), format, query.dry_run).await {
+    let imported = import::import_served(&state, &admin, &body, format, query.dry_run).await;
+    // The file is no longer needed while its report is written out.
+    drop(body);
+    match imported {
         Ok(report) => Json(report).into_response(),
         Err(ImportError::Store(error)) => Problem::internal(&error).into_response(),
         Err(error) => Problem::bad_request(error.to_string()).into_response(),
     }
 }
 
-/// Reads the whole body, at most `limit` bytes (413 beyond, like every other route).
-async fn read(body: Body, limit: usize) -> Result<Bytes, Problem> {
-    axum::body::to_bytes(body, limit).await.map_err(|error| {
-        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
-        while let Some(cause) = source {
-            if cause.is::<http_body_util::LengthLimitError>() {
-                return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "Payload too large", "request body is too large");
+/// Reads the whole body, at most `limit` bytes (413 beyond, like every other
+/// route), into one buffer sized from `Content-Length` when it is given, so a
+/// large file is held once rather than as chunks plus their copy.
+async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Vec<u8>, Problem> {
+    use http_body_util::BodyExt;
+    let too_large = || Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "Payload too large", "request body is too large");
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    if announced > limit {
+        return Err(too_large());
+    }
+    let mut buffer = Vec::with_capacity(announced);
+    let mut body = http_body_util::Limited::new(body, limit);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|error| {
+            let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error.as_ref());
+            while let Some(cause) = source {
+                if cause.is::<http_body_util::LengthLimitError>() {
+                    return too_large();
+                }
+                source = cause.source();
             }
-            source = cause.source();
+            Problem::bad_request("the request body could not be read")
+        })?;
+        if let Ok(data) = frame.into_data() {
+            buffer.extend_from_slice(&data);
         }
-        Problem::bad_request("the request body could not be read")
-    })
+    }
+    Ok(buffer)
 }

@@ -140,18 +140,24 @@ fn unlocked(now: OffsetDateTime) -> sea_orm::Condition {
     )
 }
 
-/// A completed sign-in: failures forgotten, first/last sign-in recorded.
-pub async fn signed_in(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<(), StoreError> {
-    use sea_orm::sea_query::Expr;
-    let Some(row) = users::Entity::find_by_id(id).one(conn).await? else { return Err(StoreError::NotFound) };
-    let mut update = users::Entity::update_many()
+/// A completed sign-in, if the account is not locked at `now`: failures
+/// forgotten, first/last sign-in recorded. One conditional statement, so a lock
+/// that came while the code or the terms were pending is seen in the same step
+/// that records the sign-in; `false` when locked (or gone), and nothing changed.
+pub async fn signed_in(conn: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<bool, StoreError> {
+    use sea_orm::sea_query::{Expr, Func};
+    let result = users::Entity::update_many()
         .col_expr(users::Column::FailedAttempts, Expr::value(0))
         .col_expr(users::Column::Lockouts, Expr::value(0))
         .col_expr(users::Column::LockedUntil, Expr::value(Option::<OffsetDateTime>::None))
-        .col_expr(users::Column::LastSignInAt, Expr::value(now));
-    if row.first_sign_in_at.is_none() {
-        update = update.col_expr(users::Column::FirstSignInAt, Expr::value(now));
-    }
-    update.filter(users::Column::Id.eq(id)).exec(conn).await?;
-    Ok(())
+        .col_expr(users::Column::LastSignInAt, Expr::value(now))
+        .col_expr(
+            users::Column::FirstSignInAt,
+            Func::coalesce([Expr::col(users::Column::FirstSignInAt), Expr::value(now)]).into(),
+        )
+        .filter(users::Column::Id.eq(id))
+        .filter(unlocked(now))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
 }
