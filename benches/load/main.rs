@@ -5,9 +5,15 @@
 //! memory; beside it the raw argon2id verifications per second with the
 //! server's parameters.
 //!
+//! Then each operation alone, taken apart (`round_trips`): database statements
+//! and transactions, DB wait, argon2id time and server CPU.
+//!
 //! `cargo bench --bench load` — tuned with `LOAD_SECONDS` (per scenario,
 //! default 5), `LOAD_CONNECTIONS` (default 32) and `LOAD_SCENARIOS`
-//! (comma-separated names, default all). The server is pinned to the last CPU
+//! (comma-separated names, default all; `import` adds the 100 000-row import,
+//! `none` runs only the round-trip table). `LOAD_PEER=1` also runs the
+//! certified peer of `benches/peer/` in `LOAD_ROUNDS` alternating rounds (default
+//! 3) and prints the ratios beside the targets. The server is pinned to the last CPU
 //! and the load generator to the others when `taskset` is installed, so
 //! "CPU µs per operation" is what one server core spends, whatever the
 //! neighbours do; req/s moves with the machine's load, CPU per operation much less.
@@ -18,6 +24,7 @@
 mod browser;
 mod drive;
 mod import;
+mod peer;
 mod round_trips;
 mod server;
 
@@ -41,6 +48,7 @@ use server::Server;
 const SCENARIOS: [&str; 8] =
     ["discovery", "jwks", "client_credentials", "introspection", "userinfo", "code_exchange", "refresh", "sign_in"];
 
+#[derive(Clone)]
 struct Setup {
     base: String,
     store: Store,
@@ -93,19 +101,22 @@ async fn main() {
         "ready (process start → /readyz 200, existing SQLite database): {:.0} ms",
         server.ready_after.as_secs_f64() * 1e3
     );
-    println!("RSS idle: {idle_rss:.1} MiB\n");
-    println!(
-        "| scenario | requests per op | ops | ops/s | p50 ms | p99 ms | server CPU µs/op | peak RSS MiB | failed |"
-    );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("RSS idle: {idle_rss:.1} MiB");
     // First, so that its memory is measured from an idle server.
     if wanted.iter().any(|w| w == "import") {
         import::report(&server, &setup).await;
     }
+    println!(
+        "\n| scenario | requests per op | ops | ops/s | p50 ms | p99 ms | server CPU µs/op | peak RSS MiB | failed |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let setup = Arc::new(setup);
     for name in SCENARIOS.iter().filter(|n| wanted.iter().any(|w| w == *n)) {
         let (requests, figures) = scenario(name, &server, &setup, connections, seconds).await;
         print_row(name, requests, &figures);
+    }
+    if std::env::var_os("LOAD_PEER").is_some() {
+        peer::compare(&server, &setup, connections, seconds, pin).await;
     }
     round_trips::report(&server, &setup).await;
     let (_, hwm) = server.memory_mib();
@@ -293,7 +304,7 @@ async fn ok(answer: Result<reqwest::Response, reqwest::Error>) -> Result<(), Str
 }
 
 /// Runs one scenario; returns how many HTTP requests one operation makes, and the figures.
-async fn scenario(
+pub(crate) async fn scenario(
     name: &str,
     server: &Server,
     setup: &Arc<Setup>,

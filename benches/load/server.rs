@@ -40,17 +40,35 @@ impl Server {
                 command.env_remove(key);
             }
         }
-        command.arg("serve").envs(env.iter().map(|(k, v)| (k, v))).stdout(Stdio::null()).stderr(Stdio::inherit());
+        command.arg("serve").envs(env.iter().map(|(k, v)| (k, v)));
+        Server::spawn(command, &format!("{base}/readyz")).await
+    }
+
+    /// Starts the peer (`benches/peer/server.mjs` under Node.js) on `port`,
+    /// pinned like kuke-id, and waits for its discovery document.
+    pub async fn start_peer(script: &Path, port: u16, secret: &str, pin: bool) -> Server {
+        let node = Path::new("node");
+        let mut command = if pin { taskset_last_cpu(node) } else { Command::new(node) };
+        command
+            .arg(script)
+            .env("NODE_ENV", "production")
+            .env("PEER_PORT", port.to_string())
+            .env("PEER_CLIENT_SECRET", secret);
+        Server::spawn(command, &format!("http://127.0.0.1:{port}/.well-known/openid-configuration")).await
+    }
+
+    async fn spawn(mut command: Command, ready: &str) -> Server {
+        command.stdout(Stdio::null()).stderr(Stdio::inherit());
         let started = Instant::now();
-        let child = command.spawn().expect("start kuke-id");
+        let child = command.spawn().expect("start the server");
         let http = reqwest::Client::new();
         loop {
-            if let Ok(response) = http.get(format!("{base}/readyz")).send().await
+            if let Ok(response) = http.get(ready).send().await
                 && response.status() == 200
             {
                 break;
             }
-            assert!(started.elapsed() < Duration::from_secs(30), "kuke-id did not become ready");
+            assert!(started.elapsed() < Duration::from_secs(30), "{ready} did not answer 200 within 30 s");
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
         Server { child, ready_after: started.elapsed() }
