@@ -102,6 +102,11 @@ async fn main() {
         server.ready_after.as_secs_f64() * 1e3
     );
     println!("RSS idle: {idle_rss:.1} MiB");
+    let setup = Arc::new(setup);
+    // Before anything else, so both servers' memory is what this load needs.
+    if std::env::var_os("LOAD_PEER").is_some() {
+        peer::compare(&server, &setup, connections, seconds, pin).await;
+    }
     // First, so that its memory is measured from an idle server.
     if wanted.iter().any(|w| w == "import") {
         import::report(&server, &setup).await;
@@ -110,13 +115,9 @@ async fn main() {
         "\n| scenario | requests per op | ops | ops/s | p50 ms | p99 ms | server CPU µs/op | peak RSS MiB | failed |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    let setup = Arc::new(setup);
     for name in SCENARIOS.iter().filter(|n| wanted.iter().any(|w| w == *n)) {
         let (requests, figures) = scenario(name, &server, &setup, connections, seconds).await;
         print_row(name, requests, &figures);
-    }
-    if std::env::var_os("LOAD_PEER").is_some() {
-        peer::compare(&server, &setup, connections, seconds, pin).await;
     }
     round_trips::report(&server, &setup).await;
     let (_, hwm) = server.memory_mib();

@@ -23,11 +23,13 @@ pub fn env(dir: &Path, port: u16) -> Vec<(String, String)> {
         ("KUKE_ID_KEYS_DIR", dir.join("keys").display().to_string()),
         // Far above what one machine's load generator sends from one address.
         ("KUKE_ID_ADDRESS_FAILURES_LIMIT", "1000000".into()),
-        // `LOAD_SERVER_LOG=warn,kuke_id::sql=trace` shows the statements behind the round-trip counts.
-        ("RUST_LOG", std::env::var("LOAD_SERVER_LOG").unwrap_or_else(|_| "warn".into())),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
+    // The server logs as it would in production (its default level) unless
+    // `LOAD_SERVER_LOG` says otherwise, e.g. `info,kuke_id::sql=trace` for the
+    // statements behind the round-trip counts.
+    .chain(std::env::var("LOAD_SERVER_LOG").ok().map(|filter| ("RUST_LOG".to_string(), filter)))
     .collect()
 }
 
@@ -36,7 +38,7 @@ impl Server {
     pub async fn start(binary: &Path, env: &[(String, String)], base: &str, pin: bool) -> Server {
         let mut command = if pin { taskset_last_cpu(binary) } else { Command::new(binary) };
         for (key, _) in std::env::vars() {
-            if key.starts_with("KUKE_ID_") {
+            if key.starts_with("KUKE_ID_") || key == "RUST_LOG" {
                 command.env_remove(key);
             }
         }

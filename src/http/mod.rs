@@ -114,8 +114,9 @@ async fn declared_length_limit(
     next: Next,
 ) -> Response {
     let path = request.uri().path();
-    let limit = if path == format!("{}/imports", admin::PREFIX) { large } else { small };
     let admin = path.starts_with(admin::PREFIX);
+    let import = admin && path.strip_prefix(admin::PREFIX) == Some("/imports");
+    let limit = if import { large } else { small };
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
