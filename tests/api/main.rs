@@ -61,5 +61,6 @@ mod smtp_outage;
 mod smtp_sink;
 mod stats;
 mod token;
+mod totp;
 mod userinfo;
 mod way_onward;
