@@ -11,6 +11,7 @@
 mod support;
 
 mod accessibility;
+mod account;
 mod account_cut_off;
 mod admin;
 mod admin_audit;
