@@ -286,6 +286,20 @@ backend_tests! {
         assert_eq!(deliveries, 1, "a logout token is queued for the client");
     }
 
+    async fn the_language_switch_of_a_form_answer_leads_back_to_its_page(app) {
+        let user = app.active_user().await;
+        app.sign_in(&user).await;
+        for (path, page) in [
+            ("/account/authenticator/confirm?lang=en", "/account/authenticator?lang=en"),
+            ("/account/recovery-codes?lang=en", "/account/authenticator?lang=en"),
+            ("/account/sessions/end?lang=en", "/account/sessions?lang=en"),
+        ] {
+            let response = app.get(path).await;
+            assert_eq!(response.status(), 303, "{path}");
+            assert_eq!(response.headers()["location"], page, "{path}");
+        }
+    }
+
     async fn sign_out_everywhere_else_keeps_this_browser(app) {
         let user = app.active_user().await;
         let this = browser(&app, &user, "A").await;

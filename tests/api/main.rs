@@ -12,6 +12,7 @@ mod support;
 
 mod accessibility;
 mod account;
+mod account_browser;
 mod account_cut_off;
 mod admin;
 mod admin_audit;

@@ -22,8 +22,8 @@ pub struct OwnSession {
     /// Last used.
     #[serde(with = "time::serde::rfc3339")]
     pub last_seen_at: OffsetDateTime,
-    /// Browser and system, read from the user agent.
-    pub browser: String,
+    /// Browser and system, read from the user agent (`None`: unknown).
+    pub browser: Option<String>,
     /// The address at sign-in, shortened (the last part hidden).
     pub address: Option<String>,
     /// This is the session of the browser asking.
@@ -34,7 +34,9 @@ pub struct OwnSession {
 /// asking browser's.
 pub async fn list(state: &AppState, user: &User, current: Option<Uuid>) -> Result<Vec<OwnSession>, Internal> {
     let now = state.clock.now();
-    let rows = store::sessions::open_rows_for_user(state.store.conn(), user.id).await?;
+    let mut rows = store::sessions::open_rows_for_user(state.store.conn(), user.id).await?;
+    // The asking browser first, then the others newest first.
+    rows.sort_by_key(|s| Some(s.id) != current);
     Ok(rows
         .into_iter()
         .filter(|s| s.expires_at > now)
@@ -43,7 +45,7 @@ pub async fn list(state: &AppState, user: &User, current: Option<Uuid>) -> Resul
             created_at: s.created_at,
             last_seen_at: s.last_seen_at,
             browser: browser(s.user_agent.as_deref()),
-            address: s.ip.as_deref().map(approximate),
+            address: s.ip.as_deref().and_then(approximate),
             current: Some(s.id) == current,
         })
         .collect())
@@ -70,9 +72,9 @@ pub async fn end_others(state: &AppState, user: &User, actor: &Actor, keep: Uuid
     Ok(ended)
 }
 
-/// A short "browser on system" from a user agent.
-pub fn browser(user_agent: Option<&str>) -> String {
-    let Some(ua) = user_agent.filter(|ua| !ua.trim().is_empty()) else { return "?".into() };
+/// A short "browser, system" from a user agent.
+pub fn browser(user_agent: Option<&str>) -> Option<String> {
+    let ua = user_agent.filter(|ua| !ua.trim().is_empty())?;
     let name =
         [("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari")]
             .iter()
@@ -89,28 +91,27 @@ pub fn browser(user_agent: Option<&str>) -> String {
     .iter()
     .find(|(marker, _)| ua.contains(marker))
     .map(|(_, name)| *name);
-    match (name, system) {
+    Some(match (name, system) {
         (Some(name), Some(system)) => format!("{name}, {system}"),
         (Some(name), None) => name.to_string(),
         (None, Some(system)) => system.to_string(),
         (None, None) => ua.chars().take(40).collect(),
-    }
+    })
 }
 
 /// An address with its last part hidden: enough to recognise a network, not a
 /// device (`203.0.113.x`, `2001:db8:1::/48`).
-pub fn approximate(ip: &str) -> String {
-    match ip.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(v4)) => {
+pub fn approximate(ip: &str) -> Option<String> {
+    Some(match ip.parse::<std::net::IpAddr>().ok()? {
+        std::net::IpAddr::V4(v4) => {
             let [a, b, c, _] = v4.octets();
             format!("{a}.{b}.{c}.x")
         }
-        Ok(std::net::IpAddr::V6(v6)) => {
+        std::net::IpAddr::V6(v6) => {
             let s = v6.segments();
             format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
         }
-        Err(_) => "?".into(),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -121,15 +122,16 @@ mod tests {
     fn browsers_are_named_with_their_system() {
         let chrome =
             "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
-        assert_eq!(browser(Some(chrome)), "Chrome, Linux");
-        assert_eq!(browser(Some("Mozilla/5.0 (Windows NT 10.0) Gecko/20100101 Firefox/121.0")), "Firefox, Windows");
-        assert_eq!(browser(None), "?");
+        assert_eq!(browser(Some(chrome)).as_deref(), Some("Chrome, Linux"));
+        let firefox = "Mozilla/5.0 (Windows NT 10.0) Gecko/20100101 Firefox/121.0";
+        assert_eq!(browser(Some(firefox)).as_deref(), Some("Firefox, Windows"));
+        assert_eq!(browser(None), None);
     }
 
     #[test]
     fn addresses_lose_their_last_part() {
-        assert_eq!(approximate("203.0.113.77"), "203.0.113.x");
-        assert_eq!(approximate("2001:db8:1:2::5"), "2001:db8:1::/48");
-        assert_eq!(approximate("nonsense"), "?");
+        assert_eq!(approximate("203.0.113.77").as_deref(), Some("203.0.113.x"));
+        assert_eq!(approximate("2001:db8:1:2::5").as_deref(), Some("2001:db8:1::/48"));
+        assert_eq!(approximate("nonsense"), None);
     }
 }

@@ -13,9 +13,9 @@ pub mod sessions;
 
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::header;
+use axum::http::{Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 
@@ -35,13 +35,30 @@ pub fn router() -> Router<AppState> {
         .route(endpoints::ACCOUNT, get(overview::get))
         .route(endpoints::ACCOUNT_PASSWORD, get(password::get).post(password::post))
         .route(endpoints::ACCOUNT_AUTHENTICATOR, get(authenticator::get).post(authenticator::begin))
-        .route(endpoints::ACCOUNT_AUTHENTICATOR_CONFIRM, post(authenticator::confirm))
-        .route(endpoints::ACCOUNT_AUTHENTICATOR_REMOVE, post(authenticator::remove))
-        .route(endpoints::ACCOUNT_RECOVERY_CODES, post(authenticator::renew_recovery_codes))
+        .route(endpoints::ACCOUNT_AUTHENTICATOR_CONFIRM, get(to_authenticator).post(authenticator::confirm))
+        .route(endpoints::ACCOUNT_AUTHENTICATOR_REMOVE, get(to_authenticator).post(authenticator::remove))
+        .route(endpoints::ACCOUNT_RECOVERY_CODES, get(to_authenticator).post(authenticator::renew_recovery_codes))
         .route(endpoints::ACCOUNT_SESSIONS, get(sessions::get))
-        .route(endpoints::ACCOUNT_SESSIONS_END, post(sessions::end_one))
-        .route(endpoints::ACCOUNT_SESSIONS_END_OTHERS, post(sessions::end_others))
+        .route(endpoints::ACCOUNT_SESSIONS_END, get(to_sessions).post(sessions::end_one))
+        .route(endpoints::ACCOUNT_SESSIONS_END_OTHERS, get(to_sessions).post(sessions::end_others))
         .route(endpoints::ACCOUNT_REAUTH, get(reauth))
+}
+
+/// The GET of a form's address, reached only by the language switch of the page
+/// the form answered: back to the page the form belongs to, in that language.
+fn back_to(page: &str, uri: &Uri) -> Response {
+    match uri.query() {
+        Some(query) => Redirect::to(&format!("{page}?{query}")).into_response(),
+        None => Redirect::to(page).into_response(),
+    }
+}
+
+async fn to_authenticator(uri: Uri) -> Response {
+    back_to(endpoints::ACCOUNT_AUTHENTICATOR, &uri)
+}
+
+async fn to_sessions(uri: Uri) -> Response {
+    back_to(endpoints::ACCOUNT_SESSIONS, &uri)
 }
 
 /// An account page a sign-in may come back to.
