@@ -327,6 +327,16 @@ backend_tests! {
         assert_eq!(missing.status(), 400);
     }
 
+    async fn a_deleted_account_keeps_no_authenticator(app) {
+        let user = app.activated_user().await;
+        add_authenticator(&app, &user).await;
+        let token = app.admin_token("admin").await;
+        assert_eq!(admin_call(&app, &token, "DELETE", &format!("/users/{}", user.id), None).await.status(), 204);
+        assert!(store::authenticators::pending(app.state.store.conn(), user.id).await.unwrap().is_none());
+        assert!(store::authenticators::active(app.state.store.conn(), user.id).await.unwrap().is_none());
+        assert_eq!(store::recovery_codes::remaining(app.state.store.conn(), user.id).await.unwrap(), 0);
+    }
+
     async fn the_help_desk_resets_an_authenticator_through_the_admin_api(app) {
         let user = app.activated_user().await;
         add_authenticator(&app, &user).await;
