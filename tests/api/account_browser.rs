@@ -3,8 +3,11 @@
 //! would), signs out, signs in with an app code, then with a recovery code,
 //! changes the password, and ends another session. Every new page is saved at
 //! phone and desktop width in Polish and English under
-//! `target/journey-screenshots/account-*.png`.
+//! `target/journey-screenshots/account-*.png`, and checked there by axe-core
+//! against the WCAG 2.0–2.2 A and AA rules (when `npm ci --prefix tests/browser`
+//! has installed it).
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use kuke_id::domain::totp::TotpSecret;
@@ -22,6 +25,13 @@ use crate::support::{Backend, TestApp, poll};
 use crate::totp::code_at;
 
 const NEW_PASSWORD: &str = "Nowe#Haslo9x";
+
+/// axe-core as npm installed it.
+const AXE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/node_modules/axe-core/axe.min.js");
+/// The WCAG 2.0–2.2 A and AA rules.
+const AXE_TAGS: &[&str] = &["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+/// What axe-core found on the pages of this walk.
+static VIOLATIONS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 #[tokio::test]
 #[cfg_attr(kuke_id_skip_browser, ignore = "needs chromium and chromedriver")]
@@ -42,6 +52,41 @@ async fn a_person_keeps_their_account_in_order_in_headless_chromium() {
         })
         .await
         .expect("closing the Chromium session");
+    let violations = VIOLATIONS.lock().unwrap().clone();
+    assert!(violations.is_empty(), "axe-core found WCAG A/AA violations:\n{}", violations.join("\n"));
+}
+
+/// Runs axe-core on the page as laid out now; `None` when it is not installed.
+async fn axe(driver: &WebDriver) -> Option<Vec<String>> {
+    let source = std::fs::read_to_string(AXE).ok()?;
+    let loaded: bool = driver
+        .execute("return typeof window.axe !== 'undefined';", vec![])
+        .await
+        .expect("asking for axe")
+        .convert()
+        .expect("a boolean");
+    if !loaded {
+        driver.execute(&source, vec![]).await.expect("loading axe-core into the page");
+    }
+    let script = "const done = arguments[arguments.length - 1];
+        axe.run(document, { runOnly: { type: 'tag', values: arguments[0] }, resultTypes: ['violations'] })
+          .then(r => done(r.passes.length === 0 ? ['axe ran no rule'] : r.violations.map(v => v.id + ' ('
+            + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+          .catch(e => done(['axe failed: ' + e]));";
+    Some(
+        driver
+            .execute_async(script, vec![json!(AXE_TAGS)])
+            .await
+            .expect("running axe-core")
+            .convert()
+            .expect("a list of violations"),
+    )
+}
+
+async fn audit(driver: &WebDriver, name: &str) {
+    if let Some(found) = axe(driver).await {
+        VIOLATIONS.lock().unwrap().extend(found.into_iter().map(|v| format!("{name}: {v}")));
+    }
 }
 
 /// Lays the page out for `size` without reloading it.
@@ -58,8 +103,10 @@ async fn resize(driver: &WebDriver, (width, height): (u32, u32)) {
 
 /// The page as it is, at phone and desktop width.
 async fn both_widths(driver: &WebDriver, shots: &Screenshots, name: &str) {
+    audit(driver, &format!("{name}/phone")).await;
     shots.take(driver, &format!("account-{name}-phone.png")).await;
     resize(driver, DESKTOP).await;
+    audit(driver, &format!("{name}/desktop")).await;
     shots.take(driver, &format!("account-{name}-desktop.png")).await;
     resize(driver, PHONE).await;
 }

@@ -219,3 +219,76 @@ backend_tests! {
         assert_eq!(open_sessions(&app, &user).await, 1);
     }
 }
+
+/// A browser of its own at the code step of its own sign-in; returns it with
+/// the code form's CSRF token.
+async fn browser_at_code_step(app: &TestApp, user: &TestUser) -> (reqwest::Client, String) {
+    use crate::support::journey::hidden;
+    let browser = app.new_browser();
+    let html = browser.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden(&html, "csrf").unwrap();
+    let form = [("csrf", csrf.as_str()), ("login", user.login.as_str()), ("password", GOOD_PASSWORD)];
+    let response = browser.post(app.url("/login")).form(&form).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    (browser, csrf)
+}
+
+backend_tests! {
+    multi_thread;
+
+    async fn racing_sign_ins_with_one_app_code_get_one_session(app) {
+        let user = app.activated_user().await;
+        let authenticator = add_authenticator(&app, &user).await;
+        let code = code_at(&app, &authenticator.secret, 0);
+        let mut browsers = Vec::new();
+        for _ in 0..4 {
+            browsers.push(browser_at_code_step(&app, &user).await);
+        }
+        let url = app.url("/login/code");
+        let handles: Vec<_> = browsers
+            .into_iter()
+            .map(|(browser, csrf)| {
+                let (url, code) = (url.clone(), code.clone());
+                tokio::spawn(async move {
+                    let form = [("csrf", csrf.as_str()), ("code", code.as_str())];
+                    browser.post(url).form(&form).send().await.unwrap().status().as_u16()
+                })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for handle in handles {
+            statuses.push(handle.await.unwrap());
+        }
+        assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "one sign-in: {statuses:?}");
+        assert_eq!(statuses.iter().filter(|s| **s == 400).count(), 3, "the others are refused: {statuses:?}");
+        assert_eq!(open_sessions(&app, &user).await, 1);
+    }
+
+    async fn racing_sign_ins_with_one_recovery_code_get_one_session(app) {
+        let user = app.activated_user().await;
+        let authenticator = add_authenticator(&app, &user).await;
+        let code = authenticator.recovery_codes[0].clone();
+        let mut browsers = Vec::new();
+        for _ in 0..4 {
+            browsers.push(browser_at_code_step(&app, &user).await);
+        }
+        let url = app.url("/login/code");
+        let handles: Vec<_> = browsers
+            .into_iter()
+            .map(|(browser, csrf)| {
+                let (url, code) = (url.clone(), code.clone());
+                tokio::spawn(async move {
+                    let form = [("csrf", csrf.as_str()), ("code", code.as_str())];
+                    browser.post(url).form(&form).send().await.unwrap().status().as_u16()
+                })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for handle in handles {
+            statuses.push(handle.await.unwrap());
+        }
+        assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "one sign-in: {statuses:?}");
+        assert_eq!(open_sessions(&app, &user).await, 1);
+        assert_eq!(store::recovery_codes::remaining(app.state.store.conn(), user.id).await.unwrap(), 9);
+    }
+}
