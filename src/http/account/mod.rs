@@ -1,7 +1,7 @@
 //! The account area ("Moje konto" / "My account"): hosted pages for the
 //! signed-in person, in the journey's style. A visit without a session starts the
-//! normal sign-in and comes back here afterwards (a short-lived cookie names the
-//! page); sensitive changes ask for a fresh sign-in first
+//! normal sign-in and comes back here afterwards (a cookie names the page; the
+//! finished sign-in clears it); sensitive changes ask for a fresh sign-in first
 //! ([`crate::flows::account::is_fresh`]). Handlers read the form, call one flow
 //! and render its outcome.
 
