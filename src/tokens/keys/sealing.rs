@@ -168,3 +168,33 @@ pub fn open(kek: &KeyEncryptionKey, stored: &StoredKey) -> Result<SigningKey, Ke
     }
     Ok(key)
 }
+
+#[cfg(test)]
+mod sealed_bytes {
+    use super::*;
+
+    fn kek(byte: u8) -> KeyEncryptionKey {
+        KeyEncryptionKey::from_base64(&STANDARD.encode([byte; KEK_LEN]), "test").unwrap()
+    }
+
+    #[test]
+    fn a_sealed_secret_opens_only_with_its_key_and_for_its_owner() {
+        let secret = b"12345678901234567890";
+        let sealed = seal_bytes(&kek(1), "owner-a", secret).unwrap();
+        assert!(!sealed.windows(secret.len()).any(|w| w == secret), "not stored in the clear");
+        assert_eq!(open_bytes(&kek(1), "owner-a", &sealed).as_deref(), Some(&secret[..]));
+        assert_eq!(open_bytes(&kek(1), "owner-b", &sealed), None, "copied to another account");
+        assert_eq!(open_bytes(&kek(2), "owner-a", &sealed), None, "another key");
+        let mut altered = sealed.clone();
+        if let Some(last) = altered.last_mut() {
+            *last ^= 1;
+        }
+        assert_eq!(open_bytes(&kek(1), "owner-a", &altered), None, "altered");
+        assert_eq!(open_bytes(&kek(1), "owner-a", &[]), None, "empty");
+    }
+
+    #[test]
+    fn each_seal_uses_a_fresh_nonce() {
+        assert_ne!(seal_bytes(&kek(1), "a", b"same").unwrap(), seal_bytes(&kek(1), "a", b"same").unwrap());
+    }
+}
