@@ -262,6 +262,14 @@ async fn walk_the_account_area(app: &TestApp, driver: &WebDriver, shots: &Screen
         .await;
     both_widths(driver, shots, "sessions-after-pl").await;
 
+    // The app removed, in English: the sign-in code comes by e-mail again.
+    goto(driver, &format!("{authenticator}?lang=en")).await;
+    heading(driver, "Authenticator app").await;
+    button(driver, "Remove the app").await;
+    wait_for(driver, "//p[@role='status']", "the confirmation").await;
+    both_widths(driver, shots, "authenticator-removed-en").await;
+    goto(driver, &app.url("/account?lang=pl")).await;
+
     // Later, a sensitive change asks for a fresh sign-in first.
     app.clock.advance(Duration::from_secs(6 * 60));
     every_way(driver, shots, &password, "reauth", ("Potwierdź, że to Ty", "Confirm it is you")).await;
