@@ -68,6 +68,11 @@ pub enum UsersCommand {
         /// Account id, login or e-mail.
         account: String,
     },
+    /// Remove the account's authenticator app and recovery codes (the owner is mailed).
+    ResetTotp {
+        /// Account id, login or e-mail.
+        account: String,
+    },
     /// Mail a new activation link to an account not yet active (earlier links void).
     Invite {
         /// Account id, login or e-mail.
@@ -168,6 +173,14 @@ async fn execute(state: &AppState, command: UsersCommand) -> anyhow::Result<()> 
         UsersCommand::Reset { account } => {
             accounts::reset(state, &actor, account_id(state, &account).await?).await?;
             println!("reset; a new activation link is queued");
+        }
+        UsersCommand::ResetTotp { account } => {
+            let id = account_id(state, &account).await?;
+            if crate::flows::account::authenticator::reset(state, &actor, id).await? {
+                println!("authenticator app removed; the owner is mailed and signs in with an e-mailed code again");
+            } else {
+                println!("the account has no authenticator app");
+            }
         }
         UsersCommand::Invite { account } => {
             accounts::resend_activation(state, &actor, account_id(state, &account).await?).await?;

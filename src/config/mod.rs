@@ -121,6 +121,9 @@ pub struct Settings {
     /// Log format from the configuration file; `--log-format` and
     /// `KUKE_ID_LOG_FORMAT` override it.
     pub log_format: LogFormat,
+    /// Whether a person with an authenticator app may ask for the sign-in code by
+    /// e-mail instead (`KUKE_ID_TOTP_EMAIL_FALLBACK`).
+    pub totp_email_fallback: bool,
 }
 
 /// Output format of the logs, as a configuration file names it.

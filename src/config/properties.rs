@@ -45,6 +45,7 @@ const KEYS: &[&str] = &[
     "metrics_token",
     "terms_required",
     "log_format",
+    "totp_email_fallback",
 ];
 
 /// A TOML value as an operator might write it, or worse.

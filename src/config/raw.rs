@@ -82,6 +82,7 @@ pub(super) struct RawSettings {
     retention_days: u64,
     audit_retention_days: u64,
     log_format: String,
+    totp_email_fallback: bool,
 }
 
 impl Default for RawSettings {
@@ -130,6 +131,7 @@ impl Default for RawSettings {
             retention_days: 90,
             audit_retention_days: 730,
             log_format: "text".into(),
+            totp_email_fallback: true,
         }
     }
 }
@@ -290,6 +292,7 @@ impl RawSettings {
             retention,
             audit_retention,
             log_format,
+            totp_email_fallback: self.totp_email_fallback,
         })
     }
 }

@@ -75,6 +75,29 @@ pub const DEMO_CALLBACK: &str = "/demo/callback";
 /// Signs out of the demo (RP-initiated logout).
 pub const DEMO_LOGOUT: &str = "/demo/logout";
 
+// The account area ("Moje konto").
+
+/// Overview of the signed-in person's account.
+pub const ACCOUNT: &str = "/account";
+/// Change the password.
+pub const ACCOUNT_PASSWORD: &str = "/account/password";
+/// The authenticator app: status (GET), start a setup (POST).
+pub const ACCOUNT_AUTHENTICATOR: &str = "/account/authenticator";
+/// Confirm a setup with a current code.
+pub const ACCOUNT_AUTHENTICATOR_CONFIRM: &str = "/account/authenticator/confirm";
+/// Remove the authenticator app.
+pub const ACCOUNT_AUTHENTICATOR_REMOVE: &str = "/account/authenticator/remove";
+/// New recovery codes.
+pub const ACCOUNT_RECOVERY_CODES: &str = "/account/recovery-codes";
+/// The person's own sessions.
+pub const ACCOUNT_SESSIONS: &str = "/account/sessions";
+/// End one session.
+pub const ACCOUNT_SESSIONS_END: &str = "/account/sessions/end";
+/// End every session but this one.
+pub const ACCOUNT_SESSIONS_END_OTHERS: &str = "/account/sessions/end-others";
+/// Sign in again before a sensitive change, then come back.
+pub const ACCOUNT_REAUTH: &str = "/account/reauth";
+
 #[cfg(test)]
 mod tests {
     use super::*;

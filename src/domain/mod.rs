@@ -16,6 +16,7 @@ pub mod password;
 pub mod secret;
 pub mod session;
 pub mod signing_alg;
+pub mod totp;
 pub mod unavailable;
 pub mod unknown_name;
 pub mod user;

@@ -135,7 +135,7 @@ pub async fn end_session(state: &AppState, session: &Session, actor: &Actor) -> 
 }
 
 /// [`end_session`] inside the caller's transaction; false when it had ended already.
-async fn end_session_in(
+pub(crate) async fn end_session_in(
     state: &AppState,
     tx: &Tx,
     session: &Session,

@@ -2,6 +2,7 @@
 //! transaction, applies the domain rules and commits; it never sees axum types.
 
 pub mod access;
+pub mod account;
 pub mod accounts;
 pub mod admin_access;
 pub mod audit;

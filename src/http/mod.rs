@@ -1,5 +1,6 @@
 //! The HTTP layer: the only code that knows axum, headers and status codes.
 
+pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod cookies;
@@ -50,6 +51,7 @@ pub fn router(state: AppState, apps: Router<AppState>) -> Router {
         .route(endpoints::READYZ, get(health::readyz))
         .route(endpoints::ASSETS, get(assets::get))
         .merge(journey::router())
+        .merge(account::router())
         .merge(oidc::router())
         .merge(apps);
     #[cfg(feature = "test-support")]

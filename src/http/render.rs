@@ -48,6 +48,14 @@ page_templates!(
     "pages/dev_mail.html",
     "pages/dev_mail_one.html",
     "pages/email_confirm.html",
+    "pages/account.html",
+    "pages/account_password.html",
+    "pages/account_authenticator.html",
+    "pages/account_authenticator_setup.html",
+    "pages/account_recovery_codes.html",
+    "pages/account_sessions.html",
+    "pages/account_reauth.html",
+    "pages/account_done.html",
 );
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {

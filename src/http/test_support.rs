@@ -42,7 +42,12 @@ pub async fn sign_in(State(state): State<AppState>, jar: CookieJar, headers: Hea
         &amr,
         Some(ACR_TWO_FACTOR),
         previous.as_deref(),
-        ClientInfo::default(),
+        // The browser's user agent is kept as the journey keeps it (the account
+        // area's session list shows it).
+        ClientInfo {
+            ip: None,
+            user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string),
+        },
     )
     .await
     {

@@ -76,6 +76,14 @@ pub enum Message {
         /// The new address, partly hidden.
         new_email: String,
     },
+    /// The password was changed from the account page.
+    AccountPasswordChanged,
+    /// An authenticator app was added (or replaced) from the account page.
+    TotpAdded,
+    /// The authenticator app was removed from the account page.
+    TotpRemoved,
+    /// The help desk removed the authenticator app.
+    TotpReset,
 }
 
 impl Message {
@@ -90,6 +98,10 @@ impl Message {
             Message::AccountLocked { .. } => "account_locked",
             Message::EmailChangeConfirm { .. } => "email_change_confirm",
             Message::EmailChangeNotice { .. } => "email_change_notice",
+            Message::AccountPasswordChanged => "account_password_changed",
+            Message::TotpAdded => "totp_added",
+            Message::TotpRemoved => "totp_removed",
+            Message::TotpReset => "totp_reset",
         }
     }
 
@@ -101,7 +113,13 @@ impl Message {
             | Message::PasswordReset { link, .. }
             | Message::EmailChangeConfirm { link, .. } => Some(link),
             Message::LoginNumber { sign_in_url, .. } => Some(sign_in_url),
-            Message::OneTimeCode { .. } | Message::AccountLocked { .. } | Message::EmailChangeNotice { .. } => None,
+            Message::OneTimeCode { .. }
+            | Message::AccountLocked { .. }
+            | Message::EmailChangeNotice { .. }
+            | Message::AccountPasswordChanged
+            | Message::TotpAdded
+            | Message::TotpRemoved
+            | Message::TotpReset => None,
         }
     }
 }
@@ -232,6 +250,10 @@ mod tests {
             Message::LoginNumber { login: "482913".into(), sign_in_url: "https://x/login".into() },
             Message::OneTimeCode { code: "123456".into(), minutes: 10 },
             Message::AccountLocked { minutes: 15 },
+            Message::AccountPasswordChanged,
+            Message::TotpAdded,
+            Message::TotpRemoved,
+            Message::TotpReset,
         ];
         for lang in [Lang::Pl, Lang::En] {
             for message in &messages {

@@ -22,10 +22,11 @@ pub struct NewLogin<'a> {
     pub user_id: Uuid,
     /// The parked authorization request, if the user came from a relying party.
     pub authorization_request_id: Option<Uuid>,
-    /// SHA-256 of the e-mailed code.
-    pub code_hash: &'a str,
-    /// Code expiry.
-    pub code_expires_at: OffsetDateTime,
+    /// SHA-256 of the e-mailed code; `None` when the code comes from the
+    /// account's authenticator app (none is mailed unless asked for).
+    pub code_hash: Option<&'a str>,
+    /// Code expiry (of the mailed code).
+    pub code_expires_at: Option<OffsetDateTime>,
     /// Transaction expiry.
     pub expires_at: OffsetDateTime,
     /// Client address.
@@ -43,11 +44,11 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewLogin<'_>, now: OffsetD
         user_id: Set(new.user_id),
         authorization_request_id: Set(new.authorization_request_id),
         step: Set(new.step.as_str().into()),
-        code_hash: Set(Some(new.code_hash.to_string())),
-        code_expires_at: Set(Some(new.code_expires_at)),
+        code_hash: Set(new.code_hash.map(str::to_string)),
+        code_expires_at: Set(new.code_expires_at),
         code_attempts: Set(0),
-        codes_sent: Set(1),
-        code_sent_at: Set(Some(now)),
+        codes_sent: Set(i32::from(new.code_hash.is_some())),
+        code_sent_at: Set(new.code_hash.map(|_| now)),
         ip: Set(new.ip),
         user_agent: Set(new.user_agent.map(|ua| ua.chars().take(512).collect())),
         created_at: Set(now),

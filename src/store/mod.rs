@@ -3,6 +3,7 @@
 
 pub mod activation_tokens;
 pub mod audit;
+pub mod authenticators;
 pub mod authorization_codes;
 pub mod authorization_requests;
 pub mod backchannel;
@@ -16,6 +17,7 @@ pub mod login_transactions;
 pub mod mail_outbox;
 pub mod organizations;
 pub mod rate_limits;
+pub mod recovery_codes;
 pub mod refresh_tokens;
 pub mod retention;
 pub mod revoked_access_tokens;

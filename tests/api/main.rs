@@ -11,6 +11,8 @@
 mod support;
 
 mod accessibility;
+mod account;
+mod account_browser;
 mod account_cut_off;
 mod admin;
 mod admin_audit;
@@ -61,5 +63,6 @@ mod smtp_outage;
 mod smtp_sink;
 mod stats;
 mod token;
+mod totp;
 mod userinfo;
 mod way_onward;

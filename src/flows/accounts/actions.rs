@@ -104,6 +104,8 @@ pub async fn delete(state: &AppState, actor: &Actor, id: Uuid) -> Result<(), Acc
     store::sessions::erase_origin(tx.conn(), id).await?;
     store::terms::erase_origin(tx.conn(), id).await?;
     store::email_changes::erase_for_user(tx.conn(), id).await?;
+    store::authenticators::remove_all(tx.conn(), id).await?;
+    store::recovery_codes::remove_all(tx.conn(), id).await?;
     store::users::anonymize(tx.conn(), id, now).await?;
     audit(&tx, actor, "user.deleted", id, serde_json::json!({}), now).await?;
     tx.commit().await?;

@@ -1,6 +1,11 @@
 //! Step 4a of the seed: "Kod autoryzacyjny" → "ZALOGUJ SIĘ". At most five wrong
 //! codes per sign-in (then it ends); codes expire; a code can be re-sent a few
 //! times, not too often.
+//!
+//! With an authenticator app the same step asks for "Kod z aplikacji": an app
+//! code or a recovery code ([`crate::flows::account::second_factor`]), under the
+//! very same attempt slots and lockout. No code is mailed unless the person asks
+//! for one ("send the code by e-mail instead", when the operator allows it).
 
 use super::next::{self, Moved, Owed};
 use super::{Origin, Surface};
@@ -35,6 +40,32 @@ pub enum CodeCheck {
     Step(JourneyStep),
     /// Right: the sign-in is complete.
     Complete(super::finish::Finished),
+}
+
+/// What the code page asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeSource {
+    /// The code mailed at sign-in.
+    Mail,
+    /// The authenticator app (or a recovery code); `fallback`: a code may be
+    /// mailed instead.
+    App {
+        /// The e-mail fallback is allowed.
+        fallback: bool,
+        /// A code was mailed on request, and is accepted too.
+        mailed: bool,
+    },
+}
+
+/// What the code page of the sign-in in progress asks for; `None` when there is
+/// no sign-in waiting for a code.
+pub async fn source(state: &AppState, handle: Option<&str>) -> Result<Option<CodeSource>, Internal> {
+    let Some(row) = current(state, handle, JourneyStep::Code).await? else { return Ok(None) };
+    let app = store::authenticators::active(state.store.conn(), row.user_id).await?;
+    Ok(Some(match app {
+        Some(_) => CodeSource::App { fallback: state.settings.totp_email_fallback, mailed: row.codes_sent > 0 },
+        None => CodeSource::Mail,
+    }))
 }
 
 /// The sign-in in progress for a browser handle, at `step`.
@@ -78,7 +109,9 @@ async fn check(
     }
     let Some(row) = current(state, handle, JourneyStep::Code).await? else { return Ok(CodeCheck::NoTransaction) };
     let now = state.clock.now();
-    if row.code_expires_at.is_none_or(|at| at <= now) {
+    let app = store::authenticators::active(state.store.conn(), row.user_id).await?;
+    // An app code does not expire with the mailed one: only a mailed code can.
+    if app.is_none() && row.code_expires_at.is_none_or(|at| at <= now) {
         super::release_address(state, Surface::Code, origin).await?;
         return Ok(CodeCheck::Expired);
     }
@@ -94,10 +127,14 @@ async fn check(
         store::login_transactions::end(conn, row.id, now).await?;
         return Ok(CodeCheck::Ended);
     }
-    let right = match (one_time_code::normalise(typed.expose()), &row.code_hash) {
-        (Some(code), Some(stored)) => opaque::matches(&code, stored),
+    let mailed_valid = row.code_expires_at.is_some_and(|at| at > now);
+    let mut right = match (one_time_code::normalise(typed.expose()), &row.code_hash) {
+        (Some(code), Some(stored)) if mailed_valid => opaque::matches(&code, stored),
         _ => false,
     };
+    if !right && let Some(app) = &app {
+        right = crate::flows::account::second_factor::check(state, app, typed.expose()).await?.is_some();
+    }
     if !right {
         return wrong(state, &row, lang).await;
     }
@@ -142,6 +179,9 @@ pub enum Resend {
     LimitReached,
     /// A new code is on its way (the old one no longer works).
     Sent,
+    /// The account uses an authenticator app and the operator turned the e-mail
+    /// fallback off.
+    NotOffered,
 }
 
 /// Mails a new code for the sign-in in progress. The limits (how many codes, how
@@ -152,6 +192,11 @@ pub async fn resend(state: &AppState, handle: Option<&str>, lang: Lang) -> Resul
     let Some(user) = store::users::find(state.store.conn(), row.user_id).await? else {
         return Ok(Resend::NoTransaction);
     };
+    if !state.settings.totp_email_fallback
+        && store::authenticators::active(state.store.conn(), user.id).await?.is_some()
+    {
+        return Ok(Resend::NotOffered);
+    }
     let now = state.clock.now();
     let code = one_time_code::generate();
     let ttl = time::Duration::try_from(state.settings.login_code_ttl).unwrap_or(time::Duration::minutes(10));

@@ -1,6 +1,7 @@
 //! Step 4 of the seed: "Login" + "Hasło" → "WYŚLIJ KOD". A wrong login and a wrong
 //! password get the same answer in the same time (a dummy argon2 verification runs
-//! for unknown logins); a right pair opens a login transaction and mails a code.
+//! for unknown logins); a right pair opens a login transaction and mails a code —
+//! or, when the account has an authenticator app, waits for the app's code.
 
 use super::{Origin, Surface};
 use crate::domain::journey::JourneyStep;
@@ -96,7 +97,11 @@ pub async fn submit(
         return Ok(SignIn::TooMany);
     }
     let handle = opaque::random_token();
+    // With an authenticator app the code comes from the app: none is mailed (the
+    // person may still ask for one by e-mail when the fallback is allowed).
+    let app = store::authenticators::active(conn, user.id).await?.is_some();
     let code = one_time_code::generate();
+    let code_hash = opaque::hash(&code);
     let code_ttl = time::Duration::try_from(state.settings.login_code_ttl).unwrap_or(time::Duration::minutes(10));
     let parked = match request_handle.filter(|h| h.len() == 43) {
         Some(h) => store::authorization_requests::find_by_handle_hash(conn, &opaque::hash(h)).await?.map(|r| r.id),
@@ -111,8 +116,8 @@ pub async fn submit(
             handle_hash: &opaque::hash(&handle),
             user_id: user.id,
             authorization_request_id: parked,
-            code_hash: &opaque::hash(&code),
-            code_expires_at: now + code_ttl,
+            code_hash: (!app).then_some(code_hash.as_str()),
+            code_expires_at: (!app).then_some(now + code_ttl),
             expires_at: now + TRANSACTION_TTL,
             ip: origin.ip.clone(),
             user_agent: origin.user_agent.clone(),
@@ -120,9 +125,11 @@ pub async fn submit(
         now,
     )
     .await?;
-    let minutes = u64::try_from(code_ttl.whole_minutes()).unwrap_or(10);
-    let message = Message::OneTimeCode { code, minutes };
-    mail::queue(tx.conn(), &user, &message, lang, &crate::flows::mail_sender(state), now).await?;
+    if !app {
+        let minutes = u64::try_from(code_ttl.whole_minutes()).unwrap_or(10);
+        let message = Message::OneTimeCode { code, minutes };
+        mail::queue(tx.conn(), &user, &message, lang, &crate::flows::mail_sender(state), now).await?;
+    }
     tx.commit().await?;
     state.mail_queued.notify_one();
     state.metrics.sign_in(Outcome::CodeSent);

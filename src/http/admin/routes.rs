@@ -64,6 +64,8 @@ pub const ROUTES: &[Route] = &[
         .summary("Clients the account has allowed, with their scopes"),
     Route::new(Delete, "/users/{id}/consents/{client_id}", USERS, StatusCode::NO_CONTENT, |m| on(m, users::revoke_consent))
         .summary("Withdraw a consent; the client's grants for the account are revoked"),
+    Route::new(Delete, "/users/{id}/authenticator", USERS, StatusCode::NO_CONTENT, |m| on(m, users::reset_authenticator))
+        .summary("Remove the account's authenticator app and recovery codes (help desk reset; the owner is mailed)"),
     Route::new(Get, "/organizations", USERS, StatusCode::OK, |m| on(m, organizations::list))
         .summary("Organisations (q; page, per_page) with their account counts"),
     Route::new(Post, "/organizations", USERS, StatusCode::CREATED, |m| on(m, organizations::create))

@@ -246,3 +246,18 @@ pub async fn activations(
 pub async fn stats(State(state): State<AppState>) -> Result<Response, Problem> {
     Ok(Json(stats::migration(&state.store, &state.clock).await?).into_response())
 }
+
+/// `DELETE /users/{id}/authenticator`: the help desk removes the account's
+/// authenticator app and recovery codes (audited, owner mailed); 204, or 404
+/// when the account has none.
+pub async fn reset_authenticator(
+    State(state): State<AppState>,
+    Admin(actor): Admin,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let id = super::uuid(&id)?;
+    if !crate::flows::account::authenticator::reset(&state, &actor, id).await? {
+        return Err(Problem::not_found("the account has no authenticator app"));
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

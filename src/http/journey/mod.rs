@@ -146,6 +146,11 @@ pub async fn finished(state: &AppState, jar: &CookieJar, page: PageContext, fini
             let outcome = authorize::resume_after_sign_in(state, id, &finished.cookie).await;
             super::oidc::authorize::respond(page, outcome)
         }
+        // A sign-in that began at an account page goes back there.
+        None if super::account::return_target(jar, secure).is_some() => {
+            let target = super::account::return_target(jar, secure).unwrap_or(super::account::Target::Overview);
+            Redirect::to(target.path()).into_response()
+        }
         None => {
             let portal = state
                 .settings
@@ -158,6 +163,9 @@ pub async fn finished(state: &AppState, jar: &CookieJar, page: PageContext, fini
     let headers = response.headers_mut();
     headers.append(header::SET_COOKIE, cookies::set(cookies::SESSION, &finished.cookie, secure));
     headers.append(header::SET_COOKIE, cookies::clear(LOGIN_COOKIE, secure));
+    if super::account::return_target(jar, secure).is_some() {
+        headers.append(header::SET_COOKIE, cookies::clear(super::account::RETURN_COOKIE, secure));
+    }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

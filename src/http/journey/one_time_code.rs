@@ -10,24 +10,30 @@ use minijinja::context;
 
 use super::{ClientOrigin, CsrfForm, finished, form_page, form_page_with_status, go_to, login_handle, restart};
 use crate::domain::endpoints;
-use crate::domain::journey::JourneyStep;
 use crate::domain::secret::OneTimeCode;
-use crate::flows::journey::one_time_code::{self, CodeCheck, Resend};
+use crate::flows::journey::one_time_code::{self, CodeCheck, CodeSource, Resend};
 use crate::http::form;
 use crate::http::render::PageContext;
 use crate::state::AppState;
 
+/// What the page asks for: `app` (an authenticator code), `fallback` (a code
+/// may be mailed instead) and `mailed` (one was).
+fn source_values(source: Option<CodeSource>) -> minijinja::Value {
+    match source {
+        Some(CodeSource::App { fallback, mailed }) => context! { app => true, fallback, mailed },
+        _ => context! { app => false, fallback => false, mailed => false },
+    }
+}
+
 /// The code form, while a sign-in waits for its code.
 pub async fn get(State(state): State<AppState>, jar: CookieJar, page: PageContext) -> Response {
-    match one_time_code::current(&state, login_handle(&jar, state.settings.is_https()).as_deref(), JourneyStep::Code)
-        .await
-    {
-        Ok(Some(_)) => form_page(
+    match one_time_code::source(&state, login_handle(&jar, state.settings.is_https()).as_deref()).await {
+        Ok(Some(source)) => form_page(
             &state,
             &jar,
             &page,
             "pages/one_time_code.html",
-            context! { error => None::<String>, notice => None::<String> },
+            context! { error => None::<String>, notice => None::<String>, ..source_values(Some(source)) },
         ),
         Ok(None) => restart(),
         Err(error) => page.internal(&error, "code page failed"),
@@ -43,13 +49,18 @@ pub async fn post(
     CsrfForm(fields): CsrfForm,
 ) -> Response {
     let typed = OneTimeCode::new(form::first(&fields, "code").unwrap_or_default());
+    let handle = login_handle(&jar, state.settings.is_https());
+    let source = match one_time_code::source(&state, handle.as_deref()).await {
+        Ok(source) => source,
+        Err(error) => return page.internal(&error, "code check failed"),
+    };
     let again = |error: String, status| {
         form_page_with_status(
             &state,
             &jar,
             &page,
             "pages/one_time_code.html",
-            context! { error, notice => None::<String> },
+            context! { error, notice => None::<String>, ..source_values(source) },
             status,
         )
     };
@@ -81,12 +92,18 @@ pub async fn resend(
     page: PageContext,
     CsrfForm(_): CsrfForm,
 ) -> Response {
+    let handle = login_handle(&jar, state.settings.is_https());
+    let result = one_time_code::resend(&state, handle.as_deref(), page.lang).await;
+    let source = match one_time_code::source(&state, handle.as_deref()).await {
+        Ok(source) => source,
+        Err(error) => return page.internal(&error, "code resend failed"),
+    };
     // A refused resend is about the button, not the code: the code field stays as it was.
     let show = |notice: Option<String>, resend_error: Option<String>, status| {
-        let values = context! { error => None::<String>, resend_error, notice };
+        let values = context! { error => None::<String>, resend_error, notice, ..source_values(source) };
         form_page_with_status(&state, &jar, &page, "pages/one_time_code.html", values, status)
     };
-    match one_time_code::resend(&state, login_handle(&jar, state.settings.is_https()).as_deref(), page.lang).await {
+    match result {
         Ok(Resend::Sent) => show(Some(page.lang.text("code_resent")), None, StatusCode::OK),
         Ok(Resend::TooSoon(seconds)) => show(
             None,
@@ -94,6 +111,7 @@ pub async fn resend(
             StatusCode::TOO_MANY_REQUESTS,
         ),
         Ok(Resend::LimitReached) => show(None, Some(page.lang.text("code_limit")), StatusCode::TOO_MANY_REQUESTS),
+        Ok(Resend::NotOffered) => show(None, Some(page.lang.text("account_fallback_off")), StatusCode::FORBIDDEN),
         Ok(Resend::NoTransaction) => restart(),
         Err(error) => page.internal(&error, "code resend failed"),
     }

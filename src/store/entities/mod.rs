@@ -2,6 +2,7 @@
 
 pub mod activation_tokens;
 pub mod audit_events;
+pub mod authenticators;
 pub mod authorization_codes;
 pub mod authorization_requests;
 pub mod backchannel_deliveries;
@@ -13,6 +14,7 @@ pub mod login_transactions;
 pub mod mail_outbox;
 pub mod organizations;
 pub mod rate_limits;
+pub mod recovery_codes;
 pub mod refresh_tokens;
 pub mod revoked_access_tokens;
 pub mod sessions;

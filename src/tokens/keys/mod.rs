@@ -29,7 +29,7 @@ use crate::domain::signing_alg::SigningAlg;
 
 pub use new_key::create;
 pub use pem_files::{PemFile, create_private_dir, read_folder, write_pem};
-pub use sealing::{KEK_FILE, KeyEncryptionKey, open, seal};
+pub use sealing::{KEK_FILE, KeyEncryptionKey, open, open_bytes, seal, seal_bytes};
 
 /// Why keys cannot be loaded or changed.
 #[derive(Debug, thiserror::Error)]

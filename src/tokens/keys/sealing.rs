@@ -114,6 +114,39 @@ pub fn seal(kek: &KeyEncryptionKey, key: &SigningKey) -> Result<StoredKey, KeyEr
     })
 }
 
+/// Seals a small secret that is not a signing key (an authenticator's shared
+/// secret) under the same KEK and format, bound to `context` (the owner's id) as
+/// associated data so that a sealed value copied to another row does not open.
+/// `None` when sealing failed.
+pub fn seal_bytes(kek: &KeyEncryptionKey, context: &str, plaintext: &[u8]) -> Option<Vec<u8>> {
+    let aead = kek.aead()?;
+    let mut nonce = [0u8; NONCE_LEN];
+    SystemRandom::new().fill(&mut nonce).ok()?;
+    let mut sealed = plaintext.to_vec();
+    let aad = format!("kuke-id sealed secret v{VERSION}\0{context}").into_bytes();
+    aead.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut sealed).ok()?;
+    let mut stored = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
+    stored.push(VERSION);
+    stored.extend_from_slice(&nonce);
+    stored.extend_from_slice(&sealed);
+    Some(stored)
+}
+
+/// Opens what [`seal_bytes`] sealed for `context`; `None` when another KEK sealed
+/// it, the value was altered, or it belongs to another context.
+pub fn open_bytes(kek: &KeyEncryptionKey, context: &str, stored: &[u8]) -> Option<Vec<u8>> {
+    let aead = kek.aead()?;
+    let (version, rest) = stored.split_first()?;
+    if *version != VERSION || rest.len() < NONCE_LEN {
+        return None;
+    }
+    let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
+    let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
+    let mut buffer = ciphertext.to_vec();
+    let aad = format!("kuke-id sealed secret v{VERSION}\0{context}").into_bytes();
+    aead.open_in_place(nonce, Aad::from(aad), &mut buffer).ok().map(|plain| plain.to_vec())
+}
+
 /// Opens a stored key; fails when another KEK sealed it, when the row was
 /// altered, or when what it holds is not the key its `kid` names.
 pub fn open(kek: &KeyEncryptionKey, stored: &StoredKey) -> Result<SigningKey, KeyError> {
@@ -134,4 +167,34 @@ pub fn open(kek: &KeyEncryptionKey, stored: &StoredKey) -> Result<SigningKey, Ke
         return Err(sealed());
     }
     Ok(key)
+}
+
+#[cfg(test)]
+mod sealed_bytes {
+    use super::*;
+
+    fn kek(byte: u8) -> KeyEncryptionKey {
+        KeyEncryptionKey::from_base64(&STANDARD.encode([byte; KEK_LEN]), "test").unwrap()
+    }
+
+    #[test]
+    fn a_sealed_secret_opens_only_with_its_key_and_for_its_owner() {
+        let secret = b"12345678901234567890";
+        let sealed = seal_bytes(&kek(1), "owner-a", secret).unwrap();
+        assert!(!sealed.windows(secret.len()).any(|w| w == secret), "not stored in the clear");
+        assert_eq!(open_bytes(&kek(1), "owner-a", &sealed).as_deref(), Some(&secret[..]));
+        assert_eq!(open_bytes(&kek(1), "owner-b", &sealed), None, "copied to another account");
+        assert_eq!(open_bytes(&kek(2), "owner-a", &sealed), None, "another key");
+        let mut altered = sealed.clone();
+        if let Some(last) = altered.last_mut() {
+            *last ^= 1;
+        }
+        assert_eq!(open_bytes(&kek(1), "owner-a", &altered), None, "altered");
+        assert_eq!(open_bytes(&kek(1), "owner-a", &[]), None, "empty");
+    }
+
+    #[test]
+    fn each_seal_uses_a_fresh_nonce() {
+        assert_ne!(seal_bytes(&kek(1), "a", b"same").unwrap(), seal_bytes(&kek(1), "a", b"same").unwrap());
+    }
 }
