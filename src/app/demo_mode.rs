@@ -80,9 +80,9 @@ impl App {
     /// Turns on the demo relying party at `/demo`, and with it the development
     /// mailbox (`/dev/mail`, while no SMTP server is configured).
     pub fn enable_demo(&mut self, demo: DemoRp) {
+        self.state.modify(|state| state.demo_mode = true);
         self.demo.rp = Some(Arc::new(demo));
         self.demo.account = Some(Arc::new(ProviderAccount(self.state.clone())));
-        self.state.demo_mode = true;
     }
 
     /// Demo mode: sets up the demo client, organisation, account and terms,

@@ -198,7 +198,7 @@ async fn prepare(settings: Settings, clock: Clock) -> Result<AppState, StartErro
     let store = database::create_migrated_store(&settings).await?;
     let opened = open_keys(&settings, &store, &clock).await?;
     let mut state = AppState::new(settings, store, clock, opened.ring);
-    state.key_encryption_key = Some(std::sync::Arc::new(opened.kek));
+    state.modify(|state| state.key_encryption_key = Some(std::sync::Arc::new(opened.kek)));
     Ok(state)
 }
 

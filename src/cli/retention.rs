@@ -34,6 +34,6 @@ pub async fn run(settings: Settings, command: RetentionCommand) -> anyhow::Resul
             println!("{table:<24} {:>9} {:>9}", report.deleted_from(table), report.erased_in(table));
         }
     }
-    state.store.close().await.context("closing the database")?;
+    state.store.clone().close().await.context("closing the database")?;
     Ok(())
 }

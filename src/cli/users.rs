@@ -115,7 +115,7 @@ pub enum UsersCommand {
 pub async fn run(settings: Settings, command: UsersCommand) -> anyhow::Result<()> {
     let state = App::offline_state(settings).await?;
     let result = execute(&state, command).await;
-    state.store.close().await.context("closing the database")?;
+    state.store.clone().close().await.context("closing the database")?;
     result
 }
 

@@ -1,6 +1,8 @@
 //! OpenID Connect Discovery 1.0 §3 metadata. Built from the endpoint table, the
 //! key ring and the domain's own lists, so it advertises exactly what the server does.
 
+use std::sync::{Arc, PoisonError};
+
 use serde::Serialize;
 
 use crate::domain::endpoints::{self, url};
@@ -8,7 +10,27 @@ use crate::domain::oauth::grant_type::GrantType;
 use crate::domain::oauth::scope::OIDC_SCOPES;
 use crate::domain::session::ACR_TWO_FACTOR;
 use crate::domain::user::CLAIMS_SUPPORTED;
+use crate::state::{AppState, Published};
 use crate::tokens::keys::KeyRing;
+
+/// The discovery document and the JWK set as JSON, for the current key ring.
+/// Both are made from the settings and the ring alone, so they are serialized
+/// when the ring changes (a rotation, a reload, a staged key's time) and sent
+/// as they are until it changes again: never staler than the ring itself.
+pub fn published(state: &AppState) -> (Arc<[u8]>, Arc<[u8]>) {
+    let ring = state.keys();
+    if let Some(current) = state.published.read().unwrap_or_else(PoisonError::into_inner).as_ref()
+        && Arc::ptr_eq(&current.ring, &ring)
+    {
+        return (current.discovery.clone(), current.jwks.clone());
+    }
+    let json = |value: serde_json::Result<Vec<u8>>| Arc::<[u8]>::from(value.unwrap_or_default());
+    let discovery = json(serde_json::to_vec(&metadata(&state.settings.issuer, &ring)));
+    let jwks = json(serde_json::to_vec(&ring.jwks()));
+    let made = (discovery.clone(), jwks.clone());
+    *state.published.write().unwrap_or_else(PoisonError::into_inner) = Some(Published { ring, discovery, jwks });
+    made
+}
 
 /// The provider metadata document.
 #[derive(Debug, Serialize)]

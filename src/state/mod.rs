@@ -19,9 +19,23 @@ use crate::tokens::keys::{KeyEncryptionKey, KeyRing};
 use client_cache::ClientCache;
 use hasher::Hasher;
 
-/// Everything a handler may need; cheap to clone.
+/// Everything a handler may need. One shared allocation: every extractor and
+/// every route clones the state, so a clone is a single reference count
+/// rather than one per part. The parts are read through [`Shared`].
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+#[derive(Clone)]
+pub struct Shared {
     /// Validated settings.
     pub settings: Arc<Settings>,
     /// Database pool.
@@ -43,12 +57,27 @@ pub struct AppState {
     /// that neither sign nor change keys.
     pub key_encryption_key: Option<Arc<KeyEncryptionKey>>,
     keys: Arc<RwLock<Arc<KeyRing>>>,
+    /// The discovery document and the JWK set as last sent, with the ring they
+    /// were made from; made again whenever the ring is another one.
+    pub published: Arc<RwLock<Option<Published>>>,
+}
+
+/// Documents that depend only on the settings and the key ring, serialized once
+/// per ring instead of once per request.
+#[derive(Debug)]
+pub struct Published {
+    /// The ring they describe.
+    pub ring: Arc<KeyRing>,
+    /// `/.well-known/openid-configuration`, as JSON.
+    pub discovery: Arc<[u8]>,
+    /// `/jwks`, as JSON.
+    pub jwks: Arc<[u8]>,
 }
 
 impl AppState {
     /// Bundles the parts of a running provider.
     pub fn new(settings: Settings, store: Store, clock: Clock, keys: KeyRing) -> Self {
-        Self {
+        Self(Arc::new(Shared {
             hasher: Hasher::new(settings.argon2),
             mail_queued: Arc::new(tokio::sync::Notify::new()),
             clients: Arc::default(),
@@ -59,7 +88,14 @@ impl AppState {
             demo_mode: false,
             key_encryption_key: None,
             keys: Arc::new(RwLock::new(Arc::new(keys))),
-        }
+            published: Arc::default(),
+        }))
+    }
+
+    /// Changes a part while the provider is being put together (before it
+    /// serves: later, clones made before the change would not see it).
+    pub fn modify(&mut self, change: impl FnOnce(&mut Shared)) {
+        change(Arc::make_mut(&mut self.0));
     }
 
     /// The current key ring (a snapshot: a reload does not change it under the

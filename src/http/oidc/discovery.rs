@@ -1,6 +1,6 @@
 //! `GET /.well-known/openid-configuration` (OpenID Connect Discovery 1.0 §4).
 
-use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -10,6 +10,9 @@ use crate::state::AppState;
 
 /// The provider metadata, cacheable for a few minutes.
 pub async fn get(State(state): State<AppState>) -> impl IntoResponse {
-    let metadata = discovery::metadata(&state.settings.issuer, &state.keys());
-    ([(header::CACHE_CONTROL, "public, max-age=300")], Json(metadata))
+    let (document, _) = discovery::published(&state);
+    (
+        [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "public, max-age=300")],
+        Bytes::from_owner(document),
+    )
 }
