@@ -12,6 +12,7 @@ mod m20261206_000010_terms_english;
 mod m20261206_000011_email_changes;
 mod m20261206_000020_signing_keys;
 mod m20261206_000030_retention_indexes;
+mod m20261207_000120_console;
 
 /// Runs every migration of kuke-id, in order.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000011_email_changes::Migration),
             Box::new(m20261206_000020_signing_keys::Migration),
             Box::new(m20261206_000030_retention_indexes::Migration),
+            Box::new(m20261207_000120_console::Migration),
         ]
     }
 }
