@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod assets;
+pub mod console;
 pub mod cookies;
 pub mod drain;
 pub mod error_page;
@@ -51,6 +52,7 @@ pub fn router(state: AppState, apps: Router<AppState>) -> Router {
         .route(endpoints::ASSETS, get(assets::get))
         .merge(journey::router())
         .merge(oidc::router())
+        .merge(console::router())
         .merge(apps);
     #[cfg(feature = "test-support")]
     let routes = routes.route(test_support::SIGN_IN, axum::routing::post(test_support::sign_in));

@@ -29,6 +29,18 @@ macro_rules! page_templates {
 
 page_templates!(
     "layout.html",
+    "console/base.html",
+    "console/sign_in.html",
+    "console/sign_in_failed.html",
+    "console/signed_out.html",
+    "console/not_staff.html",
+    "console/forbidden.html",
+    "console/not_found.html",
+    "console/dashboard.html",
+    "console/people.html",
+    "console/person.html",
+    "console/confirm.html",
+    "console/edit.html",
     "pages/error.html",
     "pages/consent.html",
     "pages/form_post.html",
