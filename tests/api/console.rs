@@ -231,6 +231,25 @@ backend_tests! {
         assert!(after.admin_locked && !after.disabled && after.anonymized_at.is_none());
     }
 
+    async fn malformed_addresses_and_bodies_get_a_clear_answer(app) {
+        signed_in(&app, Staff::Admin).await;
+        let target = app.active_user().await;
+        for path in ["/admin/people/not-a-uuid".to_string(), format!("/admin/people/{}", Uuid::new_v4()), format!("/admin/people/{}/actions/explode", target.id), format!("/admin/people/{}/actions/end_session", target.id), "/admin/people/x/edit".to_string()] {
+            assert_eq!(page(&app, &path).await.0, 404, "{path}");
+        }
+        let (_, _, csrf) = page(&app, "/admin/people").await;
+        let path = format!("/admin/people/{}/actions/unlock", target.id);
+        let json = app.http.post(app.url(&path)).header("content-type", "application/json").body(format!("{{\"csrf\":\"{csrf}\"}}")).send().await.expect("post");
+        assert_eq!(json.status(), 400);
+        let bad_session = app.submit(&format!("/admin/people/{}/actions/end_session", target.id), &csrf, &[("session", "x")]).await;
+        assert_eq!(bad_session.status(), 404);
+        let gone = app.submit(&format!("/admin/people/{}/actions/end_session", target.id), &csrf, &[("session", &Uuid::new_v4().to_string())]).await;
+        assert_eq!(gone.status(), 409);
+        let get_logout = app.get("/admin/logout").await;
+        assert_eq!(get_logout.status(), 405, "signing out is a POST");
+        assert_eq!(page(&app, "/admin").await.0, 200, "still signed in");
+    }
+
     async fn the_help_desk_is_refused_every_admin_only_page_and_action_with_an_audit_event(app) {
         let helpdesk = signed_in(&app, Staff::Helpdesk).await;
         let target = app.active_user().await;

@@ -29,7 +29,26 @@ async fn resize(driver: &WebDriver, (width, height): (u32, u32)) {
         .expect("resizing the page");
 }
 
-/// Opens `path` in each language and saves it at both widths; ends in Polish.
+/// axe-core as npm installed it (`npm ci --prefix tests/browser`).
+const AXE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/node_modules/axe-core/axe.min.js");
+
+/// The WCAG 2.0–2.2 A and AA violations axe-core finds on the page (none
+/// checked where axe-core is not installed and not required).
+async fn axe_violations(driver: &WebDriver) -> Vec<String> {
+    let Ok(axe) = std::fs::read_to_string(AXE) else {
+        assert!(!crate::support::browser::required(), "axe-core is not installed: npm ci --prefix tests/browser");
+        return Vec::new();
+    };
+    driver.execute(&axe, vec![]).await.expect("loading axe-core into the page");
+    let script = "const done = arguments[arguments.length - 1];
+        axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }, resultTypes: ['violations'] })
+          .then(r => done(r.passes.length === 0 ? ['axe ran no rule'] : r.violations.map(v => v.id + ': ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+          .catch(e => done(['axe failed: ' + e]));";
+    driver.execute_async(script, vec![]).await.expect("running axe-core").convert().expect("a list of violations")
+}
+
+/// Opens `path` in each language, checks it with axe-core and saves it at both
+/// widths; ends in Polish.
 async fn every_view(driver: &WebDriver, shots: &Screenshots, app: &TestApp, path: &str, name: &str) {
     for lang in ["en", "pl"] {
         let joiner = if path.contains('?') { '&' } else { '?' };
@@ -37,6 +56,8 @@ async fn every_view(driver: &WebDriver, shots: &Screenshots, app: &TestApp, path
         wait_for(driver, "//h1", "a heading").await;
         for (size, width) in [(DESKTOP, "desktop"), (PHONE, "phone")] {
             resize(driver, size).await;
+            let violations = axe_violations(driver).await;
+            assert!(violations.is_empty(), "{name} ({lang}, {width}) breaks WCAG A/AA:\n{}", violations.join("\n"));
             shots.take(driver, &format!("console-{name}-{lang}-{width}.png")).await;
         }
     }
