@@ -301,6 +301,8 @@ backend_tests! {
     async fn the_help_desk_cannot_act_on_a_staff_account(app) {
         let helpdesk = signed_in(&app, Staff::Helpdesk).await;
         let admin = person_with(&app, Staff::Admin).await;
+        let (_, html, _) = page(&app, &format!("/admin/people/{}", admin.id)).await;
+        assert!(!html.contains("/actions/"), "no action is offered on a staff account: {html}");
         let answer = post(&app, &format!("/admin/people/{}/actions/reset", admin.id), &[]).await;
         assert_eq!(answer.status(), 403);
         assert!(row(&app, admin.id).await.password_hash.is_some());

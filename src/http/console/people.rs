@@ -171,6 +171,9 @@ pub async fn person(
         terms_version => d.terms_version_accepted.clone(),
         terms_accepted => d.terms_accepted_at.map(rfc3339),
         can_resend => d.status != "active" && !d.disabled,
+        // A staff account is changed by administrators only (the flows refuse
+        // the help desk): offer the help desk no action on one.
+        protected => staff_role.is_some() && !console.staff.may(StaffPermission::GrantRoles),
     };
     console.render(
         &state,
