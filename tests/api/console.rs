@@ -182,6 +182,15 @@ backend_tests! {
         assert_eq!(location(&app.get("/admin").await), "/admin/sign-in");
     }
 
+    async fn signing_out_of_kuke_id_elsewhere_ends_the_console_session(app) {
+        signed_in(&app, Staff::Admin).await;
+        let (status, _, csrf) = app.page("/logout").await;
+        assert_eq!(status, 200, "kuke-id asks before signing out");
+        let answer = app.submit("/logout/confirm", &csrf, &[]).await;
+        assert!(answer.status().is_success() || answer.status().is_redirection(), "{}", answer.status());
+        assert_eq!(location(&app.get("/admin").await), "/admin/sign-in");
+    }
+
     async fn signing_out_of_the_console_signs_out_of_kuke_id_too(app) {
         let admin = signed_in(&app, Staff::Admin).await;
         let answer = post(&app, "/admin/logout", &[]).await;
@@ -362,6 +371,28 @@ backend_tests! {
         assert!(row(&app, target.id).await.disabled);
         post(&app, &format!("/admin/people/{}/actions/enable", target.id), &[]).await;
         assert!(!row(&app, target.id).await.disabled);
+    }
+
+    async fn an_administrator_locks_an_account(app) {
+        let admin = signed_in(&app, Staff::Admin).await;
+        let target = app.active_user().await;
+        let answer = post(&app, &format!("/admin/people/{}/actions/lock", target.id), &[]).await;
+        assert_eq!(location(&answer), format!("/admin/people/{}?done=lock", target.id));
+        assert!(row(&app, target.id).await.admin_locked);
+        assert_eq!(events(&app, "user.locked_by_admin").await, vec![format!("user:{}", admin.id)]);
+    }
+
+    async fn every_session_of_a_person_can_be_ended(app) {
+        signed_in(&app, Staff::Helpdesk).await;
+        let target = app.active_user().await;
+        for _ in 0..2 {
+            let other = app.new_browser();
+            other.post(app.url("/test-support/sign-in")).form(&[("login", target.login.as_str())]).send().await.expect("sign in");
+        }
+        assert_eq!(store::sessions::open_for_user(app.state.store.conn(), target.id).await.expect("sessions").len(), 2);
+        let answer = post(&app, &format!("/admin/people/{}/actions/end_sessions", target.id), &[]).await;
+        assert_eq!(location(&answer), format!("/admin/people/{}?done=end_sessions", target.id));
+        assert!(store::sessions::open_for_user(app.state.store.conn(), target.id).await.expect("sessions").is_empty());
     }
 
     async fn a_reset_forgets_the_password_and_mails_a_new_link(app) {
