@@ -97,6 +97,10 @@ pub const CONSOLE_PERSON_EDIT: &str = "/admin/people/{id}/edit";
 pub const CONSOLE_PERSON_ACTION: &str = "/admin/people/{id}/actions/{action}";
 /// The per-organisation funnel as CSV.
 pub const CONSOLE_DASHBOARD_CSV: &str = "/admin/dashboard.csv";
+/// The organisations, with their accounts and funnel.
+pub const CONSOLE_ORGANIZATIONS: &str = "/admin/organizations";
+/// One organisation: its name and Ekstranet id (GET form, POST save).
+pub const CONSOLE_ORGANIZATION: &str = "/admin/organizations/{id}";
 
 #[cfg(test)]
 mod tests {

@@ -41,6 +41,8 @@ page_templates!(
     "console/person.html",
     "console/confirm.html",
     "console/edit.html",
+    "console/organizations.html",
+    "console/organization.html",
     "pages/error.html",
     "pages/consent.html",
     "pages/form_post.html",

@@ -460,6 +460,53 @@ backend_tests! {
         assert_eq!(events(&app, "user.updated").await.last(), Some(&format!("user:{}", admin.id)));
     }
 
+    async fn the_organisations_are_listed_with_their_accounts(app) {
+        signed_in(&app, Staff::Admin).await;
+        app.active_user().await;
+        let (status, html, _) = page(&app, "/admin/organizations?q=ACME").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("id=\"organization-list\"") && html.contains("ACME Sp. z o.o.") && html.contains("ACME-1"), "{html}");
+    }
+
+    async fn an_administrator_renames_an_organisation_and_changes_its_ekstranet_id(app) {
+        let admin = signed_in(&app, Staff::Admin).await;
+        let org = store::organizations::upsert_by_external_id(app.state.store.conn(), "ORG-9", "Stara Nazwa", app.clock.now()).await.expect("org");
+        let (status, form, _) = page(&app, &format!("/admin/organizations/{org}")).await;
+        assert_eq!(status, 200);
+        assert!(form.contains("value=\"Stara Nazwa\""), "{form}");
+        let answer = post(&app, &format!("/admin/organizations/{org}"), &[("name", "Nowa Nazwa"), ("external_id", "ORG-10")]).await;
+        assert_eq!(location(&answer), "/admin/organizations?done=edit");
+        let row = store::organizations::find(app.state.store.conn(), org).await.expect("find").expect("org");
+        assert_eq!((row.name.as_str(), row.external_id.as_deref()), ("Nowa Nazwa", Some("ORG-10")));
+        assert_eq!(events(&app, "organization.updated").await, vec![format!("user:{}", admin.id)]);
+    }
+
+    async fn an_organisation_edit_names_the_refused_field(app) {
+        signed_in(&app, Staff::Admin).await;
+        let now = app.clock.now();
+        let org = store::organizations::upsert_by_external_id(app.state.store.conn(), "ORG-1", "Pierwsza", now).await.expect("org");
+        store::organizations::upsert_by_external_id(app.state.store.conn(), "ORG-2", "Druga", now).await.expect("org");
+        let empty = post(&app, &format!("/admin/organizations/{org}"), &[("name", " "), ("external_id", "ORG-1")]).await;
+        assert_eq!(empty.status(), 422);
+        assert!(empty.text().await.expect("html").contains("id=\"name-error\""));
+        let taken = post(&app, &format!("/admin/organizations/{org}"), &[("name", "Pierwsza"), ("external_id", "ORG-2")]).await;
+        assert_eq!(taken.status(), 422);
+        assert!(taken.text().await.expect("html").contains("id=\"external_id-error\""));
+        let row = store::organizations::find(app.state.store.conn(), org).await.expect("find").expect("org");
+        assert_eq!((row.name.as_str(), row.external_id.as_deref()), ("Pierwsza", Some("ORG-1")));
+    }
+
+    async fn the_help_desk_is_refused_the_organisations(app) {
+        let helpdesk = signed_in(&app, Staff::Helpdesk).await;
+        let org = store::organizations::upsert_by_external_id(app.state.store.conn(), "ORG-3", "Trzecia", app.clock.now()).await.expect("org");
+        assert_eq!(page(&app, "/admin/organizations").await.0, 403);
+        let answer = post(&app, &format!("/admin/organizations/{org}"), &[("name", "Przejęta"), ("external_id", "")]).await;
+        assert_eq!(answer.status(), 403);
+        let row = store::organizations::find(app.state.store.conn(), org).await.expect("find").expect("org");
+        assert_eq!(row.name, "Trzecia");
+        assert_eq!(events(&app, "console.denied").await, vec![format!("user:{}", helpdesk.id); 2]);
+    }
+
     async fn the_dashboard_shows_the_funnel_with_its_numbers_beside_the_charts(app) {
         signed_in(&app, Staff::Admin).await;
         app.imported_user().await;

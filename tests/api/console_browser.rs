@@ -63,6 +63,12 @@ async fn every_view(driver: &WebDriver, shots: &Screenshots, app: &TestApp, path
     }
 }
 
+/// The id of the tests' organisation (ACME).
+async fn stats_org_id(app: &TestApp) -> uuid::Uuid {
+    let (found, _) = kuke_id::flows::organizations::search(&app.state.store, Some("ACME"), 0, 1).await.expect("search");
+    found.first().expect("ACME").0.id
+}
+
 /// A heading that contains `text`.
 async fn heading_with(driver: &WebDriver, text: &str) -> WebElement {
     wait_for(driver, &format!("//h1[contains(normalize-space(), '{text}')]"), &format!("a heading with “{text}”")).await
@@ -137,6 +143,9 @@ async fn an_administrator_finds_a_person_resends_the_link_and_reads_the_dashboar
             stats.organizations["ACME Sp. z o.o."].imported.to_string()
         );
         every_view(&driver, shots, app, "/admin", "dashboard").await;
+        every_view(&driver, shots, app, "/admin/organizations", "organizations").await;
+        let org = stats_org_id(app).await;
+        every_view(&driver, shots, app, &format!("/admin/organizations/{org}"), "organization").await;
 
         // Find the person by e-mail address, open the page, resend the link.
         goto(&driver, &app.url("/admin/people")).await;

@@ -59,6 +59,8 @@ closed_set! {
         Delete = "delete",
         /// The migration dashboard and its CSV.
         Dashboard = "dashboard",
+        /// List, rename and re-key (Ekstranet id) customer organisations.
+        Organizations = "organizations",
     }
 }
 

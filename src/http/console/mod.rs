@@ -7,6 +7,7 @@ pub mod actions;
 pub mod charts;
 pub mod dashboard;
 pub mod edit;
+pub mod organizations;
 pub mod people;
 pub mod sign_in;
 
@@ -46,6 +47,8 @@ pub fn router() -> Router<AppState> {
         .route(endpoints::CONSOLE_PERSON, get(people::person))
         .route(endpoints::CONSOLE_PERSON_EDIT, get(edit::form).post(edit::save))
         .route(endpoints::CONSOLE_PERSON_ACTION, get(actions::confirm).post(actions::run))
+        .route(endpoints::CONSOLE_ORGANIZATIONS, get(organizations::list))
+        .route(endpoints::CONSOLE_ORGANIZATION, get(organizations::form).post(organizations::save))
 }
 
 /// The cookie's name on the wire: `__Host-` on https, like the provider's own.
@@ -123,7 +126,11 @@ impl Console {
             StaffRole::Admin => "console_role_admin",
             StaffRole::Helpdesk => "console_role_helpdesk",
         };
-        let section = if template == "console/dashboard.html" { "dashboard" } else { "people" };
+        let section = match template {
+            "console/dashboard.html" => "dashboard",
+            "console/organizations.html" | "console/organization.html" => "organizations",
+            _ => "people",
+        };
         let values = context! {
             section,
             me => context! {
