@@ -13,6 +13,7 @@ mod m20261206_000011_email_changes;
 mod m20261206_000020_signing_keys;
 mod m20261206_000030_retention_indexes;
 mod m20261207_000110_authenticators;
+mod m20261207_000120_console;
 
 /// Runs every migration of kuke-id, in order.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000020_signing_keys::Migration),
             Box::new(m20261206_000030_retention_indexes::Migration),
             Box::new(m20261207_000110_authenticators::Migration),
+            Box::new(m20261207_000120_console::Migration),
         ]
     }
 }

@@ -196,6 +196,9 @@ impl App {
 /// key set: what a serving node starts from.
 async fn prepare(settings: Settings, clock: Clock) -> Result<AppState, StartError> {
     let store = database::create_migrated_store(&settings).await?;
+    crate::flows::console::client::ensure(&store, &clock, &settings.issuer)
+        .await
+        .map_err(|source| database::database_error(settings.database_url.expose(), &source))?;
     let opened = open_keys(&settings, &store, &clock).await?;
     let mut state = AppState::new(settings, store, clock, opened.ring);
     state.modify(|state| state.key_encryption_key = Some(std::sync::Arc::new(opened.kek)));

@@ -97,6 +97,16 @@ pub enum UsersCommand {
         /// Account id, login or e-mail.
         account: String,
     },
+    /// Give an account the idp-helpdesk role (user support in the admin console).
+    GrantHelpdesk {
+        /// Account id, login or e-mail.
+        account: String,
+    },
+    /// Take the idp-helpdesk role away.
+    RevokeHelpdesk {
+        /// Account id, login or e-mail.
+        account: String,
+    },
     /// Delete an account: personal data anonymised, audit trail kept.
     Delete {
         /// Account id, login or e-mail.
@@ -207,6 +217,16 @@ async fn execute(state: &AppState, command: UsersCommand) -> anyhow::Result<()> 
             let edit = Edit { idp_admin: Some(false), ..Edit::default() };
             accounts::update(state, &actor, account_id(state, &account).await?, edit).await?;
             println!("idp-admin revoked");
+        }
+        UsersCommand::GrantHelpdesk { account } => {
+            let edit = Edit { idp_helpdesk: Some(true), ..Edit::default() };
+            accounts::update(state, &actor, account_id(state, &account).await?, edit).await?;
+            println!("idp-helpdesk granted");
+        }
+        UsersCommand::RevokeHelpdesk { account } => {
+            let edit = Edit { idp_helpdesk: Some(false), ..Edit::default() };
+            accounts::update(state, &actor, account_id(state, &account).await?, edit).await?;
+            println!("idp-helpdesk revoked");
         }
         UsersCommand::Delete { account, yes } => {
             if !yes {

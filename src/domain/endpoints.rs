@@ -98,6 +98,33 @@ pub const ACCOUNT_SESSIONS_END_OTHERS: &str = "/account/sessions/end-others";
 /// Sign in again before a sensitive change, then come back.
 pub const ACCOUNT_REAUTH: &str = "/account/reauth";
 
+// The admin console (a relying party of kuke-id itself).
+
+/// The console's home: the dashboard (the people search for the help desk).
+pub const CONSOLE: &str = "/admin";
+/// The console's sign-in page and the form that starts a sign-in.
+pub const CONSOLE_SIGN_IN: &str = "/admin/sign-in";
+/// The console's redirect URI.
+pub const CONSOLE_CALLBACK: &str = "/admin/callback";
+/// Signs out of the console (RP-initiated logout).
+pub const CONSOLE_LOGOUT: &str = "/admin/logout";
+/// Where kuke-id sends the browser after a console logout.
+pub const CONSOLE_SIGNED_OUT: &str = "/admin/signed-out";
+/// The people search.
+pub const CONSOLE_PEOPLE: &str = "/admin/people";
+/// One person's page.
+pub const CONSOLE_PERSON: &str = "/admin/people/{id}";
+/// The form that edits a person.
+pub const CONSOLE_PERSON_EDIT: &str = "/admin/people/{id}/edit";
+/// The confirmation page of an action (GET) and the action itself (POST).
+pub const CONSOLE_PERSON_ACTION: &str = "/admin/people/{id}/actions/{action}";
+/// The per-organisation funnel as CSV.
+pub const CONSOLE_DASHBOARD_CSV: &str = "/admin/dashboard.csv";
+/// The organisations, with their accounts and funnel.
+pub const CONSOLE_ORGANIZATIONS: &str = "/admin/organizations";
+/// One organisation: its name and Ekstranet id (GET form, POST save).
+pub const CONSOLE_ORGANIZATION: &str = "/admin/organizations/{id}";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ pub mod backchannel;
 pub mod changes;
 pub mod client_auth;
 pub mod clients;
+pub mod console;
 pub mod demo;
 pub mod dev_mailbox;
 pub mod discovery;

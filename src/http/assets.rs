@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 pub async fn get(Path(file): Path<String>) -> Response {
     let (body, content_type) = match file.as_str() {
         "style.css" => (include_str!("../../templates/assets/style.css"), "text/css; charset=utf-8"),
+        "console.css" => (include_str!("../../templates/assets/console.css"), "text/css; charset=utf-8"),
         "logo.svg" => (include_str!("../../templates/assets/logo.svg"), "image/svg+xml"),
         "password.js" => (include_str!("../../templates/assets/password.js"), "text/javascript; charset=utf-8"),
         "local_time.js" => (include_str!("../../templates/assets/local_time.js"), "text/javascript; charset=utf-8"),

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod assets;
+pub mod console;
 pub mod cookies;
 pub mod drain;
 pub mod error_page;
@@ -53,6 +54,7 @@ pub fn router(state: AppState, apps: Router<AppState>) -> Router {
         .merge(journey::router())
         .merge(account::router())
         .merge(oidc::router())
+        .merge(console::router())
         .merge(apps);
     #[cfg(feature = "test-support")]
     let routes = routes.route(test_support::SIGN_IN, axum::routing::post(test_support::sign_in));

@@ -198,3 +198,24 @@ pub async fn backlog(conn: &impl ConnectionTrait) -> Result<Backlog, StoreError>
     let failed = unsent().filter(outbox::Column::FailedAt.is_not_null()).count(conn).await?;
     Ok(Backlog { pending, failed })
 }
+
+/// The mails queued for an account, newest first: kind and times only (the
+/// admin console shows that a mail went out, never its link or code).
+pub async fn kinds_for_user(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    limit: u64,
+) -> Result<Vec<(String, OffsetDateTime, Option<OffsetDateTime>)>, StoreError> {
+    let rows: Vec<(String, OffsetDateTime, Option<OffsetDateTime>)> = outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Kind)
+        .column(outbox::Column::CreatedAt)
+        .column(outbox::Column::SentAt)
+        .filter(outbox::Column::UserId.eq(user_id))
+        .order_by_desc(outbox::Column::CreatedAt)
+        .limit(limit)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows)
+}

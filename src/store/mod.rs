@@ -10,6 +10,7 @@ pub mod backchannel;
 pub mod changes;
 pub mod clients;
 pub mod consents;
+pub mod console_sessions;
 pub mod email_changes;
 pub mod entities;
 pub mod grants;

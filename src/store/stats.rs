@@ -72,3 +72,22 @@ pub async fn accepted(conn: &impl ConnectionTrait, terms_id: Uuid) -> Result<Has
 pub async fn organization_names(conn: &impl ConnectionTrait) -> Result<HashMap<Uuid, String>, StoreError> {
     Ok(organizations::Entity::find().all(conn).await?.into_iter().map(|o| (o.id, o.name)).collect())
 }
+
+/// When each audit event `action` at or after `from` happened (the dashboard's
+/// daily series: invitations, passwords set, sign-ins).
+pub async fn action_times(
+    conn: &impl ConnectionTrait,
+    action: &str,
+    from: OffsetDateTime,
+) -> Result<Vec<OffsetDateTime>, StoreError> {
+    use crate::store::entities::audit_events as events;
+    let times: Vec<OffsetDateTime> = events::Entity::find()
+        .select_only()
+        .column(events::Column::At)
+        .filter(events::Column::Action.eq(action))
+        .filter(events::Column::At.gte(from))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(times)
+}

@@ -151,6 +151,31 @@ backend_tests! {
         assert_eq!(body["idp_admin"], true);
     }
 
+    async fn granting_idp_helpdesk_needs_the_admin_scope_and_shows_in_the_roles_claim(app) {
+        let user = app.active_user().await;
+        let path = format!("/users/{}", user.id);
+        let narrow = app.admin_token("admin:users").await;
+        assert_eq!(call(&app, &narrow, "PATCH", &path, Some(json!({"idp_helpdesk": true}))).await.status(), 403);
+        let full = app.admin_token("admin").await;
+        let body: Value = call(&app, &full, "PATCH", &path, Some(json!({"idp_helpdesk": true}))).await.json().await.expect("json");
+        assert_eq!((body["idp_helpdesk"].clone(), body["idp_admin"].clone()), (json!(true), json!(false)));
+        assert_eq!(call(&app, &narrow, "POST", &format!("{path}/lock"), None).await.status(), 403, "a staff account needs admin");
+        let client = app.client().await;
+        let tokens = person_token(&app, &client, &user, "openid role").await;
+        let userinfo: Value = app.http.get(app.url("/userinfo")).bearer_auth(tokens["access_token"].as_str().expect("at")).send().await.expect("GET").json().await.expect("json");
+        assert_eq!(userinfo["roles"], json!(["idp-helpdesk"]));
+    }
+
+    async fn a_help_desk_person_may_not_call_the_admin_api(app) {
+        let full = app.admin_token("admin").await;
+        let person = app.active_user().await;
+        call(&app, &full, "PATCH", &format!("/users/{}", person.id), Some(json!({"idp_helpdesk": true}))).await;
+        let console = app.client_with(ClientSpec { machine_scopes: Some(vec!["admin:users".into()]), ..Default::default() }).await;
+        let tokens = person_token(&app, &console, &person, "openid admin:users").await;
+        assert_eq!(tokens["scope"], "openid", "admin scopes stay with idp-admin");
+        assert_eq!(call(&app, tokens["access_token"].as_str().expect("at"), "GET", "/users", None).await.status(), 403);
+    }
+
     async fn a_person_with_idp_admin_may_call_the_api(app) {
         let full = app.admin_token("admin").await;
         let person = app.active_user().await;

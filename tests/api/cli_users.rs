@@ -68,6 +68,17 @@ fn lock_disable_and_admin_role_are_set_from_the_command_line() {
 }
 
 #[test]
+fn the_help_desk_role_is_granted_and_taken_from_the_command_line() {
+    let operator = Operator::with_import();
+    let out = operator.run(&["users", "grant-helpdesk", "e2@example.com"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let jan = operator.show("e2@example.com");
+    assert_eq!((jan["idp_helpdesk"].as_bool(), jan["idp_admin"].as_bool()), (Some(true), Some(false)));
+    assert_eq!(operator.run(&["users", "revoke-helpdesk", "e2@example.com"]).code, 0);
+    assert_eq!(operator.show("e2@example.com")["idp_helpdesk"], false);
+}
+
+#[test]
 fn the_campaign_and_one_invitation_are_queued_from_the_command_line() {
     let operator = Operator::with_import();
     let out = operator.run(&["users", "campaign", "--organization", "O1"]);

@@ -36,6 +36,8 @@ mod concurrency;
 mod conformance;
 mod connections;
 mod consent;
+mod console;
+mod console_browser;
 mod crash_recovery;
 mod demo;
 mod discovery;

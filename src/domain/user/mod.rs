@@ -8,7 +8,7 @@ use crate::domain::oauth::scope;
 mod role;
 mod status;
 
-pub use role::{IDP_ADMIN, Role};
+pub use role::{IDP_ADMIN, IDP_HELPDESK, Role, StaffPermission, StaffRole};
 pub use status::Status;
 
 /// The account fields claims are made from.
@@ -28,6 +28,8 @@ pub struct User {
     pub role: Role,
     /// May use the admin API.
     pub idp_admin: bool,
+    /// Help-desk staff (the admin console's user support).
+    pub idp_helpdesk: bool,
     /// The customer organisation.
     pub organization: Option<Organization>,
     /// Journey state.
@@ -57,12 +59,18 @@ impl User {
     pub fn subject(&self) -> String {
         self.id.to_string()
     }
+
+    /// The account's staff role, if it has one.
+    pub fn staff_role(&self) -> Option<StaffRole> {
+        StaffRole::from_flags(self.idp_admin, self.idp_helpdesk)
+    }
 }
 
 /// Claims released for `scope` (space-separated), `sub` always included:
 /// `profile` → name, given_name, family_name; `email` → email, email_verified
 /// (verified: the address received the activation link); `organization` →
-/// organization {id, name}; `role` → role (+ `idp-admin` in roles for admins).
+/// organization {id, name}; `role` → role (+ the staff role, `idp-admin` or
+/// `idp-helpdesk`, in roles for staff).
 pub fn claims_for(user: &User, granted_scope: &str) -> Map<String, Value> {
     let mut claims = Map::new();
     claims.insert("sub".into(), json!(user.subject()));
@@ -82,8 +90,8 @@ pub fn claims_for(user: &User, granted_scope: &str) -> Map<String, Value> {
     }
     if scope::contains(granted_scope, "role") {
         claims.insert("role".into(), json!(user.role));
-        if user.idp_admin {
-            claims.insert("roles".into(), json!([IDP_ADMIN]));
+        if let Some(staff) = user.staff_role() {
+            claims.insert("roles".into(), json!([staff.as_str()]));
         }
     }
     claims
@@ -128,6 +136,7 @@ mod tests {
             family_name: "Kowalski".into(),
             role: Role::Administrator,
             idp_admin: false,
+            idp_helpdesk: false,
             organization: Some(Organization { id: Uuid::nil(), name: "ACME".into() }),
             status: Status::Active,
             disabled: false,
@@ -160,6 +169,15 @@ mod tests {
         let claims = claims_for(&user(), "openid organization role");
         assert_eq!(claims["organization"]["name"], "ACME");
         assert_eq!(claims["role"], "administrator");
+    }
+
+    #[test]
+    fn the_roles_claim_names_the_staff_role() {
+        assert!(claims_for(&user(), "openid role").get("roles").is_none());
+        let helpdesk = User { idp_helpdesk: true, ..user() };
+        assert_eq!(claims_for(&helpdesk, "openid role")["roles"], json!(["idp-helpdesk"]));
+        let admin = User { idp_admin: true, ..helpdesk };
+        assert_eq!(claims_for(&admin, "openid role")["roles"], json!(["idp-admin"]));
     }
 }
 

@@ -30,6 +30,8 @@ pub struct AccountDetails {
     pub role: String,
     /// Holds the `idp-admin` role.
     pub idp_admin: bool,
+    /// Holds the `idp-helpdesk` role.
+    pub idp_helpdesk: bool,
     /// Organisation id and name.
     pub organization: Option<serde_json::Value>,
     /// Journey state: `imported`, `invited`, `link_expired`, `active`.
@@ -94,6 +96,7 @@ pub async fn details(state: &AppState, id: Uuid) -> Result<Option<AccountDetails
         family_name: row.family_name,
         role: row.role,
         idp_admin: row.idp_admin,
+        idp_helpdesk: row.idp_helpdesk,
         organization,
         status: if link_expired { "link_expired".into() } else { row.status },
         disabled: row.disabled,

@@ -65,12 +65,16 @@ impl From<StoreError> for AccountError {
     }
 }
 
-/// Changes to a provider administrator's account take full `admin`: with only
-/// `admin:users`, a caller could point an administrator's e-mail at itself, reset
-/// the account and take it over, or lock every administrator out.
+/// Changes to a staff account (`idp-admin`, `idp-helpdesk`) take full `admin`:
+/// with only `admin:users` (or as help desk in the console), a caller could
+/// point a staff member's e-mail at itself, reset the account and take it over,
+/// or lock every administrator out.
 pub(crate) fn guard(actor: &Actor, row: &crate::store::entities::users::Model) -> Result<(), AccountError> {
     if row.idp_admin && !actor.is_full_admin() {
         return Err(AccountError::Forbidden("changing a provider administrator's account needs the admin scope"));
+    }
+    if row.idp_helpdesk && !actor.is_full_admin() {
+        return Err(AccountError::Forbidden("changing a help-desk account needs the admin scope"));
     }
     Ok(())
 }

@@ -26,6 +26,8 @@ pub struct Edit {
     pub organization_id: Option<Option<Uuid>>,
     /// The `idp-admin` role.
     pub idp_admin: Option<bool>,
+    /// The `idp-helpdesk` role.
+    pub idp_helpdesk: Option<bool>,
 }
 
 /// Applies an edit; audited as `user.updated` with the names (not values) of the
@@ -38,6 +40,9 @@ pub async fn update(state: &AppState, actor: &Actor, id: Uuid, edit: Edit) -> Re
     if edit.idp_admin.is_some() && !actor.is_full_admin() {
         return Err(AccountError::Forbidden("granting or taking away idp-admin needs the admin scope"));
     }
+    if edit.idp_helpdesk.is_some() && !actor.is_full_admin() {
+        return Err(AccountError::Forbidden("granting or taking away idp-helpdesk needs the admin scope"));
+    }
     let mut profile = Profile {
         given_name: row.given_name.clone(),
         family_name: row.family_name.clone(),
@@ -45,6 +50,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: Uuid, edit: Edit) -> Re
         role: row.role.clone(),
         organization_id: row.organization_id,
         idp_admin: row.idp_admin,
+        idp_helpdesk: row.idp_helpdesk,
     };
     if let Some(name) = &edit.given_name {
         profile.given_name = import::clean(name, "given_name")?;
@@ -69,6 +75,9 @@ pub async fn update(state: &AppState, actor: &Actor, id: Uuid, edit: Edit) -> Re
     if let Some(idp_admin) = edit.idp_admin {
         profile.idp_admin = idp_admin;
     }
+    if let Some(idp_helpdesk) = edit.idp_helpdesk {
+        profile.idp_helpdesk = idp_helpdesk;
+    }
     let mut changed: Vec<&str> = Vec::new();
     for (field, differs) in [
         ("given_name", profile.given_name != row.given_name),
@@ -77,6 +86,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: Uuid, edit: Edit) -> Re
         ("role", profile.role != row.role),
         ("organization_id", profile.organization_id != row.organization_id),
         ("idp_admin", profile.idp_admin != row.idp_admin),
+        ("idp_helpdesk", profile.idp_helpdesk != row.idp_helpdesk),
     ] {
         if differs {
             changed.push(field);

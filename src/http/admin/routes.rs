@@ -39,7 +39,7 @@ pub const ROUTES: &[Route] = &[
     Route::new(Get, "/users/{id}", USERS, StatusCode::OK, |m| on(m, users::get))
         .summary("One account"),
     Route::new(Patch, "/users/{id}", USERS, StatusCode::OK, |m| on(m, users::update))
-        .summary("Change name, e-mail, role, organisation (idp_admin needs the admin scope)"),
+        .summary("Change name, e-mail, role, organisation (idp_admin, idp_helpdesk need the admin scope)"),
     Route::new(Delete, "/users/{id}", USERS, StatusCode::NO_CONTENT, |m| on(m, users::delete))
         .summary("Delete an account: personal data anonymised, audit trail kept"),
     Route::new(Post, "/users/{id}/lock", USERS, StatusCode::OK, |m| on(m, users::act))

@@ -90,9 +90,11 @@ pub struct AccountChange {
     #[serde(default, deserialize_with = "body::present")]
     organization_id: Option<Option<Uuid>>,
     idp_admin: Option<bool>,
+    idp_helpdesk: Option<bool>,
 }
 
-/// `PATCH /users/{id}`. Granting or taking the `idp-admin` role needs the `admin` scope.
+/// `PATCH /users/{id}`. Granting or taking the `idp-admin` or `idp-helpdesk`
+/// role needs the `admin` scope.
 pub async fn update(
     State(state): State<AppState>,
     Admin(actor): Admin,
@@ -109,6 +111,7 @@ pub async fn update(
         role: change.role,
         organization_id: change.organization_id,
         idp_admin: change.idp_admin,
+        idp_helpdesk: change.idp_helpdesk,
     };
     accounts::update(&state, &actor, id, edit).await?;
     let details = accounts::details(&state, id).await?.ok_or(AccountError::NotFound)?;

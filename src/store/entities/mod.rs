@@ -8,6 +8,7 @@ pub mod authorization_requests;
 pub mod backchannel_deliveries;
 pub mod clients;
 pub mod consents;
+pub mod console_sessions;
 pub mod email_changes;
 pub mod grants;
 pub mod login_transactions;

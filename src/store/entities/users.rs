@@ -14,6 +14,7 @@ pub struct Model {
     pub organization_id: Option<Uuid>,
     pub role: String,
     pub idp_admin: bool,
+    pub idp_helpdesk: bool,
     pub status: String,
     pub password_hash: Option<String>,
     pub password_set_at: Option<TimeDateTimeWithTimeZone>,

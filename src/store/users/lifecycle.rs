@@ -76,6 +76,8 @@ pub struct Profile {
     pub organization_id: Option<Uuid>,
     /// May use the admin API.
     pub idp_admin: bool,
+    /// Help-desk staff.
+    pub idp_helpdesk: bool,
 }
 
 /// The full row of an account (administration shows every state field).
@@ -91,9 +93,10 @@ pub async fn update_profile(
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
     use sea_orm::sea_query::Expr;
-    let Profile { given_name, family_name, email, role, organization_id, idp_admin } = profile;
+    let Profile { given_name, family_name, email, role, organization_id, idp_admin, idp_helpdesk } = profile;
     super::personal_data(id, given_name, family_name, email, role, *organization_id, now)
         .col_expr(users::Column::IdpAdmin, Expr::value(*idp_admin))
+        .col_expr(users::Column::IdpHelpdesk, Expr::value(*idp_helpdesk))
         .exec(conn)
         .await?;
     Ok(())
