@@ -1,6 +1,8 @@
 //! Signing and verifying JWTs with the key ring.
 
-use jsonwebtoken::{Header, Validation, decode, decode_header, encode};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Header, Validation, decode, decode_header};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -21,13 +23,25 @@ pub enum JwtError {
     Invalid(String),
 }
 
-/// Signs `claims` with the active key of `alg`, setting `kid` and `typ`.
+/// Signs `claims` with the active key of `alg`, setting `kid` and `typ`: the
+/// JWS compact serialization (RFC 7515 §7.1), signed with the key pair the ring
+/// parsed when it loaded the key.
 pub fn sign(keys: &KeyRing, alg: SigningAlg, typ: &str, claims: &impl Serialize) -> Result<String, JwtError> {
     let key = keys.active(alg).ok_or(JwtError::NoKey(alg))?;
     let mut header = Header::new(key.algorithm());
     header.kid = Some(key.kid.clone());
     header.typ = Some(typ.to_string());
-    encode(&header, claims, key.encoding_key()).map_err(|e| JwtError::Sign(e.to_string()))
+    let json = |value: serde_json::Result<Vec<u8>>| value.map_err(|e| JwtError::Sign(e.to_string()));
+    let header = json(serde_json::to_vec(&header))?;
+    let claims = json(serde_json::to_vec(claims))?;
+    let mut token = String::with_capacity((header.len() + claims.len()) * 4 / 3 + 100);
+    URL_SAFE_NO_PAD.encode_string(header, &mut token);
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(claims, &mut token);
+    let signature = key.sign(token.as_bytes()).map_err(JwtError::Sign)?;
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+    Ok(token)
 }
 
 /// What to check besides the signature.
@@ -61,7 +75,6 @@ pub fn verify<T: DeserializeOwned>(keys: &KeyRing, token: &str, expect: &Expect<
     if header.alg != jwt_alg(key.alg) {
         return Err(JwtError::Invalid("algorithm does not match the key".into()));
     }
-    let decoding = jsonwebtoken::DecodingKey::from_jwk(key.public_jwk()).map_err(invalid)?;
     let mut validation = Validation::new(header.alg);
     validation.set_issuer(&[expect.issuer]);
     validation.validate_exp = false;
@@ -70,7 +83,7 @@ pub fn verify<T: DeserializeOwned>(keys: &KeyRing, token: &str, expect: &Expect<
         Some(aud) => validation.set_audience(&[aud]),
         None => validation.validate_aud = false,
     }
-    let claims = decode::<serde_json::Value>(token, &decoding, &validation).map_err(invalid)?.claims;
+    let claims = decode::<serde_json::Value>(token, key.decoding_key(), &validation).map_err(invalid)?.claims;
     if let Some(now) = expect.now {
         let exp =
             claims.get("exp").and_then(serde_json::Value::as_i64).ok_or_else(|| JwtError::Invalid("no exp".into()))?;

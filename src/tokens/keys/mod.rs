@@ -15,14 +15,15 @@
 mod new_key;
 mod pem_files;
 mod sealing;
+mod signer;
 #[cfg(test)]
 mod tests;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use jsonwebtoken::Algorithm;
 use jsonwebtoken::jwk::{Jwk, JwkSet};
-use jsonwebtoken::{Algorithm, EncodingKey};
 use time::OffsetDateTime;
 
 use crate::domain::signing_alg::SigningAlg;
@@ -89,8 +90,10 @@ pub struct SigningKey {
     pub signs_from: OffsetDateTime,
     /// When it leaves the JWK set, once a newer key has replaced it.
     pub retire_after: Option<OffsetDateTime>,
-    encoding: EncodingKey,
+    signer: Arc<signer::Signer>,
     public: Jwk,
+    /// The public key as jsonwebtoken verifies with it, made once.
+    decoding: Arc<jsonwebtoken::DecodingKey>,
     pkcs8: Arc<Vec<u8>>,
 }
 
@@ -101,14 +104,19 @@ impl std::fmt::Debug for SigningKey {
 }
 
 impl SigningKey {
-    /// The private key, for signing.
-    pub fn encoding_key(&self) -> &EncodingKey {
-        &self.encoding
+    /// The JWS signature of `message` with this key.
+    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, String> {
+        self.signer.sign(message)
     }
 
     /// The public JWK (with `kid`, `alg` and `use`).
     pub fn public_jwk(&self) -> &Jwk {
         &self.public
+    }
+
+    /// The public key, ready to verify a signature with.
+    pub fn decoding_key(&self) -> &jsonwebtoken::DecodingKey {
+        &self.decoding
     }
 
     /// The jsonwebtoken algorithm.

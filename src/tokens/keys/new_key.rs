@@ -31,8 +31,10 @@ pub(super) fn from_pkcs8(
 ) -> Result<SigningKey, String> {
     let encoding = parse_pem(alg, to_pem(&der).as_bytes()).map_err(|e| e.to_string())?;
     let public = public_jwk(&encoding, alg).map_err(|e| e.to_string())?;
+    let signer = Arc::new(super::signer::Signer::from_pkcs8(alg, &der)?);
+    let decoding = Arc::new(jsonwebtoken::DecodingKey::from_jwk(&public).map_err(|e| e.to_string())?);
     let kid = public.common.key_id.clone().unwrap_or_default();
-    Ok(SigningKey { kid, alg, created, signs_from, retire_after, encoding, public, pkcs8: Arc::new(der) })
+    Ok(SigningKey { kid, alg, created, signs_from, retire_after, signer, public, decoding, pkcs8: Arc::new(der) })
 }
 
 /// The DER inside a PKCS#8 PEM document (`BEGIN PRIVATE KEY`, as kuke-id writes them).

@@ -145,3 +145,20 @@ fn a_keys_folder_open_to_others_is_tightened_to_0700() {
     create_private_dir(&keys).expect("keys");
     assert_eq!(fs::metadata(&keys).expect("meta").permissions().mode() & 0o777, 0o700);
 }
+
+#[test]
+fn every_algorithm_signs_with_the_key_its_jwk_publishes() {
+    let message = b"eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0";
+    for alg in [SigningAlg::Es256, SigningAlg::Rs256, SigningAlg::EdDsa] {
+        let key = key(alg, now());
+        let signature = key.sign(message).expect("signature");
+        let encoded = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &signature);
+        let verified = jsonwebtoken::crypto::verify(&encoded, message, key.decoding_key(), key.algorithm());
+        assert!(verified.expect("verifiable"), "{alg}: the signature verifies with the published key");
+        assert!(
+            !jsonwebtoken::crypto::verify(&encoded, b"another message", key.decoding_key(), key.algorithm())
+                .unwrap_or(false),
+            "{alg}: and only for its message"
+        );
+    }
+}
