@@ -5,6 +5,7 @@
 //! server's CPU time (every thread, to the nanosecond). A scrape's own cost (one
 //! statement, and its CPU) is measured the same way and taken off.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::server::Server;
@@ -35,7 +36,25 @@ impl Reading {
     }
 }
 
-async fn read(http: &reqwest::Client, server: &Server, base: &str) -> Reading {
+/// A reading and the per-thread CPU times it was taken with.
+struct Sample {
+    reading: Reading,
+    threads: HashMap<u32, u64>,
+}
+
+impl Sample {
+    /// What happened between `earlier` and this sample.
+    fn since(&self, earlier: &Sample) -> Reading {
+        let cpu: u64 = self
+            .threads
+            .iter()
+            .map(|(tid, now)| now.saturating_sub(earlier.threads.get(tid).copied().unwrap_or(0)))
+            .sum();
+        Reading { cpu: Duration::from_nanos(cpu), ..self.reading.minus(earlier.reading) }
+    }
+}
+
+async fn read(http: &reqwest::Client, server: &Server, base: &str) -> Sample {
     let text = http.get(format!("{base}/metrics")).send().await.expect("metrics").text().await.expect("metrics text");
     let value = |name: &str| {
         text.lines()
@@ -43,13 +62,15 @@ async fn read(http: &reqwest::Client, server: &Server, base: &str) -> Reading {
             .and_then(|v| v.trim().parse::<f64>().ok())
             .unwrap_or_else(|| panic!("{name} missing from /metrics"))
     };
-    Reading {
+    let threads = server.cpu_by_thread();
+    let reading = Reading {
         statements: value("kuke_id_db_statements_total"),
         transactions: value("kuke_id_db_transactions_total"),
         db: value("kuke_id_db_seconds_total"),
         hashing: value("kuke_id_password_hash_seconds_total"),
-        cpu: server.cpu_precise(),
-    }
+        cpu: Duration::ZERO,
+    };
+    Sample { reading, threads }
 }
 
 /// The operations, in the order a person and a machine client meet them.
@@ -75,7 +96,7 @@ pub async fn report(server: &Server, setup: &Setup) {
     let mut scrape = Vec::new();
     for _ in 0..WALKS {
         let before = read(&http, server, base).await;
-        scrape.push(read(&http, server, base).await.minus(before));
+        scrape.push(read(&http, server, base).await.since(&before));
     }
     let overhead = median_reading(&scrape);
     let mut samples: Vec<Vec<Reading>> = vec![Vec::new(); OPERATIONS.len() + 1];
@@ -87,7 +108,7 @@ pub async fn report(server: &Server, setup: &Setup) {
             ($row:expr, $op:expr) => {{
                 let before = read(&http, server, base).await;
                 let result = $op;
-                samples[$row].push(read(&http, server, base).await.minus(before).minus(overhead));
+                samples[$row].push(read(&http, server, base).await.since(&before).minus(overhead));
                 result
             }};
         }
