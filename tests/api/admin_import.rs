@@ -126,4 +126,25 @@ backend_tests! {
         let header_only: Value = post(&app, &token, "text/csv", HEADER).await.json().await.expect("json");
         assert_eq!(header_only["created"], 0);
     }
+
+    async fn a_report_of_many_rows_arrives_whole_as_one_json_document(app) {
+        let token = app.admin_token("admin:users").await;
+        let mut body = HEADER.to_string();
+        for i in 0..1_300 {
+            body.push_str(&format!("E{i},p{i}@example.com,Anna,Nowak,O{},Firma,user\n", i % 7));
+        }
+        body.push_str("E0,again@example.com,Anna,Nowak,O,Firma,user\n");
+        let response = post(&app, &token, "text/csv", body).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "application/json");
+        assert!(response.headers().contains_key("x-content-type-options"), "security headers on the streamed report");
+        let report: Value = response.json().await.expect("one JSON document");
+        assert_eq!((report["created"].as_u64(), report["rejected"].as_u64()), (Some(1_300), Some(1)));
+        let rows = report["rows"].as_array().expect("rows");
+        assert_eq!(rows.len(), 1_301);
+        assert!(rows.iter().enumerate().all(|(i, r)| r["row"] == i + 1), "in file order");
+        assert_eq!(rows[1_299]["legacy_id"], "E1299");
+        assert_eq!(rows[1_300]["outcome"], "rejected");
+        assert_eq!(total_users(&app, &token).await, 1_300);
+    }
 }
