@@ -31,7 +31,7 @@ pub async fn run(settings: Settings, args: ImportArgs, verbose: bool) -> anyhow:
     let store = app::open_migrated_store(&settings).await?;
     let started = std::time::Instant::now();
     let report = import::import(&store, &Clock::default(), &Actor::cli(), &file, format, args.dry_run).await?;
-    for row in &report.rows {
+    for row in report.rows.iter() {
         // Named like the JSON report: `row 3: rejected (EK-1003): reason`.
         let legacy_id = row.legacy_id.as_deref().map(|id| format!(" ({id})")).unwrap_or_default();
         match &row.outcome {

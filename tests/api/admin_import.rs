@@ -126,4 +126,26 @@ backend_tests! {
         let header_only: Value = post(&app, &token, "text/csv", HEADER).await.json().await.expect("json");
         assert_eq!(header_only["created"], 0);
     }
+
+    async fn a_report_of_many_rows_arrives_whole_as_one_json_document(app) {
+        // More rows than one batch on either backend and than a few pieces of the streamed report.
+        let token = app.admin_token("admin:users").await;
+        let mut body = HEADER.to_string();
+        for i in 0..2_100 {
+            body.push_str(&format!("E{i},p{i}@example.com,Anna,Nowak,O{},Firma,user\n", i % 7));
+        }
+        body.push_str("E0,again@example.com,Anna,Nowak,O,Firma,user\n");
+        let response = post(&app, &token, "text/csv", body).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "application/json");
+        assert!(response.headers().contains_key("x-content-type-options"), "security headers on the streamed report");
+        let report: Value = response.json().await.expect("one JSON document");
+        assert_eq!((report["created"].as_u64(), report["rejected"].as_u64()), (Some(2_100), Some(1)));
+        let rows = report["rows"].as_array().expect("rows");
+        assert_eq!(rows.len(), 2_101);
+        assert!(rows.iter().enumerate().all(|(i, r)| r["row"] == i + 1), "in file order");
+        assert_eq!(rows[2_099]["legacy_id"], "E2099");
+        assert_eq!(rows[2_100]["outcome"], "rejected");
+        assert_eq!(total_users(&app, &token).await, 2_100);
+    }
 }

@@ -20,8 +20,8 @@ fn csv(rows: &[&str]) -> String {
     text
 }
 
-fn outcome(report: &Report, row: usize) -> &RowOutcome {
-    &report.rows.iter().find(|r| r.row == row).expect("row in report").outcome
+fn outcome(report: &Report, row: usize) -> RowOutcome {
+    report.rows.get(row).expect("row in report").outcome
 }
 
 const ANNA: &str = "EX-1,anna@example.com,Anna,Nowak,ORG-1,ACME Sp. z o.o.,administrator";
@@ -50,7 +50,7 @@ backend_tests! {
     async fn a_changed_email_updates_an_account_not_yet_activated(app) {
         run(&app, &csv(&[ANNA]), false).await.expect("first");
         let report = run(&app, &csv(&["EX-1,anna.nowak@example.com,Anna,Nowak,ORG-1,ACME Sp. z o.o.,administrator"]), false).await.expect("second");
-        assert_eq!(outcome(&report, 1), &RowOutcome::Updated);
+        assert_eq!(outcome(&report, 1), RowOutcome::Updated);
     }
 
     async fn an_activated_account_keeps_its_own_data(app) {
@@ -59,7 +59,7 @@ backend_tests! {
         let (id, _) = kuke_id::store::users::find_by_legacy_id(conn, "EX-1").await.expect("db").expect("anna");
         kuke_id::store::users::set_status(conn, id, kuke_id::domain::user::Status::Active, app.clock.now()).await.expect("activate");
         let report = run(&app, &csv(&["EX-1,other@example.com,Anna,Nowak,ORG-1,ACME Sp. z o.o.,administrator"]), false).await.expect("second");
-        assert_eq!(outcome(&report, 1), &RowOutcome::Unchanged);
+        assert_eq!(outcome(&report, 1), RowOutcome::Unchanged);
     }
 
     async fn a_dry_run_reports_but_writes_nothing(app) {
@@ -85,7 +85,7 @@ backend_tests! {
         let report = run(&app, &csv(&rows), false).await.expect("import");
         assert_eq!(report.created, 1);
         let reason = |row| match outcome(&report, row) {
-            RowOutcome::Rejected(reason) => reason.clone(),
+            RowOutcome::Rejected(reason) => reason,
             other => panic!("row {row}: {other:?}"),
         };
         assert!(reason(2).contains("duplicate legacy_id"));
@@ -94,7 +94,7 @@ backend_tests! {
         assert!(reason(5).contains("unknown role"));
         assert!(reason(6).contains("missing field: first_name"));
         assert!(reason(7).contains("number of fields"));
-        for row in &report.rows {
+        for row in report.rows.iter() {
             assert_eq!(row.legacy_id.as_deref(), Some(format!("EX-{}", if row.row == 2 { 1 } else { row.row }).as_str()), "row {} names its legacy id", row.row);
         }
     }
@@ -104,8 +104,8 @@ backend_tests! {
                        {"legacy_id":"J-2","email":"j2@example.com","extra":1},
                        {"legacy_id":" ","email":"j3@example.com"}]"#;
         let report = import::import(&app.state.store, &app.clock, &Actor::named("test"), json.as_bytes(), Format::Json, false).await.expect("import");
-        let ids: Vec<Option<&str>> = report.rows.iter().map(|r| r.legacy_id.as_deref()).collect();
-        assert_eq!(ids, [Some("J-1"), Some("J-2"), None], "a row without a legacy id names none");
+        let ids: Vec<Option<String>> = report.rows.iter().map(|r| r.legacy_id).collect();
+        assert_eq!(ids, [Some("J-1".to_string()), Some("J-2".to_string()), None], "a row without a legacy id names none");
         let labels: Vec<&str> = report.rows.iter().map(|r| r.outcome.label()).collect();
         assert_eq!(labels, ["created", "rejected", "rejected"]);
         let json = serde_json::to_value(&report).expect("json");
@@ -125,7 +125,7 @@ backend_tests! {
             "EX-11,h2@example.com,\"A\u{7}B\",C,ORG-9,X,user",
         ];
         let report = run(&app, &csv(&rows), false).await.expect("import");
-        assert_eq!(outcome(&report, 1), &RowOutcome::Created);
+        assert_eq!(outcome(&report, 1), RowOutcome::Created);
         assert!(matches!(outcome(&report, 2), RowOutcome::Rejected(_)), "control characters");
         let conn = app.state.store.conn();
         let (id, _) = kuke_id::store::users::find_by_legacy_id(conn, "EX-10").await.expect("db").expect("row");
@@ -156,10 +156,44 @@ backend_tests! {
         let json = r#"[{"legacy_id":"J-1","email":"j1@example.com","first_name":"Ewa","last_name":"Lis","organization_external_id":"O","organization_name":"Org","role":"user"},
                        {"legacy_id":"J-2","email":"j2@example.com","first_name":"Ewa","last_name":"Lis","organization_external_id":"O","organization_name":"Org","role":"user","extra":1}]"#;
         let report = import::import(&app.state.store, &app.clock, &Actor::named("test"), json.as_bytes(), Format::Json, false).await.expect("import");
-        assert_eq!(outcome(&report, 1), &RowOutcome::Created);
+        assert_eq!(outcome(&report, 1), RowOutcome::Created);
         assert!(matches!(outcome(&report, 2), RowOutcome::Rejected(_)), "unknown field");
         let bad = import::import(&app.state.store, &app.clock, &Actor::named("test"), b"{\"a\":1}".as_slice(), Format::Json, false).await;
         assert!(matches!(bad, Err(ImportError::Malformed(_))));
+    }
+    async fn an_account_inserted_in_bulk_is_stored_like_one_inserted_alone(app) {
+        use kuke_id::store::entities::users;
+        use sea_orm::EntityTrait;
+        let conn = app.state.store.conn();
+        let now = app.clock.now();
+        let org = kuke_id::store::organizations::insert(conn, Some("ORG-B"), "Bulk", now).await.expect("org");
+        let person = |n: u32| kuke_id::store::users::NewUser {
+            legacy_id: Some(format!("EX-B{n}")),
+            login: format!("{}", 700_000 + n),
+            email: format!("b{n}@example.com"),
+            given_name: "Zażółć".into(),
+            family_name: "O'Brien".into(),
+            organization_id: Some(org.id),
+            role: kuke_id::domain::user::Role::Administrator,
+        };
+        let alone = kuke_id::store::users::insert(conn, &person(1), now).await.expect("insert");
+        kuke_id::store::users::insert_many(conn, &[person(2), person(3)], now).await.expect("insert many");
+        let rows = users::Entity::find().all(conn).await.expect("rows");
+        assert_eq!(rows.len(), 3);
+        let single = rows.iter().find(|r| r.id == alone).expect("alone").clone();
+        for bulk in rows.iter().filter(|r| r.id != alone) {
+            let n = bulk.legacy_id.as_deref().and_then(|id| id.strip_prefix("EX-B")).expect("legacy id");
+            assert_eq!(bulk.login, format!("70000{n}"));
+            assert_eq!(bulk.email, format!("b{n}@example.com"));
+            let same = users::Model {
+                id: bulk.id,
+                legacy_id: bulk.legacy_id.clone(),
+                login: bulk.login.clone(),
+                email: bulk.email.clone(),
+                ..single.clone()
+            };
+            assert_eq!(bulk, &same, "every other column as a single insert writes it");
+        }
     }
 }
 

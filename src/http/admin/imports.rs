@@ -1,11 +1,11 @@
 //! `POST /admin/api/v1/imports[?dry_run=true]`: a CSV (`text/csv`) or JSON array
-//! (`application/json`) of Ekstranet accounts; answers the per-row report.
+//! (`application/json`) of Ekstranet accounts; answers the per-row report,
+//! streamed a few hundred rows at a time.
 //!
 //! The body may be tens of megabytes, so it is read only after the caller's
 //! token and scope are checked (by the route's scope check, before this
 //! handler runs): a stranger's upload is refused unread.
 
-use axum::Json;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -53,7 +53,8 @@ pub async fn post(
     // The file is no longer needed while its report is written out.
     drop(body);
     match imported {
-        Ok(report) => Json(report).into_response(),
+        Ok(report) => ([(header::CONTENT_TYPE, "application/json")], Body::new(ReportBody(report.into_json_chunks())))
+            .into_response(),
         Err(ImportError::Store(error)) => Problem::internal(&error).into_response(),
         Err(error) => Problem::bad_request(error.to_string()).into_response(),
     }
@@ -91,4 +92,20 @@ async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Vec<u8>, 
         }
     }
     Ok(buffer)
+}
+
+/// The report as a response body, written a few hundred rows at a time: the
+/// whole JSON document (6 MB for 100 000 rows) is never held at once.
+struct ReportBody(import::JsonChunks);
+
+impl http_body::Body for ReportBody {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Ready(self.0.next().map(|chunk| Ok(http_body::Frame::data(chunk.into()))))
+    }
 }

@@ -44,14 +44,14 @@ fn imported(row: users::Model) -> Result<ImportedAccount, StoreError> {
 }
 
 /// Accounts with these Ekstranet ids.
-pub async fn by_legacy_ids(conn: &impl ConnectionTrait, ids: &[String]) -> Result<Vec<ImportedAccount>, StoreError> {
-    let rows = users::Entity::find().filter(users::Column::LegacyId.is_in(ids.iter().cloned())).all(conn).await?;
+pub async fn by_legacy_ids(conn: &impl ConnectionTrait, ids: &[&str]) -> Result<Vec<ImportedAccount>, StoreError> {
+    let rows = users::Entity::find().filter(users::Column::LegacyId.is_in(ids.iter().copied())).all(conn).await?;
     rows.into_iter().map(imported).collect()
 }
 
 /// Accounts with these e-mail addresses.
-pub async fn by_emails(conn: &impl ConnectionTrait, emails: &[String]) -> Result<Vec<ImportedAccount>, StoreError> {
-    let rows = users::Entity::find().filter(users::Column::Email.is_in(emails.iter().cloned())).all(conn).await?;
+pub async fn by_emails(conn: &impl ConnectionTrait, emails: &[&str]) -> Result<Vec<ImportedAccount>, StoreError> {
+    let rows = users::Entity::find().filter(users::Column::Email.is_in(emails.iter().copied())).all(conn).await?;
     rows.into_iter().map(imported).collect()
 }
 
@@ -63,17 +63,94 @@ pub async fn all_logins(conn: &impl ConnectionTrait) -> Result<std::collections:
     Ok(logins.into_iter().collect())
 }
 
-/// Inserts many imported accounts in one statement.
+/// The columns of an imported account that come from its row (and the time
+/// of the import), bound as values.
+const BOUND: [&str; 10] = [
+    "id",
+    "legacy_id",
+    "login",
+    "email",
+    "given_name",
+    "family_name",
+    "organization_id",
+    "role",
+    "created_at",
+    "updated_at",
+];
+
+/// The columns every freshly imported account has the same (as `imported_model`
+/// sets them), written as constants.
+const SAME_FOR_ALL: [(&str, &str); 13] = [
+    ("idp_admin", "FALSE"),
+    ("status", "'imported'"),
+    ("password_hash", "NULL"),
+    ("password_set_at", "NULL"),
+    ("invited_at", "NULL"),
+    ("first_sign_in_at", "NULL"),
+    ("last_sign_in_at", "NULL"),
+    ("failed_attempts", "0"),
+    ("lockouts", "0"),
+    ("locked_until", "NULL"),
+    ("admin_locked", "FALSE"),
+    ("disabled", "FALSE"),
+    ("anonymized_at", "NULL"),
+];
+
+/// Inserts many imported accounts in one statement. Only a row's own values
+/// are bound (10 a row rather than 23) and the statement is written straight,
+/// without an active model per row.
+///
+/// SQLite gets anonymous `?` placeholders: sqlx looks up each numbered one's
+/// name, which SQLite finds by a linear search, so thousands of `?NNN` or `$NNN`
+/// in one statement cost quadratic time.
 pub async fn insert_many(
     conn: &impl ConnectionTrait,
     accounts: &[NewUser],
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
+    use std::fmt::Write;
     if accounts.is_empty() {
         return Ok(());
     }
-    let models = accounts.iter().map(|user| super::imported_model(Uuid::now_v7(), user, now));
-    users::Entity::insert_many(models).exec(conn).await?;
+    let sqlite = crate::store::is_sqlite(conn);
+    let columns = BOUND.iter().chain(SAME_FOR_ALL.iter().map(|(column, _)| column));
+    let mut sql = String::with_capacity(256 + accounts.len() * 192);
+    sql.push_str("INSERT INTO users (");
+    for (at, column) in columns.enumerate() {
+        sql.push_str(if at == 0 { "" } else { ", " });
+        sql.push_str(column);
+    }
+    sql.push_str(") VALUES ");
+    let constants: String = SAME_FOR_ALL.iter().map(|(_, value)| format!(", {value}")).collect();
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(BOUND.len() * accounts.len());
+    for (index, user) in accounts.iter().enumerate() {
+        let bound: [sea_orm::Value; BOUND.len()] = [
+            Uuid::now_v7().into(),
+            user.legacy_id.clone().into(),
+            user.login.clone().into(),
+            user.email.clone().into(),
+            user.given_name.clone().into(),
+            user.family_name.clone().into(),
+            user.organization_id.into(),
+            user.role.as_str().into(),
+            now.into(),
+            now.into(),
+        ];
+        sql.push_str(if index == 0 { "(" } else { ", (" });
+        for (at, value) in bound.into_iter().enumerate() {
+            values.push(value);
+            sql.push_str(if at == 0 { "" } else { ", " });
+            if sqlite {
+                sql.push('?');
+            } else {
+                let _ = write!(sql, "${}", values.len());
+            }
+        }
+        sql.push_str(&constants);
+        sql.push(')');
+    }
+    let statement = sea_orm::Statement::from_sql_and_values(conn.get_database_backend(), sql, values);
+    conn.execute_raw(statement).await?;
     Ok(())
 }
 
