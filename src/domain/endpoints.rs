@@ -125,6 +125,24 @@ pub const CONSOLE_ORGANIZATIONS: &str = "/admin/organizations";
 /// One organisation: its name and Ekstranet id (GET form, POST save).
 pub const CONSOLE_ORGANIZATION: &str = "/admin/organizations/{id}";
 
+// The console's migration pages (import, campaign, re-invite).
+
+/// The import: upload, dry-run report, apply.
+pub const CONSOLE_IMPORT: &str = "/admin/import";
+/// The activation campaign: start it, see its pace and progress.
+pub const CONSOLE_CAMPAIGN: &str = "/admin/campaign";
+
+// The console's provider pages (clients, keys, terms, audit).
+
+/// The relying parties.
+pub const CONSOLE_CLIENTS: &str = "/admin/clients";
+/// The signing keys.
+pub const CONSOLE_KEYS: &str = "/admin/keys";
+/// The terms and their acceptance.
+pub const CONSOLE_TERMS: &str = "/admin/terms";
+/// The audit trail's search.
+pub const CONSOLE_AUDIT: &str = "/admin/audit";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,6 +61,17 @@ closed_set! {
         Dashboard = "dashboard",
         /// List, rename and re-key (Ekstranet id) customer organisations.
         Organizations = "organizations",
+        /// Import Ekstranet exports, run the activation campaign, re-invite
+        /// people whose link expired.
+        Migration = "migration",
+        /// List, register and change relying parties; rotate their secrets.
+        Clients = "clients",
+        /// List and rotate the signing keys.
+        Keys = "keys",
+        /// Publish terms and read the acceptance report.
+        Terms = "terms",
+        /// Search the whole audit trail.
+        Audit = "audit",
     }
 }
 

@@ -7,8 +7,10 @@ pub mod actions;
 pub mod charts;
 pub mod dashboard;
 pub mod edit;
+pub mod migration;
 pub mod organizations;
 pub mod people;
+pub mod provider;
 pub mod sign_in;
 
 use axum::Router;
@@ -49,6 +51,8 @@ pub fn router() -> Router<AppState> {
         .route(endpoints::CONSOLE_PERSON_ACTION, get(actions::confirm).post(actions::run))
         .route(endpoints::CONSOLE_ORGANIZATIONS, get(organizations::list))
         .route(endpoints::CONSOLE_ORGANIZATION, get(organizations::form).post(organizations::save))
+        .merge(migration::router())
+        .merge(provider::router())
 }
 
 /// The cookie's name on the wire: `__Host-` on https, like the provider's own.
@@ -129,7 +133,11 @@ impl Console {
         let section = match template {
             "console/dashboard.html" => "dashboard",
             "console/organizations.html" | "console/organization.html" => "organizations",
-            _ => "people",
+            // Pages in a section's folder, e.g. `console/keys/list.html`.
+            _ => match template.strip_prefix("console/").and_then(|rest| rest.split_once('/')) {
+                Some((section @ ("migration" | "clients" | "keys" | "terms" | "audit"), _)) => section,
+                _ => "people",
+            },
         };
         let values = context! {
             section,
