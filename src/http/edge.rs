@@ -123,7 +123,77 @@ fn declared_length(headers: &HeaderMap) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
     use super::*;
+
+    /// A router with one route, behind the edge.
+    fn behind_the_edge(route: Router) -> Router {
+        let edge = Arc::new(Edge {
+            metrics: Arc::new(Registry::default()),
+            drain: DrainBudget::for_limit(1024),
+            body_limit: 1024,
+            import_body_limit: 4096,
+            request_timeout: Duration::from_millis(200),
+            https: false,
+        });
+        route.layer(axum::middleware::from_fn_with_state(edge, every_request))
+    }
+
+    async fn answer(router: Router, request: axum::http::Request<Body>) -> Response {
+        router.oneshot(request).await.expect("infallible")
+    }
+
+    fn get_request(path: &str) -> axum::http::Request<Body> {
+        axum::http::Request::get(path).body(Body::empty()).expect("request")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_with_the_security_headers_and_its_request_id() {
+        async fn panics() -> &'static str {
+            panic!("a handler's bug")
+        }
+        let router = behind_the_edge(Router::new().route("/boom", get(panics)));
+        let response = answer(router, get_request("/boom")).await;
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(response.headers()[header::X_FRAME_OPTIONS], "DENY");
+        assert_eq!(response.headers()[REQUEST_ID].len(), 36);
+    }
+
+    #[tokio::test]
+    async fn a_handler_slower_than_the_time_limit_answers_408() {
+        async fn sleeps() -> &'static str {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            "late"
+        }
+        let router = behind_the_edge(Router::new().route("/slow", get(sleeps)));
+        let response = answer(router, get_request("/slow")).await;
+        assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT);
+        assert_eq!(response.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    }
+
+    #[tokio::test]
+    async fn a_body_declared_over_the_limit_is_refused_before_the_handler_runs() {
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let seen = Arc::clone(&ran);
+        let router = behind_the_edge(Router::new().route(
+            "/form",
+            axum::routing::post(move || async move {
+                seen.store(true, std::sync::atomic::Ordering::SeqCst);
+                "read"
+            }),
+        ));
+        let request = axum::http::Request::post("/form")
+            .header(header::CONTENT_LENGTH, "2048")
+            .body(Body::from(vec![b'a'; 2048]))
+            .expect("request");
+        let response = answer(router, request).await;
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
+    }
 
     #[test]
     fn a_caller_s_request_id_is_kept() {
