@@ -144,7 +144,7 @@ impl PageContext {
         }
         let base = context! {
             lang => self.lang.code(),
-            t => minijinja::value::Serde(self.lang.catalogue()),
+            t => self.lang.catalogue_value(),
             request_id => self.request_id.clone(),
             query_for_lang => links,
         };
