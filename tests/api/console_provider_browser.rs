@@ -72,6 +72,13 @@ async fn an_administrator_registers_a_client_rotates_keys_publishes_terms_and_fi
         button(&driver, "Zarejestruj aplikację").await;
         wait_for(&driver, "//p[@id='redirect_uris-error']", "the address's message").await;
         this_view(&driver, shots, "client-new-errors", "pl").await;
+        goto(&driver, &app.url("/admin/clients/new?lang=en")).await;
+        button(&driver, "Register an application").await;
+        wait_for(&driver, "//p[@id='name-error']", "the name's message").await;
+        this_view(&driver, shots, "client-new-errors", "en").await;
+        goto(&driver, &app.url("/admin/clients/new?lang=pl")).await;
+        type_into(&driver, "Identyfikator (client_id)", "fakturowanie").await;
+        type_into(&driver, "Nazwa", "Fakturowanie").await;
         let area = driver.find(By::Id("redirect_uris")).await.expect("addresses");
         area.clear().await.expect("clearing");
         area.send_keys("https://fakturowanie.example/cb").await.expect("typing");
@@ -133,9 +140,18 @@ async fn an_administrator_registers_a_client_rotates_keys_publishes_terms_and_fi
         button(&driver, "Dalej: sprawdź przed publikacją").await;
         heading_with(&driver, "Potwierdź publikację").await;
         this_view(&driver, shots, "terms-confirm", "pl").await;
-        button(&driver, "Publikuję").await;
-        heading_with(&driver, "Akceptacje regulaminu").await;
-        wait_for(&driver, "//p[@role='status' and contains(., 'Opublikowano nową wersję')]", "the notice").await;
+        // The same again in English, published from there.
+        goto(&driver, &app.url("/admin/terms/new?lang=en")).await;
+        type_into(&driver, "Version", "2027-01").await;
+        type_into(&driver, "Title", "Regulamin Portalu Klienta").await;
+        type_into_area(&driver, "body", "§ 1. Portal Klienta służy do obsługi ubezpieczeń.").await;
+        button(&driver, "Next: check before publishing").await;
+        heading_with(&driver, "Confirm the publication").await;
+        this_view(&driver, shots, "terms-confirm", "en").await;
+        button(&driver, "Publish").await;
+        heading_with(&driver, "Terms acceptance").await;
+        wait_for(&driver, "//p[@role='status' and contains(., 'The new terms version is published')]", "the notice")
+            .await;
         let current = kuke_id::store::terms::current(app.state.store.conn(), app.clock.now()).await.expect("read");
         assert_eq!(current.map(|t| t.version).as_deref(), Some("2027-01"));
         every_view(&driver, shots, app, "/admin/terms", "terms").await;
