@@ -255,6 +255,22 @@ backend_tests! {
         assert_eq!(actors(&app, "client.created").await.last(), Some(&format!("user:{}", admin.id)));
     }
 
+    async fn a_public_client_is_registered_without_a_secret_and_has_none_to_rotate(app) {
+        signed_in(&app, true).await;
+        let answer = post(
+            &app,
+            "/admin/clients/new",
+            &[("id", "spa"), ("name", "Portal SPA"), ("kind", "public"), ("redirect_uris", "https://spa.example/cb"), ("id_token_alg", "ES256")],
+        )
+        .await;
+        assert_eq!(location(&answer), "/admin/clients/spa?done=created");
+        let row = client_row(&app, "spa").await.expect("registered");
+        assert!(row.secret_hash.is_none() && row.require_pkce, "public: no secret, PKCE always");
+        assert_eq!(app.get("/admin/clients/spa/secret").await.status(), 409);
+        assert_eq!(post(&app, "/admin/clients/spa/secret", &[("grace_hours", "1")]).await.status(), 409);
+        assert!(actors(&app, "client.secret_rotated").await.is_empty());
+    }
+
     async fn a_rotated_secret_leaves_the_old_one_working_for_its_grace_and_is_audited(app) {
         let admin = signed_in(&app, true).await;
         let old = shown_secret(&register(&app, "billing").await.text().await.expect("html")).expect("secret");

@@ -297,8 +297,9 @@ pub async fn rotate(
             },
             StatusCode::OK,
         ),
-        Err(ClientError::Rule(rule)) => {
-            let error = values_error(&rule);
+        // The only rule a rotation applies is the grace's.
+        Err(ClientError::Rule(_)) => {
+            let error = FieldError { key: "console_prov_error_grace", detail: None };
             rotate_page(&state, &console, &client, &typed, Some(error), StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(ClientError::Public(_)) => rotate_page(&state, &console, &client, &typed, None, StatusCode::CONFLICT),
@@ -308,15 +309,6 @@ pub async fn rotate(
         }
         Err(ClientError::Store(error)) => console.page.internal(&error.0, "rotating a client secret failed"),
     }
-}
-
-/// The grace field's message for a rule the rotation refused.
-fn values_error(rule: &crate::domain::client::ClientRuleError) -> FieldError {
-    ClientForm::default()
-        .refused(rule)
-        .into_values()
-        .next()
-        .unwrap_or(FieldError { key: "console_prov_error_grace", detail: None })
 }
 
 fn delete_page(state: &AppState, console: &Console, client: &Client, error: bool, status: StatusCode) -> Response {
