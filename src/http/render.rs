@@ -70,6 +70,24 @@ page_templates!(
     "pages/account_sessions.html",
     "pages/account_reauth.html",
     "pages/account_done.html",
+    // The console's provider pages (clients, keys, terms, audit).
+    "console/clients/list.html",
+    "console/clients/form.html",
+    "console/clients/client.html",
+    "console/clients/secret.html",
+    "console/clients/rotate.html",
+    "console/clients/delete.html",
+    "console/clients/missing.html",
+    "console/keys/list.html",
+    "console/keys/rotate.html",
+    "console/keys/retire.html",
+    "console/keys/missing.html",
+    "console/terms/list.html",
+    "console/terms/form.html",
+    "console/terms/confirm.html",
+    "console/terms/report.html",
+    "console/terms/missing.html",
+    "console/audit/search.html",
 );
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {

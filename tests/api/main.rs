@@ -38,6 +38,8 @@ mod connections;
 mod consent;
 mod console;
 mod console_browser;
+mod console_provider;
+mod console_provider_browser;
 mod crash_recovery;
 mod demo;
 mod discovery;

@@ -8,10 +8,12 @@
 //! - [`staff`]: who is using the console, on every request; refusals audited.
 //! - [`person`]: what the console shows about one person.
 //! - [`dashboard`]: the migration funnel and the last 30 days.
+//! - [`provider`]: reading the forms of the clients, keys, terms and audit pages.
 
 pub mod client;
 pub mod dashboard;
 pub mod person;
+pub mod provider;
 pub mod sign_in;
 pub mod staff;
 
