@@ -3,8 +3,8 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -65,37 +65,37 @@ pub async fn insert_due(
 }
 
 /// Claims up to `limit` due mails for `lease`: a crashed worker's claim expires
-/// and another worker takes the mail over.
+/// and another worker takes the mail over. One statement: the `UPDATE` picks the
+/// due rows and claims them, and its own condition (checked again against each
+/// row it writes) lets only one of two racing workers win a mail.
 pub async fn claim_due(
     conn: &impl ConnectionTrait,
     now: OffsetDateTime,
     limit: u64,
     lease: time::Duration,
 ) -> Result<Vec<MailRow>, StoreError> {
+    let claimable = || {
+        Condition::all()
+            .add(outbox::Column::SentAt.is_null())
+            .add(outbox::Column::FailedAt.is_null())
+            .add(outbox::Column::NextAttemptAt.lte(now))
+            .add(outbox::Column::ClaimedUntil.is_null().or(outbox::Column::ClaimedUntil.lt(now)))
+    };
     let due = outbox::Entity::find()
-        .filter(outbox::Column::SentAt.is_null())
-        .filter(outbox::Column::FailedAt.is_null())
-        .filter(outbox::Column::NextAttemptAt.lte(now))
-        .filter(outbox::Column::ClaimedUntil.is_null().or(outbox::Column::ClaimedUntil.lt(now)))
+        .select_only()
+        .column(outbox::Column::Id)
+        .filter(claimable())
         .order_by_asc(outbox::Column::NextAttemptAt)
         .limit(limit)
-        .all(conn)
+        .into_query();
+    let mut claimed = outbox::Entity::update_many()
+        .col_expr(outbox::Column::ClaimedUntil, Expr::value(now + lease))
+        .filter(outbox::Column::Id.in_subquery(due))
+        .filter(claimable())
+        .exec_with_returning(conn)
         .await?;
-    let mut claimed = Vec::new();
-    for row in due {
-        // Conditional on the claim we read, so two workers cannot both win it.
-        let mut update = outbox::Entity::update_many()
-            .col_expr(outbox::Column::ClaimedUntil, Expr::value(now + lease))
-            .filter(outbox::Column::Id.eq(row.id))
-            .filter(outbox::Column::SentAt.is_null());
-        update = match row.claimed_until {
-            Some(until) => update.filter(outbox::Column::ClaimedUntil.eq(until)),
-            None => update.filter(outbox::Column::ClaimedUntil.is_null()),
-        };
-        if update.exec(conn).await?.rows_affected == 1 {
-            claimed.push(row);
-        }
-    }
+    // RETURNING keeps no order: oldest first, as they came due.
+    claimed.sort_by_key(|row| row.next_attempt_at);
     Ok(claimed)
 }
 

@@ -171,14 +171,26 @@ impl Store {
             .min_connections(1)
             .connect_timeout(timeout)
             .acquire_timeout(timeout)
-            .sqlx_logging(false)
-            .map_sqlx_sqlite_opts(move |opts| {
-                opts.create_if_missing(create)
-                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(10))
-            });
+            .sqlx_logging(false);
+        // sqlx tests every connection when it goes back to the pool; testing it
+        // again when it is taken out costs one more round trip per statement. A
+        // SQLite connection lives in this process: nothing can drop it in between.
+        // A PostgreSQL connection is tested only after a second idle, when a
+        // restart, proxy or firewall may have dropped it (as connection pools
+        // commonly do); one dropped in that second fails its first statement
+        // (503) and is closed.
+        if sqlite.is_some() {
+            options.test_before_acquire(false);
+        } else {
+            options.test_before_acquire_if_idle_for(Duration::from_secs(1));
+        }
+        options.map_sqlx_sqlite_opts(move |opts| {
+            opts.create_if_missing(create)
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+        });
         let mut db = Database::connect(options).await.map_err(|error| ConnectError::from_db(error, timeout))?;
         if let Some(file) = &sqlite {
             keep_private(file, existed);
