@@ -64,6 +64,7 @@ pub fn router(state: AppState, apps: Router<AppState>) -> Router {
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
         .merge(admin::router(&state))
+        .merge(console::migration::upload_router())
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes.max(settings.import_body_limit_bytes)))
@@ -110,7 +111,7 @@ fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLa
 }
 
 /// Refuses a declared body larger than the limit of its route before routing:
-/// only the admin import accepts large bodies. (Bodies without a declared length
+/// only the admin import (and the console's upload of one) accepts large bodies. (Bodies without a declared length
 /// are held to the same limits by the per-route layers.)
 async fn declared_length_limit(
     axum::extract::State((small, large)): axum::extract::State<(usize, usize)>,
@@ -118,6 +119,11 @@ async fn declared_length_limit(
     next: Next,
 ) -> Response {
     let path = request.uri().path();
+    // The console's import upload holds its body to the import limit itself,
+    // and answers an oversized file with its form and a message, not JSON.
+    if path == endpoints::CONSOLE_IMPORT {
+        return next.run(request).await;
+    }
     let admin = path.starts_with(admin::PREFIX);
     let import = admin && path.strip_prefix(admin::PREFIX) == Some("/imports");
     let limit = if import { large } else { small };

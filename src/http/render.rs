@@ -70,6 +70,12 @@ page_templates!(
     "pages/account_sessions.html",
     "pages/account_reauth.html",
     "pages/account_done.html",
+    "console/migration/import.html",
+    "console/migration/report.html",
+    "console/migration/upload_gone.html",
+    "console/migration/campaign.html",
+    "console/migration/campaign_confirm.html",
+    "console/migration/progress.html",
 );
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {

@@ -38,6 +38,7 @@ mod connections;
 mod consent;
 mod console;
 mod console_browser;
+mod console_migration;
 mod crash_recovery;
 mod demo;
 mod discovery;
