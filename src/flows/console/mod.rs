@@ -8,11 +8,13 @@
 //! - [`staff`]: who is using the console, on every request; refusals audited.
 //! - [`person`]: what the console shows about one person.
 //! - [`dashboard`]: the migration funnel and the last 30 days.
-//! - [`migration`]: the import's upload, dry run and apply; the campaign's plan and progress.
+//! - [`import`]: an uploaded export's dry run, kept file and apply.
+//! - [`campaign`]: who a campaign will mail; its pace and progress.
 
+pub mod campaign;
 pub mod client;
 pub mod dashboard;
-pub mod migration;
+pub mod import;
 pub mod person;
 pub mod sign_in;
 pub mod staff;

@@ -11,7 +11,7 @@ use minijinja::{Value, context};
 
 use crate::domain::endpoints;
 use crate::domain::user::StaffPermission;
-use crate::flows::console::migration::{self as flow, FieldError};
+use crate::flows::console::campaign::{self as flow, FieldError};
 use crate::flows::console::person;
 use crate::flows::journey::campaign;
 use crate::http::console::Console;

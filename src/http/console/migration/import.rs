@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::multipart;
 use crate::domain::user::StaffPermission;
-use crate::flows::console::migration::{self as flow, Applied, Lookup, Owner, UploadError};
+use crate::flows::console::import::{self as flow, Applied, Lookup, Owner, UploadError};
 use crate::flows::import::{Format, ImportError};
 use crate::http::console::{self, Console};
 use crate::http::cookies;
@@ -155,7 +155,9 @@ pub async fn upload(State(state): State<AppState>, console: Console, headers: He
     let Some(file) = parts.iter().find(|p| p.name == "file" && !p.data.is_empty()) else {
         return form(&state, &console, Some(("console_mig_error_no_file", None)), StatusCode::UNPROCESSABLE_ENTITY);
     };
-    let file_name = file.file_name.clone().unwrap_or_default();
+    // Only the name: some browsers send the whole path on the uploader's disk.
+    let file_name =
+        file.file_name.as_deref().and_then(|n| n.rsplit(['/', '\\']).next()).unwrap_or_default().to_string();
     let Some(format) = format_of(&file_name, file.content_type.as_deref(), file.data) else {
         return form(
             &state,
