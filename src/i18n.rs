@@ -52,6 +52,19 @@ impl Lang {
         CATALOGS.get(&self).unwrap_or(&EMPTY)
     }
 
+    /// The whole catalogue as a template value (`t` in pages and mails),
+    /// converted once: converting it on every render cost more than rendering
+    /// the page. Cloning it shares it.
+    pub fn catalogue_value(self) -> minijinja::Value {
+        static VALUES: LazyLock<HashMap<Lang, minijinja::Value>> = LazyLock::new(|| {
+            CATALOGS
+                .iter()
+                .map(|(lang, catalogue)| (*lang, minijinja::Value::from(minijinja::value::Serde(catalogue))))
+                .collect()
+        });
+        VALUES.get(&self).cloned().unwrap_or_default()
+    }
+
     /// A message from this language's catalogue.
     pub fn text(self, key: &str) -> String {
         CATALOGS.get(&self).and_then(|c| c.get(key)).and_then(|v| v.as_str()).unwrap_or(key).to_string()

@@ -101,7 +101,11 @@ async fn main() {
         "ready (process start → /readyz 200, existing SQLite database): {:.0} ms",
         server.ready_after.as_secs_f64() * 1e3
     );
-    println!("RSS idle: {idle_rss:.1} MiB");
+    let (anon, file) = server.memory_split_mib();
+    println!(
+        "RSS idle: {idle_rss:.1} MiB (target ≤ 16): its own memory (RssAnon) {anon:.1} MiB, \
+         mapped file pages, mostly its code (RssFile) {file:.1} MiB"
+    );
     let setup = Arc::new(setup);
     // Before anything else, so both servers' memory is what this load needs.
     if std::env::var_os("LOAD_PEER").is_some() {

@@ -94,16 +94,24 @@ impl Server {
 
     /// Resident memory now (`VmRSS`) and its peak so far (`VmHWM`), in MiB.
     pub fn memory_mib(&self) -> (f64, f64) {
+        (self.status_mib("VmRSS:"), self.status_mib("VmHWM:"))
+    }
+
+    /// Resident memory now split into the process's own (`RssAnon`) and the
+    /// pages of files it maps, mostly its own code (`RssFile`), in MiB.
+    pub fn memory_split_mib(&self) -> (f64, f64) {
+        (self.status_mib("RssAnon:"), self.status_mib("RssFile:"))
+    }
+
+    /// A `kB` field of `/proc/<pid>/status`, in MiB.
+    fn status_mib(&self, name: &str) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|rest| rest.split_whitespace().next())
-                .and_then(|kib| kib.parse::<f64>().ok())
-                .map_or(0.0, |kib| kib / 1024.0)
-        };
-        (field("VmRSS:"), field("VmHWM:"))
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|kib| kib.parse::<f64>().ok())
+            .map_or(0.0, |kib| kib / 1024.0)
     }
 }
 

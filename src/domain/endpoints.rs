@@ -152,6 +152,26 @@ pub const CONSOLE_KEYS: &str = "/admin/keys";
 pub const CONSOLE_TERMS: &str = "/admin/terms";
 /// The audit trail's search.
 pub const CONSOLE_AUDIT: &str = "/admin/audit";
+/// The form that registers a relying party (GET form, POST register).
+pub const CONSOLE_CLIENT_NEW: &str = "/admin/clients/new";
+/// One relying party's page.
+pub const CONSOLE_CLIENT: &str = "/admin/clients/{id}";
+/// The form that changes a relying party.
+pub const CONSOLE_CLIENT_EDIT: &str = "/admin/clients/{id}/edit";
+/// A secret rotation: confirmation (GET) and rotation (POST).
+pub const CONSOLE_CLIENT_SECRET: &str = "/admin/clients/{id}/secret";
+/// Removing a relying party: typed confirmation (GET) and removal (POST).
+pub const CONSOLE_CLIENT_DELETE: &str = "/admin/clients/{id}/delete";
+/// A key rotation: confirmation (GET) and rotation (POST).
+pub const CONSOLE_KEYS_ROTATE: &str = "/admin/keys/rotate";
+/// Retiring a key: confirmation (GET) and retirement (POST).
+pub const CONSOLE_KEY_RETIRE: &str = "/admin/keys/{kid}/retire";
+/// The form that publishes a terms version (GET form, POST check then publish).
+pub const CONSOLE_TERMS_NEW: &str = "/admin/terms/new";
+/// One terms version and its acceptance report.
+pub const CONSOLE_TERMS_VERSION: &str = "/admin/terms/{version}";
+/// A terms version's acceptances as CSV.
+pub const CONSOLE_TERMS_CSV: &str = "/admin/terms/{version}/acceptances.csv";
 
 #[cfg(test)]
 mod tests {

@@ -16,9 +16,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::Response;
 use http_body::{Body as _, Frame, SizeHint};
 use http_body_util::BodyExt;
@@ -54,12 +53,20 @@ struct Unread {
 
 type Slot = Arc<Mutex<Option<Unread>>>;
 
-/// Middleware: hands the handler a body that reports, when dropped, what it
-/// left unread; drains that before the answer goes out.
-pub async fn drain_unread_body(State(budget): State<DrainBudget>, request: Request, next: Next) -> Response {
-    // Most requests (every GET) have no body: nothing to watch.
+/// A request body under watch (see [`watch`]).
+pub struct Watch {
+    slot: Slot,
+    declared: Option<u64>,
+    awaits_continue: bool,
+    budget: DrainBudget,
+}
+
+/// Hands the handler a body that reports, when dropped, what it left unread;
+/// [`Watch::drain`] drains that before the answer goes out. Most requests
+/// (every GET) have no body: nothing to watch.
+pub fn watch(request: Request, budget: DrainBudget) -> (Request, Option<Watch>) {
     if request.body().is_end_stream() {
-        return next.run(request).await;
+        return (request, None);
     }
     let declared =
         request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
@@ -68,21 +75,28 @@ pub async fn drain_unread_body(State(budget): State<DrainBudget>, request: Reque
     let awaits_continue = request.headers().contains_key(header::EXPECT);
     let slot: Slot = Arc::default();
     let request = request.map(|body| Body::new(Watched { inner: Some(body), read: 0, slot: Arc::clone(&slot) }));
-    let mut response = next.run(request).await;
-    let unread = slot.lock().map(|mut slot| slot.take()).unwrap_or_default();
-    let Some(Unread { body, read }) = unread else {
-        return response;
-    };
-    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
-    if awaits_continue && read == 0 {
-        return response;
+    (request, Some(Watch { slot, declared, awaits_continue, budget }))
+}
+
+impl Watch {
+    /// Drains what the handler left of the body, within the budget, and marks
+    /// the answer `Connection: close` when anything was left.
+    pub async fn drain(self, mut response: Response) -> Response {
+        let unread = self.slot.lock().map(|mut slot| slot.take()).unwrap_or_default();
+        let Some(Unread { body, read }) = unread else {
+            return response;
+        };
+        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        if self.awaits_continue && read == 0 {
+            return response;
+        }
+        if self.declared.is_some_and(|length| length > self.budget.bytes) {
+            return response;
+        }
+        let allowance = self.budget.bytes.saturating_sub(read);
+        let _ = tokio::time::timeout(self.budget.time, discard(body, allowance)).await;
+        response
     }
-    if declared.is_some_and(|length| length > budget.bytes) {
-        return response;
-    }
-    let allowance = budget.bytes.saturating_sub(read);
-    let _ = tokio::time::timeout(budget.time, discard(body, allowance)).await;
-    response
 }
 
 /// Reads and drops up to `allowance` bytes, stopping at the end of the body or

@@ -3,9 +3,7 @@
 //! problems below the admin API, OAuth-style JSON elsewhere.
 
 use axum::Json;
-use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -87,9 +85,8 @@ pub fn too_large(admin: bool) -> Response {
 /// text body, and axum's extractors (a query or path that does not parse) and
 /// fallbacks answer in text or OAuth-style JSON; below the admin API every error
 /// becomes RFC 9457 problem details, elsewhere a 413 gets the JSON shape.
-pub async fn in_the_shape_of_their_api(request: Request, next: Next) -> Response {
-    let admin = request.uri().path().starts_with(admin::PREFIX);
-    let response = next.run(request).await;
+/// `admin`: the request was below the admin API's prefix.
+pub async fn in_the_shape_of_their_api(admin: bool, response: Response) -> Response {
     // Every response passes here: read the header in place, allocate nothing.
     let content_type = response.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes()).unwrap_or_default();
     let json_like = content_type.starts_with(b"application/");

@@ -7,20 +7,14 @@
 use std::error::Error;
 use std::fmt::Write;
 
-use axum::extract::Request;
-use axum::middleware::Next;
-use axum::response::Response;
-
 tokio::task_local! {
     /// The request id of the request being served on this task.
     static REQUEST_ID: String;
 }
 
-/// Middleware (inside the layer that sets `x-request-id`) making the request id
-/// readable by [`log`] for the rest of the request.
-pub async fn with_request_id(request: Request, next: Next) -> Response {
-    let id = request.headers().get(super::REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-").to_string();
-    REQUEST_ID.scope(id, next.run(request)).await
+/// Runs `serving` (a request's handling) with its request id readable by [`log`].
+pub async fn scoped<F: std::future::Future>(id: String, serving: F) -> F::Output {
+    REQUEST_ID.scope(id, serving).await
 }
 
 /// The id of the request being served, `-` outside one.

@@ -1,20 +1,15 @@
 //! `GET /metrics`: Prometheus text exposition format 0.0.4, for operators'
 //! scrapers (not under `/admin`: scrapers present a static token, not an OAuth
 //! token). With `metrics_token` set, the scraper must send
-//! `Authorization: Bearer <token>`. Also the middleware that counts every
-//! request by its matched route template.
+//! `Authorization: Bearer <token>`. (Every request is counted by
+//! [`super::edge`].)
 
-use std::sync::Arc;
-use std::time::Instant;
-
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::metrics::{Registry, UNMATCHED_ROUTE};
 use crate::state::AppState;
 
 /// The content type of the 0.0.4 text format.
@@ -48,21 +43,4 @@ fn presented_token_matches(headers: &HeaderMap, expected: &str) -> bool {
         .map(|(_, token)| token.trim());
     let Some(presented) = presented else { return false };
     Sha256::digest(presented.as_bytes()).ct_eq(&Sha256::digest(expected.as_bytes())).into()
-}
-
-/// Counts the request and its latency under its route template (`/admin/api/v1/users/{id}`,
-/// never the concrete path, so the number of series stays bounded).
-pub async fn track(State(metrics): State<Arc<Registry>>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    // A cheap clone (shared string); the label is only copied for a new series.
-    let route = request.extensions().get::<MatchedPath>().cloned();
-    let method = request.method().clone();
-    let response = next.run(request).await;
-    metrics.http_request(
-        route.as_ref().map_or(UNMATCHED_ROUTE, MatchedPath::as_str),
-        method.as_str(),
-        response.status().as_u16(),
-        started.elapsed(),
-    );
-    response
 }

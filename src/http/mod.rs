@@ -6,6 +6,7 @@ pub mod assets;
 pub mod console;
 pub mod cookies;
 pub mod drain;
+pub mod edge;
 pub mod error_page;
 pub mod errors;
 pub mod form;
@@ -23,17 +24,10 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
-use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::http::HeaderName;
+use axum::middleware;
 use axum::routing::get;
-use tower::ServiceBuilder;
-use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::domain::endpoints;
 use crate::state::AppState;
@@ -70,72 +64,15 @@ pub fn router(state: AppState, apps: Router<AppState>) -> Router {
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes.max(settings.import_body_limit_bytes)))
         .with_state(state);
 
-    let hsts = settings.is_https().then(|| HeaderValue::from_static("max-age=63072000; includeSubDomains"));
-    let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-        let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-        tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
+    let edge = std::sync::Arc::new(edge::Edge {
+        metrics: counters,
+        drain: drain::DrainBudget::for_limit(settings.body_limit_bytes),
+        body_limit: settings.body_limit_bytes,
+        import_body_limit: settings.import_body_limit_bytes,
+        request_timeout: settings.request_timeout,
+        https: settings.is_https(),
     });
-    // `Router::layer` wraps each route after routing, so `metrics::track` sees the
-    // matched route template; it times everything below it. Outside it, the
-    // drain reads what a handler left of the body before the answer goes out.
-    let layers = ServiceBuilder::new()
-        .layer(middleware::from_fn_with_state(
-            drain::DrainBudget::for_limit(settings.body_limit_bytes),
-            drain::drain_unread_body,
-        ))
-        .layer(middleware::from_fn_with_state(counters, metrics::track))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(middleware::from_fn(internal_error::with_request_id))
-        .layer(trace)
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(CatchPanicLayer::custom(errors::panic_response))
-        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
-        .layer(security_header(
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, hsts))
-        .layer(middleware::from_fn(errors::in_the_shape_of_their_api))
-        .layer(middleware::from_fn_with_state(
-            (settings.body_limit_bytes, settings.import_body_limit_bytes),
-            declared_length_limit,
-        ))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, settings.request_timeout));
-    routes.layer(layers)
-}
-
-fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-}
-
-/// Refuses a declared body larger than the limit of its route before routing:
-/// only the admin import (and the console's upload of one) accepts large bodies. (Bodies without a declared length
-/// are held to the same limits by the per-route layers.)
-async fn declared_length_limit(
-    axum::extract::State((small, large)): axum::extract::State<(usize, usize)>,
-    request: Request<axum::body::Body>,
-    next: Next,
-) -> Response {
-    let path = request.uri().path();
-    // The console's import upload holds its body to the import limit itself,
-    // and answers an oversized file with its form and a message, not JSON.
-    if path == endpoints::CONSOLE_IMPORT {
-        return next.run(request).await;
-    }
-    let admin = path.starts_with(admin::PREFIX);
-    let import = admin && path.strip_prefix(admin::PREFIX) == Some("/imports");
-    let limit = if import { large } else { small };
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > limit) {
-        return errors::too_large(admin);
-    }
-    next.run(request).await
+    routes.layer(middleware::from_fn_with_state(edge, edge::every_request))
 }
 
 /// How long in-flight requests may take to finish after a shutdown signal.

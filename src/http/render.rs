@@ -70,6 +70,25 @@ page_templates!(
     "pages/account_sessions.html",
     "pages/account_reauth.html",
     "pages/account_done.html",
+    // The console's provider pages (clients, keys, terms, audit).
+    "console/clients/list.html",
+    "console/clients/form.html",
+    "console/clients/client.html",
+    "console/clients/secret.html",
+    "console/clients/rotate.html",
+    "console/clients/delete.html",
+    "console/clients/missing.html",
+    "console/keys/list.html",
+    "console/keys/rotate.html",
+    "console/keys/retire.html",
+    "console/keys/missing.html",
+    "console/terms/list.html",
+    "console/terms/form.html",
+    "console/terms/confirm.html",
+    "console/terms/report.html",
+    "console/terms/missing.html",
+    "console/audit/search.html",
+    // The console's migration pages (import, campaign).
     "console/migration/import.html",
     "console/migration/report.html",
     "console/migration/upload_gone.html",
@@ -150,7 +169,7 @@ impl PageContext {
         }
         let base = context! {
             lang => self.lang.code(),
-            t => minijinja::value::Serde(self.lang.catalogue()),
+            t => self.lang.catalogue_value(),
             request_id => self.request_id.clone(),
             query_for_lang => links,
         };

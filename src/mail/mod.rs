@@ -167,7 +167,7 @@ pub fn render(message: &Message, lang: Lang, name: &str, from: &str) -> Rendered
     let action_label = catalogue.get(key("action")).and_then(|v| v.as_str()).map(&fill);
     let ctx = context! {
         lang => lang.code(),
-        t => minijinja::value::Serde(catalogue),
+        t => lang.catalogue_value(),
         greeting => fill(&lang.text("mail_greeting")).replace("{name}", name),
         paragraphs,
         action_url => message.action(),

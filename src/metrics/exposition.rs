@@ -72,7 +72,7 @@ impl Work {
                 "Time spent waiting for the database (statements, BEGIN, COMMIT).",
                 self.db_seconds,
             ),
-            ("kuke_id_password_hash_seconds_total", "Time argon2id took on its threads.", self.password_seconds),
+            ("kuke_id_password_hash_seconds_total", "CPU time argon2id took on its threads.", self.password_seconds),
         ];
         for (name, help, value) in seconds {
             header(out, name, help, "counter");

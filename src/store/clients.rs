@@ -140,3 +140,9 @@ fn to_domain(row: clients::Model) -> Result<Client, StoreError> {
         previous_secret,
     })
 }
+
+/// When each client was registered, by id (the console's list shows it).
+pub async fn created_times(conn: &impl ConnectionTrait) -> Result<Vec<(String, OffsetDateTime)>, StoreError> {
+    let rows = clients::Entity::find().order_by_asc(clients::Column::Id).all(conn).await?;
+    Ok(rows.into_iter().map(|row| (row.id, row.created_at)).collect())
+}

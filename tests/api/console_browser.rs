@@ -21,7 +21,7 @@ use kuke_id::domain::audit::Actor;
 use kuke_id::flows::accounts::{self, Edit};
 
 /// Lays the page out for a screen of `size` without reloading it.
-async fn resize(driver: &WebDriver, (width, height): (u32, u32)) {
+pub(crate) async fn resize(driver: &WebDriver, (width, height): (u32, u32)) {
     driver
         .cdp()
         .send_raw(
@@ -37,7 +37,7 @@ const AXE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/node_modul
 
 /// The WCAG 2.0–2.2 A and AA violations axe-core finds on the page (none
 /// checked where axe-core is not installed and not required).
-async fn axe_violations(driver: &WebDriver) -> Vec<String> {
+pub(crate) async fn axe_violations(driver: &WebDriver) -> Vec<String> {
     let Ok(axe) = std::fs::read_to_string(AXE) else {
         assert!(!crate::support::browser::required(), "axe-core is not installed: npm ci --prefix tests/browser");
         return Vec::new();
@@ -52,7 +52,7 @@ async fn axe_violations(driver: &WebDriver) -> Vec<String> {
 
 /// Opens `path` in each language, checks it with axe-core and saves it at both
 /// widths; ends in Polish.
-async fn every_view(driver: &WebDriver, shots: &Screenshots, app: &TestApp, path: &str, name: &str) {
+pub(crate) async fn every_view(driver: &WebDriver, shots: &Screenshots, app: &TestApp, path: &str, name: &str) {
     for lang in ["en", "pl"] {
         let joiner = if path.contains('?') { '&' } else { '?' };
         goto(driver, &app.url(&format!("{path}{joiner}lang={lang}"))).await;
@@ -112,12 +112,12 @@ async fn stats_org_id(app: &TestApp) -> uuid::Uuid {
 }
 
 /// A heading that contains `text`.
-async fn heading_with(driver: &WebDriver, text: &str) -> WebElement {
+pub(crate) async fn heading_with(driver: &WebDriver, text: &str) -> WebElement {
     wait_for(driver, &format!("//h1[contains(normalize-space(), '{text}')]"), &format!("a heading with “{text}”")).await
 }
 
 /// An account with a password holding the staff role given.
-async fn staff(app: &TestApp, admin: bool) -> TestUser {
+pub(crate) async fn staff(app: &TestApp, admin: bool) -> TestUser {
     let user = app.activated_user().await;
     let edit = Edit { idp_admin: Some(admin), idp_helpdesk: Some(!admin), ..Edit::default() };
     accounts::update(&app.state, &Actor::named("test"), user.id, edit).await.expect("a staff role");
@@ -125,7 +125,7 @@ async fn staff(app: &TestApp, admin: bool) -> TestUser {
 }
 
 /// Signs in to the console through the journey's pages, as a person would.
-async fn sign_in(driver: &WebDriver, app: &TestApp, user: &TestUser) {
+pub(crate) async fn sign_in(driver: &WebDriver, app: &TestApp, user: &TestUser) {
     goto(driver, &app.url("/admin")).await;
     heading_with(driver, "Logowanie do konsoli").await;
     button(driver, "Zaloguj się").await;
@@ -138,7 +138,7 @@ async fn sign_in(driver: &WebDriver, app: &TestApp, user: &TestUser) {
 }
 
 /// Runs `walk` in a fresh Chromium session, closed afterwards.
-async fn in_chromium<F, Fut>(walk: F)
+pub(crate) async fn in_chromium<F, Fut>(walk: F)
 where
     F: FnOnce(WebDriver) -> Fut,
     Fut: std::future::Future<Output = ()>,

@@ -39,6 +39,8 @@ mod consent;
 mod console;
 mod console_browser;
 mod console_migration;
+mod console_provider;
+mod console_provider_browser;
 mod crash_recovery;
 mod demo;
 mod discovery;

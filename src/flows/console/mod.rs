@@ -10,12 +10,14 @@
 //! - [`dashboard`]: the migration funnel and the last 30 days.
 //! - [`import`]: an uploaded export's dry run, kept file and apply.
 //! - [`campaign`]: who a campaign will mail; its pace and progress.
+//! - [`provider`]: reading the forms of the clients, keys, terms and audit pages.
 
 pub mod campaign;
 pub mod client;
 pub mod dashboard;
 pub mod import;
 pub mod person;
+pub mod provider;
 pub mod sign_in;
 pub mod staff;
 
