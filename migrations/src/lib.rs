@@ -14,6 +14,7 @@ mod m20261206_000020_signing_keys;
 mod m20261206_000030_retention_indexes;
 mod m20261207_000110_authenticators;
 mod m20261207_000120_console;
+mod m20261208_000210_console_uploads;
 
 /// Runs every migration of kuke-id, in order.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000030_retention_indexes::Migration),
             Box::new(m20261207_000110_authenticators::Migration),
             Box::new(m20261207_000120_console::Migration),
+            Box::new(m20261208_000210_console_uploads::Migration),
         ]
     }
 }

@@ -131,6 +131,16 @@ pub const CONSOLE_ORGANIZATION: &str = "/admin/organizations/{id}";
 pub const CONSOLE_IMPORT: &str = "/admin/import";
 /// The activation campaign: start it, see its pace and progress.
 pub const CONSOLE_CAMPAIGN: &str = "/admin/campaign";
+/// One upload's report (the dry run's, then the apply's).
+pub const CONSOLE_IMPORT_UPLOAD: &str = "/admin/import/{id}";
+/// Applies an upload (POST).
+pub const CONSOLE_IMPORT_APPLY: &str = "/admin/import/{id}/apply";
+/// How many people a campaign will mail, before it starts (POST, changes nothing).
+pub const CONSOLE_CAMPAIGN_CONFIRM: &str = "/admin/campaign/confirm";
+/// Starts a campaign (POST).
+pub const CONSOLE_CAMPAIGN_START: &str = "/admin/campaign/start";
+/// The campaign's progress, read from the outbox.
+pub const CONSOLE_CAMPAIGN_PROGRESS: &str = "/admin/campaign/progress";
 
 // The console's provider pages (clients, keys, terms, audit).
 

@@ -64,7 +64,10 @@ pub async fn every_request(State(edge): State<Arc<Edge>>, mut request: Request, 
     let admin = path.starts_with(admin::PREFIX);
     let import = admin && path.strip_prefix(admin::PREFIX) == Some("/imports");
     let limit = if import { edge.import_body_limit } else { edge.body_limit };
-    let over_limit = declared_length(request.headers()).is_some_and(|length| length > limit);
+    // The console's import upload holds its body to the import limit itself,
+    // and answers an oversized file with its form and a message, not JSON.
+    let console_upload = path == crate::domain::endpoints::CONSOLE_IMPORT;
+    let over_limit = !console_upload && declared_length(request.headers()).is_some_and(|length| length > limit);
 
     let (request, unread) = drain::watch(request, edge.drain);
     let answer = async {

@@ -58,6 +58,7 @@ pub fn router(state: AppState, apps: Router<AppState>) -> Router {
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
         .merge(admin::router(&state))
+        .merge(console::migration::upload_router())
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes.max(settings.import_body_limit_bytes)))

@@ -88,6 +88,13 @@ page_templates!(
     "console/terms/report.html",
     "console/terms/missing.html",
     "console/audit/search.html",
+    // The console's migration pages (import, campaign).
+    "console/migration/import.html",
+    "console/migration/report.html",
+    "console/migration/upload_gone.html",
+    "console/migration/campaign.html",
+    "console/migration/campaign_confirm.html",
+    "console/migration/progress.html",
 );
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {

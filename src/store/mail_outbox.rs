@@ -219,3 +219,14 @@ pub async fn kinds_for_user(
         .await?;
     Ok(rows)
 }
+
+/// How the mails of `kind` stand, across all nodes: waiting to be sent, sent,
+/// and given up (the console's campaign progress).
+pub async fn progress(conn: &impl ConnectionTrait, kind: &str) -> Result<(u64, u64, u64), StoreError> {
+    let of_kind = || outbox::Entity::find().filter(outbox::Column::Kind.eq(kind));
+    let sent = of_kind().filter(outbox::Column::SentAt.is_not_null()).count(conn).await?;
+    let unsent = || of_kind().filter(outbox::Column::SentAt.is_null());
+    let queued = unsent().filter(outbox::Column::FailedAt.is_null()).count(conn).await?;
+    let failed = unsent().filter(outbox::Column::FailedAt.is_not_null()).count(conn).await?;
+    Ok((queued, sent, failed))
+}

@@ -11,6 +11,7 @@ pub mod changes;
 pub mod clients;
 pub mod consents;
 pub mod console_sessions;
+pub mod console_uploads;
 pub mod email_changes;
 pub mod entities;
 pub mod grants;

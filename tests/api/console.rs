@@ -15,14 +15,14 @@ use crate::support::journey::{GOOD_PASSWORD, hidden};
 
 /// A staff role to give a test account.
 #[derive(Clone, Copy, PartialEq)]
-enum Staff {
+pub(crate) enum Staff {
     Admin,
     Helpdesk,
     Nobody,
 }
 
 /// An account with a password, holding `role`.
-async fn person_with(app: &TestApp, role: Staff) -> TestUser {
+pub(crate) async fn person_with(app: &TestApp, role: Staff) -> TestUser {
     let user = app.activated_user().await;
     let edit =
         Edit { idp_admin: Some(role == Staff::Admin), idp_helpdesk: Some(role == Staff::Helpdesk), ..Edit::default() };
@@ -35,14 +35,14 @@ fn absolute(app: &TestApp, location: &str) -> String {
     if location.starts_with("http") { location.to_string() } else { app.url(location) }
 }
 
-fn location(response: &Response) -> String {
+pub(crate) fn location(response: &Response) -> String {
     assert!(response.status().is_redirection(), "expected a redirect, got {}", response.status());
     response.headers()["location"].to_str().expect("ascii").to_string()
 }
 
 /// Walks the console sign-in in `app.http` as `user` (whose `nth` sign-in code
 /// this is) and returns the callback's answer.
-async fn walk_sign_in(app: &TestApp, user: &TestUser, nth: usize) -> Response {
+pub(crate) async fn walk_sign_in(app: &TestApp, user: &TestUser, nth: usize) -> Response {
     let (status, _, csrf) = app.page("/admin/sign-in").await;
     assert_eq!(status, 200);
     let started = app.submit("/admin/sign-in", &csrf, &[]).await;
@@ -59,7 +59,7 @@ async fn walk_sign_in(app: &TestApp, user: &TestUser, nth: usize) -> Response {
 }
 
 /// A staff member signed in to the console in `app.http`.
-async fn signed_in(app: &TestApp, role: Staff) -> TestUser {
+pub(crate) async fn signed_in(app: &TestApp, role: Staff) -> TestUser {
     let user = person_with(app, role).await;
     let answer = walk_sign_in(app, &user, 0).await;
     assert_eq!(location(&answer), "/admin");
@@ -67,17 +67,17 @@ async fn signed_in(app: &TestApp, role: Staff) -> TestUser {
 }
 
 /// GETs a console page: (status, body, CSRF token).
-async fn page(app: &TestApp, path: &str) -> (u16, String, String) {
+pub(crate) async fn page(app: &TestApp, path: &str) -> (u16, String, String) {
     app.page(path).await
 }
 
 /// POSTs a console form with the page's CSRF token.
-async fn post(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Response {
+pub(crate) async fn post(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Response {
     let (_, _, csrf) = page(app, "/admin/people").await;
     app.submit(path, &csrf, fields).await
 }
 
-async fn events(app: &TestApp, action: &str) -> Vec<String> {
+pub(crate) async fn events(app: &TestApp, action: &str) -> Vec<String> {
     store::audit::actors_of(app.state.store.conn(), action).await.expect("audit")
 }
 

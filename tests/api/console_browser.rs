@@ -1,7 +1,9 @@
 //! The admin console in a real headless Chromium: an `idp-admin` signs in
-//! through the seed journey, reads the dashboard's numbers, finds a person and
-//! resends the activation link (the mail reaches the test's SMTP server); an
-//! `idp-helpdesk` is refused the admin-only pages. Every console page is saved
+//! through the seed journey, imports a small CSV through the upload form (dry
+//! run, apply), starts the activation campaign for its organisation and watches
+//! its progress, reads the dashboard's numbers, finds a person and resends the
+//! activation link (the mails reach the test's SMTP server); an `idp-helpdesk`
+//! is refused the admin-only pages. Every console page is saved
 //! at phone and desktop width in both languages as
 //! `target/journey-screenshots/console-<page>-<lang>-<width>.png`.
 
@@ -9,7 +11,8 @@ use serde_json::json;
 use thirtyfour::prelude::*;
 
 use crate::support::browser::{
-    Chromedriver, DESKTOP, PHONE, SCREENSHOTS, Screenshots, button, goto, missing, type_into, wait_for, wait_for_url,
+    Chromedriver, DESKTOP, PHONE, SCREENSHOTS, Screenshots, button, goto, link_named, missing, type_into, wait_for,
+    wait_for_url,
 };
 use crate::support::fixtures::TestUser;
 use crate::support::journey::GOOD_PASSWORD;
@@ -61,6 +64,45 @@ pub(crate) async fn every_view(driver: &WebDriver, shots: &Screenshots, app: &Te
             shots.take(driver, &format!("console-{name}-{lang}-{width}.png")).await;
         }
     }
+}
+
+/// Checks the page the browser shows (one reached by a form, which a GET
+/// cannot open again) with axe-core and saves it at both widths as `name` in `lang`.
+async fn this_view(driver: &WebDriver, shots: &Screenshots, name: &str, lang: &str) {
+    for (size, width) in [(DESKTOP, "desktop"), (PHONE, "phone")] {
+        resize(driver, size).await;
+        let violations = axe_violations(driver).await;
+        assert!(violations.is_empty(), "{name} ({lang}, {width}) breaks WCAG A/AA:\n{}", violations.join("\n"));
+        shots.take(driver, &format!("console-{name}-{lang}-{width}.png")).await;
+    }
+    resize(driver, DESKTOP).await;
+}
+
+/// The organisation of the small file the administrator imports.
+const IMPORTED_ORG: &str = "Mazowsze Sp. z o.o.";
+
+/// A small Ekstranet export: two people of one organisation and a row with a
+/// broken address, which the dry run rejects.
+const SMALL_EXPORT: &str = "legacy_id,email,first_name,last_name,organization_external_id,organization_name,role\n\
+    B-1,zofia.mazur@example.com,Zofia,Mazur,MAZ-1,Mazowsze Sp. z o.o.,administrator\n\
+    B-2,adam.zielinski@example.com,Adam,Zieliński,MAZ-1,Mazowsze Sp. z o.o.,user\n\
+    B-3,to-nie-adres,Jan,Kowal,MAZ-1,Mazowsze Sp. z o.o.,user\n";
+
+/// Chooses the imported file's organisation on the campaign page and goes on
+/// to the confirmation (`next` is the button's text in the page's language).
+async fn campaign_for_the_imported_organisation(driver: &WebDriver, scope: &str, next: &str) {
+    // At desktop width, where `every_view` left the phone's emulation behind.
+    resize(driver, DESKTOP).await;
+    wait_for(driver, &format!("//label[normalize-space()='{scope}']"), "the organisation scope")
+        .await
+        .click()
+        .await
+        .expect("choosing one organisation");
+    // Typed, as with a keyboard: clicking an option leaves Chromium's list open,
+    // and it takes the next click.
+    let select = wait_for(driver, "//select[@id='organization']", "the organisations").await;
+    select.send_keys(IMPORTED_ORG).await.expect("choosing the organisation");
+    button(driver, next).await;
 }
 
 /// The id of the tests' organisation (ACME).
@@ -129,8 +171,67 @@ async fn an_administrator_finds_a_person_resends_the_link_and_reads_the_dashboar
     in_chromium(|driver| async move {
         every_view(&driver, shots, app, "/admin/sign-in", "sign-in").await;
         sign_in(&driver, app, &admin).await;
+        heading_with(&driver, "Pulpit migracji").await;
+
+        // Import a small file through the upload form: the dry run's table
+        // names the rejected row first, then the counts; apply.
+        every_view(&driver, shots, app, "/admin/import", "import").await;
+        let folder = tempfile::tempdir().expect("a folder for the file");
+        let file = folder.path().join("eksport-ekstranet.csv");
+        std::fs::write(&file, SMALL_EXPORT).expect("writing the file");
+        wait_for(&driver, "//input[@type='file' and @id='file']", "the file field")
+            .await
+            .send_keys(file.to_str().expect("a UTF-8 path"))
+            .await
+            .expect("choosing the file");
+        button(&driver, "Sprawdź plik").await;
+        heading_with(&driver, "Raport próbny importu").await;
+        let rejected = wait_for(&driver, "//table[@id='rejected']/tbody/tr", "the rejected row").await;
+        let cells = rejected.find_all(By::Tag("td")).await.expect("cells");
+        let mut texts = Vec::new();
+        for cell in cells {
+            texts.push(cell.text().await.expect("text"));
+        }
+        assert_eq!(texts, ["3", "B-3", "email", "To nie jest poprawny adres e-mail."]);
+        let created = wait_for(&driver, "//table[@id='dry-run-counts']//tr[th='Nowe konta']/td", "the count").await;
+        assert_eq!(created.text().await.expect("text"), "2");
+        let report = driver.current_url().await.expect("the report's address").path().to_string();
+        every_view(&driver, shots, app, &report, "import-report").await;
+        button(&driver, "Zastosuj import").await;
+        heading_with(&driver, "Import zastosowany").await;
+        let created = wait_for(&driver, "//table[@id='applied-counts']//tr[th='Nowe konta']/td", "the count").await;
+        assert_eq!(created.text().await.expect("text"), "2");
+        every_view(&driver, shots, app, &report, "import-applied").await;
+        every_view(&driver, shots, app, &format!("/admin/import/{}", uuid::Uuid::new_v4()), "import-unknown").await;
+
+        // The campaign for that organisation: confirm how many, start, watch.
+        goto(&driver, &app.url(&report)).await;
+        link_named(&driver, "Przejdź do kampanii aktywacyjnej").await.click().await.expect("to the campaign");
+        heading_with(&driver, "Kampania aktywacyjna").await;
+        every_view(&driver, shots, app, "/admin/campaign", "campaign").await;
+        goto(&driver, &app.url("/admin/campaign?lang=en")).await;
+        campaign_for_the_imported_organisation(&driver, "One organisation", "Next").await;
+        heading_with(&driver, "Confirm the campaign").await;
+        this_view(&driver, shots, "campaign-confirm", "en").await;
+        goto(&driver, &app.url("/admin/campaign?lang=pl")).await;
+        campaign_for_the_imported_organisation(&driver, "Jedna organizacja", "Dalej").await;
+        heading_with(&driver, "Potwierdź kampanię").await;
+        let count = wait_for(&driver, "//p[@id='will-mail']", "the number of people").await;
+        assert!(count.text().await.expect("text").ends_with(": 2"), "two people of the organisation");
+        this_view(&driver, shots, "campaign-confirm", "pl").await;
+        button(&driver, "Wyślij linki (2)").await;
+        heading_with(&driver, "Postęp kampanii").await;
+        wait_for(&driver, "//p[@id='started' and contains(., 'Wiadomości w kolejce: 2')]", "the notice").await;
+        let zofia = kuke_id::store::users::find_by_email(app.state.store.conn(), "zofia.mazur@example.com")
+            .await
+            .expect("lookup")
+            .expect("imported");
+        let zofia = TestUser { id: zofia.id, login: zofia.login, email: zofia.email };
+        assert!(app.mail_to(&zofia, "Aktywuj", 0).await.link_containing("/activate?token=").is_some());
+        every_view(&driver, shots, app, "/admin/campaign/progress", "campaign-progress").await;
 
         // The dashboard: the funnel's numbers beside the chart are the funnel's.
+        goto(&driver, &app.url("/admin")).await;
         heading_with(&driver, "Pulpit migracji").await;
         let stats = kuke_id::flows::stats::migration(&app.state.store, &app.clock).await.expect("stats");
         let imported =
@@ -142,6 +243,10 @@ async fn an_administrator_finds_a_person_resends_the_link_and_reads_the_dashboar
             not_invited.text().await.expect("text"),
             stats.organizations["ACME Sp. z o.o."].imported.to_string()
         );
+        let campaigned =
+            wait_for(&driver, &format!("//table[@id='organizations']//tr[th='{IMPORTED_ORG}']/td[2]"), "its row").await;
+        assert_eq!(campaigned.text().await.expect("text"), "0", "the campaign invited everyone imported there");
+        assert_eq!(stats.organizations[IMPORTED_ORG].total, 2);
         every_view(&driver, shots, app, "/admin", "dashboard").await;
         every_view(&driver, shots, app, "/admin/organizations", "organizations").await;
         let org = stats_org_id(app).await;
@@ -214,17 +319,20 @@ async fn the_help_desk_is_refused_the_admin_only_pages_in_chromium() {
         heading_with(&driver, "Osoby").await;
         let nav = driver.find(By::ClassName("console-nav")).await.expect("the menu").text().await.expect("text");
         assert!(!nav.contains("Pulpit"), "the help desk's menu has no dashboard: {nav}");
+        assert!(!nav.contains("Import"), "nor the import and campaign: {nav}");
         for path in [
             format!("/admin/people/{}/edit", target.id),
             format!("/admin/people/{}/actions/delete", target.id),
             "/admin/dashboard.csv".to_string(),
+            "/admin/import".to_string(),
+            "/admin/campaign".to_string(),
         ] {
             goto(&driver, &app.url(&path)).await;
             heading_with(&driver, "Brak uprawnień").await;
         }
         every_view(&driver, shots, app, &format!("/admin/people/{}/actions/disable", target.id), "forbidden").await;
         let denied = kuke_id::store::audit::actors_of(app.state.store.conn(), "console.denied").await.expect("audit");
-        assert_eq!(denied.len(), 5, "each refusal is audited: {denied:?}");
+        assert_eq!(denied.len(), 7, "each refusal is audited: {denied:?}");
         assert!(denied.iter().all(|actor| *actor == format!("user:{}", helpdesk.id)));
         every_view(&driver, shots, app, &format!("/admin/people/{}", target.id), "person-helpdesk").await;
     })

@@ -38,6 +38,7 @@ mod connections;
 mod consent;
 mod console;
 mod console_browser;
+mod console_migration;
 mod console_provider;
 mod console_provider_browser;
 mod crash_recovery;

@@ -8,10 +8,14 @@
 //! - [`staff`]: who is using the console, on every request; refusals audited.
 //! - [`person`]: what the console shows about one person.
 //! - [`dashboard`]: the migration funnel and the last 30 days.
+//! - [`import`]: an uploaded export's dry run, kept file and apply.
+//! - [`campaign`]: who a campaign will mail; its pace and progress.
 //! - [`provider`]: reading the forms of the clients, keys, terms and audit pages.
 
+pub mod campaign;
 pub mod client;
 pub mod dashboard;
+pub mod import;
 pub mod person;
 pub mod provider;
 pub mod sign_in;

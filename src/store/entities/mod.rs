@@ -9,6 +9,7 @@ pub mod backchannel_deliveries;
 pub mod clients;
 pub mod consents;
 pub mod console_sessions;
+pub mod console_uploads;
 pub mod email_changes;
 pub mod grants;
 pub mod login_transactions;

@@ -21,7 +21,7 @@ pub use import::{ImportedAccount, all_logins, by_emails, by_legacy_ids, insert_m
 pub use lifecycle::{
     Profile, Switch, anonymize, clear_password, mark_invited, row, set_password, set_switch, update_profile,
 };
-pub use search::{link_expired, not_invited, search};
+pub use search::{by_logins_or_emails, link_expired, not_invited, search};
 
 /// What an import knows about an account.
 #[derive(Debug, Clone)]

@@ -117,3 +117,31 @@ fn live_links(now: OffsetDateTime) -> sea_orm::sea_query::SelectStatement {
         .and_where(tokens::Column::ExpiresAt.gt(now))
         .to_owned()
 }
+
+/// The accounts (not deleted) with one of these logins or (lower-case) e-mail
+/// addresses: id, login and e-mail address of each.
+pub async fn by_logins_or_emails(
+    conn: &impl ConnectionTrait,
+    logins: &[String],
+    emails: &[String],
+) -> Result<Vec<(Uuid, String, String)>, StoreError> {
+    use sea_orm::QuerySelect;
+    let mut found = Vec::new();
+    // In slices, to stay within every backend's limit of bound values.
+    for (column, values) in [(users::Column::Login, logins), (users::Column::Email, emails)] {
+        for chunk in values.chunks(1000) {
+            let rows: Vec<(Uuid, String, String)> = users::Entity::find()
+                .select_only()
+                .column(users::Column::Id)
+                .column(users::Column::Login)
+                .column(users::Column::Email)
+                .filter(column.is_in(chunk.iter().cloned()))
+                .filter(users::Column::AnonymizedAt.is_null())
+                .into_tuple()
+                .all(conn)
+                .await?;
+            found.extend(rows);
+        }
+    }
+    Ok(found)
+}
