@@ -134,6 +134,7 @@ pub async fn run_in_batches(state: &AppState, batch: u64) -> Result<RetentionRep
         state.metrics.retention_erased(erasure.table(), total);
         report.erased.push((erasure.table(), total));
     }
+    crate::flows::console::import::expire_uploads(state).await?;
     Ok(report)
 }
 

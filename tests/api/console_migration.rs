@@ -203,6 +203,21 @@ backend_tests! {
         assert!(staff_events(&app, "import.applied").await.is_empty());
     }
 
+    async fn a_retention_round_empties_an_expired_upload_and_later_forgets_it(app) {
+        signed_in(&app, Staff::Admin).await;
+        uploaded(&app).await;
+        let size = |rows: Vec<console_uploads::Model>| rows.iter().map(|r| r.content.len()).sum::<usize>();
+        let kept = console_uploads::Entity::find().all(app.state.store.conn()).await.expect("read");
+        assert!(size(kept) > 0, "the file is kept for its apply");
+        app.clock.advance(Duration::from_secs(61 * 60));
+        kuke_id::flows::retention::run_once(&app.state).await.expect("retention");
+        let emptied = console_uploads::Entity::find().all(app.state.store.conn()).await.expect("read");
+        assert_eq!((emptied.len(), size(emptied)), (1, 0), "the row stays to say it expired; its file is gone");
+        app.clock.advance(Duration::from_secs(25 * 3600));
+        kuke_id::flows::retention::run_once(&app.state).await.expect("retention");
+        assert_eq!(uploads(&app).await, 0);
+    }
+
     async fn a_file_of_the_wrong_type_or_shape_gets_a_message_beside_the_field(app) {
         signed_in(&app, Staff::Admin).await;
         let (_, _, csrf) = page(&app, "/admin/import").await;

@@ -115,6 +115,18 @@ async fn an_administrator_registers_a_client_rotates_keys_publishes_terms_and_fi
         this_view(&driver, shots, "client-secret-rotated", "en").await;
         assert_eq!(token_status(app, "fakturowanie", &rotated).await, 200);
         assert_eq!(token_status(app, "fakturowanie", &secret).await, 200, "the old secret works in its grace");
+        // The same two pages in the other language: a second rotation, a second client.
+        goto(&driver, &app.url("/admin/clients/fakturowanie/secret?lang=pl")).await;
+        button(&driver, "Potwierdzam").await;
+        heading_with(&driver, "Sekret aplikacji").await;
+        this_view(&driver, shots, "client-secret-rotated", "pl").await;
+        goto(&driver, &app.url("/admin/clients/new?lang=en")).await;
+        type_into_area(&driver, "id", "raporty").await;
+        type_into_area(&driver, "name", "Raporty").await;
+        type_into_area(&driver, "redirect_uris", "https://raporty.example/cb").await;
+        button(&driver, "Register an application").await;
+        heading_with(&driver, "Application secret").await;
+        this_view(&driver, shots, "client-secret", "en").await;
 
         // Keys: rotate after the confirmation; the signing key cannot be retired.
         every_view(&driver, shots, app, "/admin/keys", "keys").await;
@@ -128,6 +140,10 @@ async fn an_administrator_registers_a_client_rotates_keys_publishes_terms_and_fi
             wait_for(&driver, "//table[@id='key-list']//td/span[contains(., 'następny')]", "the next keys").await;
         drop(next);
         this_view(&driver, shots, "keys-rotated", "pl").await;
+        goto(&driver, &app.url("/admin/keys/rotate?lang=en")).await;
+        button(&driver, "Confirm").await;
+        wait_for(&driver, "//p[@role='status' and contains(., 'A new key is made')]", "the notice").await;
+        this_view(&driver, shots, "keys-rotated", "en").await;
 
         // Terms: checked, shown back, then published.
         every_view(&driver, shots, app, "/admin/terms", "terms-empty").await;
@@ -169,6 +185,10 @@ async fn an_administrator_registers_a_client_rotates_keys_publishes_terms_and_fi
         let details = wait_for(&driver, "//table[@id='audit-events']//summary", "an event's details").await;
         details.click().await.expect("opening the details");
         this_view(&driver, shots, "audit-details", "pl").await;
+        goto(&driver, &app.url(&format!("/admin/audit?actor=user:{}&lang=en", admin.id))).await;
+        let details = wait_for(&driver, "//table[@id='audit-events']//summary", "an event's details").await;
+        details.click().await.expect("opening the details");
+        this_view(&driver, shots, "audit-details", "en").await;
         every_view(&driver, shots, app, "/admin/audit?from=wczoraj&subject=nikt", "audit-errors").await;
         wait_for(&driver, "//p[@id='from-error']", "the date's message").await;
     })

@@ -201,6 +201,11 @@ pub async fn list(store: &Store) -> Result<Vec<Client>, Internal> {
     Ok(store::clients::list(store.conn()).await?)
 }
 
+/// When each client was registered, by client id (the console's list shows it).
+pub async fn created_times(store: &Store) -> Result<Vec<(String, time::OffsetDateTime)>, Internal> {
+    Ok(store::clients::created_times(store.conn()).await?)
+}
+
 /// One page of clients by id, and the number of clients.
 pub async fn page(store: &Store, offset: u64, limit: u64) -> Result<(Vec<Client>, u64), Internal> {
     Ok(store::clients::page(store.conn(), offset, limit).await?)

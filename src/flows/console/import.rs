@@ -157,6 +157,14 @@ impl From<store::StoreError> for UploadError {
     }
 }
 
+/// Empties the files of expired uploads and forgets them a day later: run
+/// before each upload and by every retention round, so a file never outlives
+/// its hour by more than a round.
+pub async fn expire_uploads(state: &AppState) -> Result<(), store::StoreError> {
+    let now = state.clock.now();
+    store::console_uploads::expire(state.store.conn(), now, now - REMEMBERED).await
+}
+
 /// Dry-runs an uploaded file through the import flow and keeps it with its
 /// report; answers the upload's id.
 pub async fn dry_run(
@@ -168,7 +176,7 @@ pub async fn dry_run(
     content: &[u8],
 ) -> Result<Uuid, UploadError> {
     let now = state.clock.now();
-    store::console_uploads::expire(state.store.conn(), now, now - REMEMBERED).await?;
+    expire_uploads(state).await?;
     let report = match import::import_served(state, actor, content, format, true).await {
         Ok(report) => report,
         Err(ImportError::Store(error)) => return Err(Internal(error).into()),

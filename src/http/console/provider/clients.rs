@@ -74,12 +74,10 @@ pub async fn list(State(state): State<AppState>, console: Console, uri: Uri) -> 
     if let Err(refused) = console.require(&state, StaffPermission::Clients).await {
         return refused;
     }
-    let (all, created) =
-        match (clients::list(&state.store).await, crate::store::clients::created_times(state.store.conn()).await) {
-            (Ok(all), Ok(created)) => (all, created),
-            (Err(error), _) => return console.page.internal(&error.0, "listing clients failed"),
-            (_, Err(error)) => return console.page.internal(&error, "listing clients failed"),
-        };
+    let (all, created) = match (clients::list(&state.store).await, clients::created_times(&state.store).await) {
+        (Ok(all), Ok(created)) => (all, created),
+        (Err(error), _) | (_, Err(error)) => return console.page.internal(&error.0, "listing clients failed"),
+    };
     let created: std::collections::HashMap<_, _> = created.into_iter().collect();
     let rows: Vec<Value> = all.iter().map(|c| view(c, &state, created.get(&c.id).copied())).collect();
     let query = form::query(uri.query());
