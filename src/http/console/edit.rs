@@ -14,7 +14,6 @@ use crate::domain::import::{self, RowError};
 use crate::domain::user::{Role, StaffPermission, StaffRole};
 use crate::flows::accounts::{self, AccountError, Edit};
 use crate::flows::console::person;
-use crate::http::journey::checked_form;
 use crate::state::AppState;
 
 /// The form's values, as shown (and re-shown after an error).
@@ -152,13 +151,10 @@ pub async fn save(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let fields = match checked_form(&console.jar, state.settings.is_https(), &console.page, &headers, &body) {
+    let fields = match console.checked_form(&state, StaffPermission::Edit, &headers, &body).await {
         Ok(fields) => fields,
-        Err(refused) => return *refused,
+        Err(refused) => return refused,
     };
-    if let Err(refused) = console.require(&state, StaffPermission::Edit).await {
-        return refused;
-    }
     let Ok(id) = Uuid::parse_str(&id) else { return super::people::not_found(&state, &console) };
     let details = match accounts::details(&state, id).await {
         Ok(Some(details)) => details,

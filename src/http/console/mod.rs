@@ -153,6 +153,21 @@ impl Console {
         response
     }
 
+    /// The fields of a form posted to do `what`: its CSRF token checked first,
+    /// then the permission (a refusal is recorded and answered with the 403 page).
+    pub async fn checked_form(
+        &self,
+        state: &AppState,
+        what: StaffPermission,
+        headers: &axum::http::HeaderMap,
+        body: &[u8],
+    ) -> Result<Vec<(String, String)>, Response> {
+        let fields = super::journey::checked_form(&self.jar, state.settings.is_https(), &self.page, headers, body)
+            .map_err(|refused| *refused)?;
+        self.require(state, what).await?;
+        Ok(fields)
+    }
+
     /// Checks that the staff member may do `what`; otherwise records the refusal
     /// (`console.denied`) and answers the 403 page.
     pub async fn require(&self, state: &AppState, what: StaffPermission) -> Result<(), Response> {

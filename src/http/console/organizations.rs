@@ -14,7 +14,6 @@ use crate::domain::import::RowError;
 use crate::domain::user::StaffPermission;
 use crate::flows::organizations::{self, OrganizationError};
 use crate::flows::stats;
-use crate::http::journey::checked_form;
 use crate::state::AppState;
 
 /// How many organisations the list shows.
@@ -119,13 +118,10 @@ pub async fn save(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let fields = match checked_form(&console.jar, state.settings.is_https(), &console.page, &headers, &body) {
+    let fields = match console.checked_form(&state, StaffPermission::Organizations, &headers, &body).await {
         Ok(fields) => fields,
-        Err(refused) => return *refused,
+        Err(refused) => return refused,
     };
-    if let Err(refused) = console.require(&state, StaffPermission::Organizations).await {
-        return refused;
-    }
     let Ok(id) = Uuid::parse_str(&id) else { return super::people::not_found(&state, &console) };
     let field = |name: &str| -> String {
         fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.chars().take(400).collect()).unwrap_or_default()

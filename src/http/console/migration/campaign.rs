@@ -16,7 +16,6 @@ use crate::flows::console::person;
 use crate::flows::journey::campaign;
 use crate::http::console::Console;
 use crate::http::console::people::rfc3339;
-use crate::http::journey::checked_form;
 use crate::state::AppState;
 
 /// Longest list text read from the form (10 000 addresses of ordinary length).
@@ -125,13 +124,10 @@ pub async fn confirm(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let fields = match checked_form(&console.jar, state.settings.is_https(), &console.page, &headers, &body) {
+    let fields = match console.checked_form(&state, StaffPermission::Migration, &headers, &body).await {
         Ok(fields) => fields,
-        Err(refused) => return *refused,
+        Err(refused) => return refused,
     };
-    if let Err(refused) = console.require(&state, StaffPermission::Migration).await {
-        return refused;
-    }
     let values = Values::from(&fields);
     let plan = match planned(&state, &console, &values).await {
         Ok(plan) => plan,
@@ -166,13 +162,10 @@ pub async fn start(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let fields = match checked_form(&console.jar, state.settings.is_https(), &console.page, &headers, &body) {
+    let fields = match console.checked_form(&state, StaffPermission::Migration, &headers, &body).await {
         Ok(fields) => fields,
-        Err(refused) => return *refused,
+        Err(refused) => return refused,
     };
-    if let Err(refused) = console.require(&state, StaffPermission::Migration).await {
-        return refused;
-    }
     let values = Values::from(&fields);
     let plan = match planned(&state, &console, &values).await {
         Ok(plan) => plan,

@@ -69,6 +69,30 @@ async fn posted(
     Ok((fields, client))
 }
 
+/// [`find`], for a change: the built-in console client is refused with its reason.
+async fn find_changeable(state: &AppState, console: &Console, id: &str) -> Result<Client, Response> {
+    let client = find(state, console, id).await?;
+    if hands_off(&client.id).is_some() {
+        return Err(left_alone(state, console, &client));
+    }
+    Ok(client)
+}
+
+/// [`posted`], for a change: the built-in console client is refused with its reason.
+async fn posted_changeable(
+    state: &AppState,
+    console: &Console,
+    id: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(Vec<(String, String)>, Client), Response> {
+    let (fields, client) = posted(state, console, id, headers, body).await?;
+    if hands_off(&client.id).is_some() {
+        return Err(left_alone(state, console, &client));
+    }
+    Ok((fields, client))
+}
+
 /// `GET /admin/clients`: every relying party.
 pub async fn list(State(state): State<AppState>, console: Console, uri: Uri) -> Response {
     if let Err(refused) = console.require(&state, StaffPermission::Clients).await {
@@ -117,13 +141,10 @@ pub async fn new_form(State(state): State<AppState>, console: Console) -> Respon
 /// `POST /admin/clients/new`: registers the client and answers its secret,
 /// once; the page is `no-store` like every console page.
 pub async fn register(State(state): State<AppState>, console: Console, headers: HeaderMap, body: Bytes) -> Response {
-    let fields = match checked_form(&console.jar, state.settings.is_https(), &console.page, &headers, &body) {
+    let fields = match console.checked_form(&state, StaffPermission::Clients, &headers, &body).await {
         Ok(fields) => fields,
-        Err(refused) => return *refused,
+        Err(refused) => return refused,
     };
-    if let Err(refused) = console.require(&state, StaffPermission::Clients).await {
-        return refused;
-    }
     let values = ClientForm::posted(&fields);
     let refused =
         |errors: FieldErrors| form_page(&state, &console, None, &values, &errors, StatusCode::UNPROCESSABLE_ENTITY);
@@ -183,13 +204,10 @@ fn left_alone(state: &AppState, console: &Console, client: &Client) -> Response 
 
 /// `GET /admin/clients/{id}/edit`: the form, filled with the client's settings.
 pub async fn edit_form(State(state): State<AppState>, console: Console, Path(id): Path<String>) -> Response {
-    let client = match find(&state, &console, &id).await {
+    let client = match find_changeable(&state, &console, &id).await {
         Ok(client) => client,
         Err(response) => return response,
     };
-    if hands_off(&client.id).is_some() {
-        return left_alone(&state, &console, &client);
-    }
     form_page(&state, &console, Some(&client), &ClientForm::of(&client), &FieldErrors::new(), StatusCode::OK)
 }
 
@@ -201,13 +219,10 @@ pub async fn save(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (fields, client) = match posted(&state, &console, &id, &headers, &body).await {
+    let (fields, client) = match posted_changeable(&state, &console, &id, &headers, &body).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    if hands_off(&client.id).is_some() {
-        return left_alone(&state, &console, &client);
-    }
     let values = ClientForm {
         id: client.id.clone(),
         kind: provider::kind_name(client.kind).into(),
@@ -320,13 +335,10 @@ fn delete_page(state: &AppState, console: &Console, client: &Client, error: bool
 
 /// `GET /admin/clients/{id}/delete`: asks for the client id typed out.
 pub async fn delete_form(State(state): State<AppState>, console: Console, Path(id): Path<String>) -> Response {
-    let client = match find(&state, &console, &id).await {
+    let client = match find_changeable(&state, &console, &id).await {
         Ok(client) => client,
         Err(response) => return response,
     };
-    if hands_off(&client.id).is_some() {
-        return left_alone(&state, &console, &client);
-    }
     delete_page(&state, &console, &client, false, StatusCode::OK)
 }
 
@@ -339,13 +351,10 @@ pub async fn delete(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (fields, client) = match posted(&state, &console, &id, &headers, &body).await {
+    let (fields, client) = match posted_changeable(&state, &console, &id, &headers, &body).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    if hands_off(&client.id).is_some() {
-        return left_alone(&state, &console, &client);
-    }
     // Typed confirmation: no stray click removes a relying party.
     if provider::field(&fields, "confirm") != client.id {
         return delete_page(&state, &console, &client, true, StatusCode::UNPROCESSABLE_ENTITY);

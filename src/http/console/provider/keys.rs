@@ -84,13 +84,10 @@ pub async fn rotate_form(State(state): State<AppState>, console: Console) -> Res
 
 /// `POST /admin/keys/rotate`: a new key for one algorithm or for all.
 pub async fn rotate(State(state): State<AppState>, console: Console, headers: HeaderMap, body: Bytes) -> Response {
-    let fields = match checked_form(&console.jar, state.settings.is_https(), &console.page, &headers, &body) {
+    let fields = match console.checked_form(&state, StaffPermission::Keys, &headers, &body).await {
         Ok(fields) => fields,
-        Err(refused) => return *refused,
+        Err(refused) => return refused,
     };
-    if let Err(refused) = console.require(&state, StaffPermission::Keys).await {
-        return refused;
-    }
     let alg = match provider::field(&fields, "alg").as_str() {
         "all" => None,
         name => match name.parse::<SigningAlg>() {

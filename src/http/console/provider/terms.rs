@@ -16,7 +16,6 @@ use crate::flows::terms::{self, Listed, Publication, PublishError};
 use crate::http::console::Console;
 use crate::http::console::people::rfc3339;
 use crate::http::form;
-use crate::http::journey::checked_form;
 use crate::state::AppState;
 
 /// Acceptances on one page of the report.
@@ -77,13 +76,10 @@ pub async fn new_form(State(state): State<AppState>, console: Console) -> Respon
 /// `POST /admin/terms/new`: without `confirmed`, checks the form and shows it
 /// back for confirmation; with it, publishes.
 pub async fn publish(State(state): State<AppState>, console: Console, headers: HeaderMap, body: Bytes) -> Response {
-    let fields = match checked_form(&console.jar, state.settings.is_https(), &console.page, &headers, &body) {
+    let fields = match console.checked_form(&state, StaffPermission::Terms, &headers, &body).await {
         Ok(fields) => fields,
-        Err(refused) => return *refused,
+        Err(refused) => return refused,
     };
-    if let Err(refused) = console.require(&state, StaffPermission::Terms).await {
-        return refused;
-    }
     let values = TermsForm::posted(&fields);
     let effective_at = match values.check() {
         Ok(at) => at,
