@@ -51,31 +51,40 @@ pub(crate) async fn axe_violations(driver: &WebDriver) -> Vec<String> {
 }
 
 /// Opens `path` in each language, checks it with axe-core and saves it at both
-/// widths; ends in Polish.
+/// widths; ends in Polish, at desktop width.
 pub(crate) async fn every_view(driver: &WebDriver, shots: &Screenshots, app: &TestApp, path: &str, name: &str) {
     for lang in ["en", "pl"] {
         let joiner = if path.contains('?') { '&' } else { '?' };
         goto(driver, &app.url(&format!("{path}{joiner}lang={lang}"))).await;
         wait_for(driver, "//h1", "a heading").await;
-        for (size, width) in [(DESKTOP, "desktop"), (PHONE, "phone")] {
-            resize(driver, size).await;
-            let violations = axe_violations(driver).await;
-            assert!(violations.is_empty(), "{name} ({lang}, {width}) breaks WCAG A/AA:\n{}", violations.join("\n"));
-            shots.take(driver, &format!("console-{name}-{lang}-{width}.png")).await;
-        }
+        this_view(driver, shots, name, lang).await;
     }
 }
 
 /// Checks the page the browser shows (one reached by a form, which a GET
-/// cannot open again) with axe-core and saves it at both widths as `name` in `lang`.
-async fn this_view(driver: &WebDriver, shots: &Screenshots, name: &str, lang: &str) {
+/// cannot open again) with axe-core and saves it at both widths as `name` in
+/// `lang`; ends at desktop width.
+pub(crate) async fn this_view(driver: &WebDriver, shots: &Screenshots, name: &str, lang: &str) {
     for (size, width) in [(DESKTOP, "desktop"), (PHONE, "phone")] {
         resize(driver, size).await;
         let violations = axe_violations(driver).await;
         assert!(violations.is_empty(), "{name} ({lang}, {width}) breaks WCAG A/AA:\n{}", violations.join("\n"));
+        assert_no_sideways_scroll(driver, &format!("{name} ({lang}, {width})")).await;
         shots.take(driver, &format!("console-{name}-{lang}-{width}.png")).await;
     }
     resize(driver, DESKTOP).await;
+}
+
+/// The page is no wider than the window: a wide table scrolls in its own box,
+/// the page itself never sideways (WCAG 1.4.10, reflow).
+pub(crate) async fn assert_no_sideways_scroll(driver: &WebDriver, what: &str) {
+    let widths: (u64, u64) = driver
+        .execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![])
+        .await
+        .expect("reading the page's width")
+        .convert()
+        .expect("two widths");
+    assert!(widths.0 <= widths.1, "{what} is {} px wide in a {} px window", widths.0, widths.1);
 }
 
 /// The organisation of the small file the administrator imports.

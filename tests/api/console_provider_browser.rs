@@ -7,22 +7,10 @@
 
 use thirtyfour::prelude::*;
 
-use crate::console_browser::{axe_violations, every_view, heading_with, in_chromium, resize, sign_in, staff};
-use crate::support::browser::{DESKTOP, PHONE, Screenshots, button, goto, missing, type_into, wait_for};
+use crate::console_browser::{every_view, heading_with, in_chromium, sign_in, staff, this_view};
+use crate::support::browser::{Screenshots, button, goto, missing, type_into, wait_for};
 use crate::support::fixtures::TestClient;
 use crate::support::{Backend, TestApp};
-
-/// Checks the page the browser is on (the answer to a POST, which a reload
-/// would not show again) with axe-core and saves it at both widths.
-async fn this_view(driver: &WebDriver, shots: &Screenshots, name: &str, lang: &str) {
-    for (size, width) in [(DESKTOP, "desktop"), (PHONE, "phone")] {
-        resize(driver, size).await;
-        let violations = axe_violations(driver).await;
-        assert!(violations.is_empty(), "{name} ({lang}, {width}) breaks WCAG A/AA:\n{}", violations.join("\n"));
-        shots.take(driver, &format!("console-{name}-{lang}-{width}.png")).await;
-    }
-    resize(driver, DESKTOP).await;
-}
 
 /// Types into the text area with this id.
 async fn type_into_area(driver: &WebDriver, id: &str, text: &str) {
