@@ -111,7 +111,8 @@ async fn main() {
     if std::env::var_os("LOAD_PEER").is_some() {
         peer::compare(&server, &setup, connections, seconds, pin).await;
     }
-    // First, so that its memory is measured from an idle server.
+    // Before the scenarios fill the database with sessions and tokens; after the
+    // peer's rounds (when asked for), like an import into a server that has served.
     if wanted.iter().any(|w| w == "import") {
         import::report(&server, &setup).await;
     }
