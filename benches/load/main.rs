@@ -220,7 +220,7 @@ async fn seed(base: &str, store: Store, cost: password::Cost, connections: usize
     .terms;
     let mut accounts = Vec::new();
     let mut round_trip_accounts = Vec::new();
-    for i in 0..connections * ACCOUNTS_PER_CONNECTION + round_trips::WALKS {
+    for i in 0..connections * ACCOUNTS_PER_CONNECTION + round_trips::WARM_UP + round_trips::WALKS {
         let login = format!("{}", 500_000 + i);
         let email = format!("bench{login}@example.com");
         let user = store::users::NewUser {
