@@ -116,6 +116,20 @@ async fn planned(state: &AppState, console: &Console, values: &Values) -> Result
     }
 }
 
+/// The posted campaign form (its CSRF token and the permission checked) and
+/// the people it chooses, chosen on the server.
+async fn posted_plan(
+    state: &AppState,
+    console: &Console,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Values, flow::Plan), Response> {
+    let fields = console.checked_form(state, StaffPermission::Migration, headers, body).await?;
+    let values = Values::from(&fields);
+    let plan = planned(state, console, &values).await?;
+    Ok((values, plan))
+}
+
 /// `POST /admin/campaign/confirm`: how many people the campaign will mail, and
 /// the button that starts it. Changes nothing.
 pub async fn confirm(
@@ -124,13 +138,8 @@ pub async fn confirm(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let fields = match console.checked_form(&state, StaffPermission::Migration, &headers, &body).await {
-        Ok(fields) => fields,
-        Err(refused) => return refused,
-    };
-    let values = Values::from(&fields);
-    let plan = match planned(&state, &console, &values).await {
-        Ok(plan) => plan,
+    let (values, plan) = match posted_plan(&state, &console, &headers, &body).await {
+        Ok(posted) => posted,
         Err(response) => return response,
     };
     let progress = match flow::progress(&state).await {
@@ -162,13 +171,8 @@ pub async fn start(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let fields = match console.checked_form(&state, StaffPermission::Migration, &headers, &body).await {
-        Ok(fields) => fields,
-        Err(refused) => return refused,
-    };
-    let values = Values::from(&fields);
-    let plan = match planned(&state, &console, &values).await {
-        Ok(plan) => plan,
+    let (_, plan) = match posted_plan(&state, &console, &headers, &body).await {
+        Ok(posted) => posted,
         Err(response) => return response,
     };
     let actor = console.staff.actor(&console.origin);
