@@ -70,11 +70,13 @@ impl Transport {
 /// lettre's pool keeps up to ten connections, so eight fit.
 const PARALLEL_SENDS: usize = 8;
 
-/// Delivers the mails that are due; returns how many were sent.
-pub async fn deliver_due(outbox: &Outbox, transport: &Transport, from: &Mailbox) -> Result<usize, DeliveryError> {
+/// Delivers the mails that are due: how many were sent, and whether the batch was full.
+pub async fn deliver_due(outbox: &Outbox, transport: &Transport, from: &Mailbox) -> Result<Round, DeliveryError> {
     let Outbox { store, clock, metrics, .. } = outbox;
     let now = clock.now();
-    let mut due = mail_outbox::claim_due(store.conn(), now, 50, LEASE).await?.into_iter().peekable();
+    let claimed = mail_outbox::claim_due(store.conn(), now, BATCH, LEASE).await?;
+    let full = claimed.len() == usize::try_from(BATCH).unwrap_or(usize::MAX);
+    let mut due = claimed.into_iter().peekable();
     let mut sent = 0;
     while due.peek().is_some() {
         let mut sends = tokio::task::JoinSet::new();
@@ -106,7 +108,19 @@ pub async fn deliver_due(outbox: &Outbox, transport: &Transport, from: &Mailbox)
             }
         }
     }
-    Ok(sent)
+    Ok(Round { sent, full })
+}
+
+/// How many mails a round claims at most.
+const BATCH: u64 = 50;
+
+/// What one delivery round did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    /// Mails handed to the transport and marked sent.
+    pub sent: usize,
+    /// The round claimed a whole batch: more may be due at once.
+    pub full: bool,
 }
 
 struct Failure {
@@ -152,8 +166,11 @@ pub async fn run(outbox: Outbox, settings: Arc<Settings>) {
     };
     let mut moves = outbox.clock.advanced();
     loop {
+        // A round that claimed less than a batch took every mail due: the next
+        // waits for a flow's signal (a mail queued meanwhile has left one), the
+        // clock or the tick, instead of asking the database again at once.
         match deliver_due(&outbox, &transport, &from).await {
-            Ok(sent) if sent > 0 => continue,
+            Ok(Round { full: true, .. }) => continue,
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "mail delivery round failed"),
         }

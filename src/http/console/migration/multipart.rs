@@ -100,18 +100,13 @@ fn parameters(value: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Where `needle` first occurs in `haystack` from `from`.
+/// Where `needle` first occurs in `haystack` from `from` (a linear search:
+/// a file full of dashes costs no more than any other).
 fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    let first = *needle.first()?;
-    let mut at = from;
-    while let Some(offset) = haystack.get(at..)?.iter().position(|b| *b == first) {
-        let start = at + offset;
-        if haystack.get(start..start + needle.len())? == needle {
-            return Some(start);
-        }
-        at = start + 1;
+    if needle.is_empty() {
+        return None;
     }
-    None
+    memchr::memmem::find(haystack.get(from..)?, needle).map(|at| at + from)
 }
 
 #[cfg(test)]
