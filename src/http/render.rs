@@ -51,6 +51,7 @@ page_templates!(
     "pages/sign_in.html",
     "pages/demo.html",
     "pages/set_password.html",
+    "pages/new_password_fields.html",
     "pages/password_set.html",
     "pages/activation_invalid.html",
     "pages/request_link_form.html",

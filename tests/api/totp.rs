@@ -233,6 +233,31 @@ async fn browser_at_code_step(app: &TestApp, user: &TestUser) -> (reqwest::Clien
     (browser, csrf)
 }
 
+/// Four browsers at the code step of `user` send `code` at the same moment;
+/// the answers' statuses.
+async fn race_one_code(app: &TestApp, user: &TestUser, code: &str) -> Vec<u16> {
+    let mut browsers = Vec::new();
+    for _ in 0..4 {
+        browsers.push(browser_at_code_step(app, user).await);
+    }
+    let url = app.url("/login/code");
+    let handles: Vec<_> = browsers
+        .into_iter()
+        .map(|(browser, csrf)| {
+            let (url, code) = (url.clone(), code.to_string());
+            tokio::spawn(async move {
+                let form = [("csrf", csrf.as_str()), ("code", code.as_str())];
+                browser.post(url).form(&form).send().await.unwrap().status().as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for handle in handles {
+        statuses.push(handle.await.unwrap());
+    }
+    statuses
+}
+
 backend_tests! {
     multi_thread;
 
@@ -240,25 +265,7 @@ backend_tests! {
         let user = app.activated_user().await;
         let authenticator = add_authenticator(&app, &user).await;
         let code = code_at(&app, &authenticator.secret, 0);
-        let mut browsers = Vec::new();
-        for _ in 0..4 {
-            browsers.push(browser_at_code_step(&app, &user).await);
-        }
-        let url = app.url("/login/code");
-        let handles: Vec<_> = browsers
-            .into_iter()
-            .map(|(browser, csrf)| {
-                let (url, code) = (url.clone(), code.clone());
-                tokio::spawn(async move {
-                    let form = [("csrf", csrf.as_str()), ("code", code.as_str())];
-                    browser.post(url).form(&form).send().await.unwrap().status().as_u16()
-                })
-            })
-            .collect();
-        let mut statuses = Vec::new();
-        for handle in handles {
-            statuses.push(handle.await.unwrap());
-        }
+        let statuses = race_one_code(&app, &user, &code).await;
         assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "one sign-in: {statuses:?}");
         assert_eq!(statuses.iter().filter(|s| **s == 400).count(), 3, "the others are refused: {statuses:?}");
         assert_eq!(open_sessions(&app, &user).await, 1);
@@ -268,25 +275,7 @@ backend_tests! {
         let user = app.activated_user().await;
         let authenticator = add_authenticator(&app, &user).await;
         let code = authenticator.recovery_codes[0].clone();
-        let mut browsers = Vec::new();
-        for _ in 0..4 {
-            browsers.push(browser_at_code_step(&app, &user).await);
-        }
-        let url = app.url("/login/code");
-        let handles: Vec<_> = browsers
-            .into_iter()
-            .map(|(browser, csrf)| {
-                let (url, code) = (url.clone(), code.clone());
-                tokio::spawn(async move {
-                    let form = [("csrf", csrf.as_str()), ("code", code.as_str())];
-                    browser.post(url).form(&form).send().await.unwrap().status().as_u16()
-                })
-            })
-            .collect();
-        let mut statuses = Vec::new();
-        for handle in handles {
-            statuses.push(handle.await.unwrap());
-        }
+        let statuses = race_one_code(&app, &user, &code).await;
         assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "one sign-in: {statuses:?}");
         assert_eq!(open_sessions(&app, &user).await, 1);
         assert_eq!(store::recovery_codes::remaining(app.state.store.conn(), user.id).await.unwrap(), 9);
