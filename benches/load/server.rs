@@ -30,6 +30,15 @@ pub fn env(dir: &Path, port: u16) -> Vec<(String, String)> {
     // `LOAD_SERVER_LOG` says otherwise, e.g. `info,kuke_id::sql=trace` for the
     // statements behind the round-trip counts.
     .chain(std::env::var("LOAD_SERVER_LOG").ok().map(|filter| ("RUST_LOG".to_string(), filter)))
+    // `LOAD_SERVER_ENV="KUKE_ID_DATABASE_MAX_CONNECTIONS=4 …"`: settings to try
+    // on the server under load, space-separated.
+    .chain(
+        std::env::var("LOAD_SERVER_ENV")
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|pair| pair.split_once('=').map(|(key, value)| (key.to_string(), value.to_string())))
+            .collect::<Vec<_>>(),
+    )
     .collect()
 }
 

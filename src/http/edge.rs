@@ -88,6 +88,8 @@ pub async fn every_request(State(edge): State<Arc<Edge>>, mut request: Request, 
     let mut response = answer.instrument(span).await;
 
     let headers = response.headers_mut();
+    // Room for all of them at once: growing the map header by header rehashed it.
+    headers.reserve(SECURITY_HEADERS.len() + 2);
     for (name, value) in SECURITY_HEADERS {
         headers.entry(name).or_insert(HeaderValue::from_static(value));
     }

@@ -115,7 +115,8 @@ pub async fn end_all_for_user(
 /// Takes one code attempt of the transaction *before* the code is compared: one
 /// conditional statement, so racing submissions get at most `max` attempts between
 /// them. Returns the transaction as it is after the attempt was counted, or `None`
-/// when it has ended, expired, moved on or used up its attempts.
+/// when it has ended, expired, moved on or used up its attempts, or when its
+/// account is locked (a lock applies to every step).
 pub async fn reserve_code_attempt(
     conn: &impl ConnectionTrait,
     id: Uuid,
@@ -129,6 +130,7 @@ pub async fn reserve_code_attempt(
         .filter(tx::Column::EndedAt.is_null())
         .filter(tx::Column::ExpiresAt.gt(now))
         .filter(tx::Column::CodeAttempts.lt(max))
+        .filter(super::users::is_unlocked((tx::Entity, tx::Column::UserId), now))
         .exec_with_returning(conn)
         .await?;
     Ok(rows.into_iter().next())

@@ -71,6 +71,33 @@ pub async fn accepted(conn: &impl ConnectionTrait, user_id: Uuid, terms_id: Uuid
     Ok(count > 0)
 }
 
+/// Whether `user_id` has yet to accept the version in force at `now` (false when
+/// none is in force): one statement, where "which version is in force" and "did
+/// they accept it" would be two.
+pub async fn owed(conn: &impl ConnectionTrait, user_id: Uuid, now: OffsetDateTime) -> Result<bool, StoreError> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let acceptance = Query::select()
+        .expr(Expr::val(1))
+        .from(terms_acceptances::Entity)
+        .and_where(terms_acceptances::Column::UserId.eq(user_id))
+        .and_where(
+            Expr::col((terms_acceptances::Entity, terms_acceptances::Column::TermsVersionId))
+                .equals((terms_versions::Entity, terms_versions::Column::Id)),
+        )
+        .to_owned();
+    let in_force = terms_versions::Entity::find()
+        .select_only()
+        .column(terms_versions::Column::Id)
+        .expr_as(Expr::exists(acceptance), "accepted")
+        .filter(terms_versions::Column::EffectiveAt.lte(now))
+        .order_by_desc(terms_versions::Column::EffectiveAt)
+        .order_by_desc(terms_versions::Column::PublishedAt)
+        .into_tuple::<(Uuid, bool)>()
+        .one(conn)
+        .await?;
+    Ok(in_force.is_some_and(|(_, accepted)| !accepted))
+}
+
 /// Records an acceptance.
 pub async fn accept(
     conn: &impl ConnectionTrait,

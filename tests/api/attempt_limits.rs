@@ -211,6 +211,34 @@ backend_tests! {
         assert_eq!(subjects_containing(&subjects, "Kod weryfikacyjny"), 2, "{subjects:?}");
     }
 
+    async fn a_disabled_account_is_refused_with_its_right_password_and_takes_no_attempt(app) {
+        let user = app.activated_user().await;
+        users::Entity::update_many()
+            .col_expr(users::Column::Disabled, sea_orm::sea_query::Expr::value(true))
+            .filter(users::Column::Id.eq(user.id))
+            .exec(app.state.store.conn())
+            .await
+            .expect("disable");
+
+        let answer = app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
+
+        assert_eq!(answer.status(), 401, "the same answer as a wrong password");
+        assert_eq!(user_row(&app, &user).await.failed_attempts, 0, "no slot was taken");
+        assert_eq!(sign_ins_opened(&app, &user).await, 0);
+        assert_eq!(outbox(&app, &user, "one_time_code").await, 0);
+    }
+
+    async fn a_right_password_gives_its_attempt_back_and_opens_one_sign_in(app) {
+        let user = app.activated_user().await;
+
+        let answer = app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
+
+        assert_eq!(answer.status(), 303);
+        assert_eq!(user_row(&app, &user).await.failed_attempts, 0, "the slot was given back");
+        assert_eq!(sign_ins_opened(&app, &user).await, 1);
+        assert_eq!(outbox(&app, &user, "one_time_code").await, 1);
+    }
+
     async fn a_lock_reaches_the_code_step_of_a_sign_in_already_in_progress(app) {
         let user = app.activated_user().await;
         app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;

@@ -23,6 +23,24 @@ async fn parked_request(app: &TestApp) -> (crate::support::fixtures::TestClient,
 }
 
 /// Signs a fresh account in up to the terms page and returns that page's HTML in `lang`.
+/// An active account that signed in once and accepted terms version "v1"
+/// (published here), with its first mailed code used.
+async fn user_who_accepted_v1(app: &TestApp) -> crate::support::fixtures::TestUser {
+    app.publish_terms("v1").await;
+    let user = app.activated_user().await;
+    app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
+    app.submit_code(&app.code_of(&user, 0).await).await;
+    let (_, _, csrf) = app.page("/terms").await;
+    app.submit("/terms", &csrf, &[("statement", "yes"), ("decision", "accept")]).await;
+    user
+}
+
+/// Signs `user` in again with its `nth` mailed code; answers the code step.
+async fn sign_in_again(app: &TestApp, user: &crate::support::fixtures::TestUser, nth: usize) -> reqwest::Response {
+    app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
+    app.submit_code(&app.code_of(user, nth).await).await
+}
+
 async fn terms_page_in(app: &TestApp, lang: &str) -> String {
     let user = app.activated_user().await;
     app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
@@ -261,20 +279,33 @@ backend_tests! {
     }
 
     async fn a_new_terms_version_is_shown_again(app) {
-        app.publish_terms("v1").await;
-        let user = app.activated_user().await;
-        app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
-        app.submit_code(&app.code_of(&user, 0).await).await;
-        let (_, _, csrf) = app.page("/terms").await;
-        app.submit("/terms", &csrf, &[("statement", "yes"), ("decision", "accept")]).await;
-        app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
-        let second = app.submit_code(&app.code_of(&user, 1).await).await;
+        let user = user_who_accepted_v1(&app).await;
+        let second = sign_in_again(&app, &user, 1).await;
         assert_eq!(second.status(), 200, "v1 accepted: no terms page");
         app.clock.advance(std::time::Duration::from_secs(1));
         app.publish_terms("v2").await;
-        app.sign_in_form(&user.login, GOOD_PASSWORD, None).await;
-        let third = app.submit_code(&app.code_of(&user, 2).await).await;
+        let third = sign_in_again(&app, &user, 2).await;
         assert_eq!(third.headers()["location"], "/terms", "v2 must be accepted");
+    }
+
+    async fn a_terms_version_that_takes_effect_later_is_asked_for_only_from_then(app) {
+        let user = user_who_accepted_v1(&app).await;
+        let later = kuke_id::flows::terms::Publication {
+            version: "v2",
+            title: "Regulamin",
+            body: "Nowy akapit.",
+            body_en: None,
+            effective_at: Some(app.clock.now() + time::Duration::hours(1)),
+        };
+        kuke_id::flows::terms::publish(&app.state.store, &app.clock, &kuke_id::domain::audit::Actor::named("test"), later)
+            .await
+            .expect("publish v2 for later");
+
+        let before = sign_in_again(&app, &user, 1).await;
+        assert_eq!(before.status(), 200, "v1 is still in force and accepted: no terms page");
+        app.clock.advance(std::time::Duration::from_secs(3601));
+        let after = sign_in_again(&app, &user, 2).await;
+        assert_eq!(after.headers()["location"], "/terms", "v2 is in force now and must be accepted");
     }
 
     async fn forms_without_the_csrf_token_are_refused(app) {

@@ -86,9 +86,19 @@ pub(crate) async fn release_address(
     surface: Surface,
     origin: &Origin,
 ) -> Result<(), super::Internal> {
+    release_address_on(state.store.conn(), state, surface, origin).await
+}
+
+/// [`release_address`] on `conn`, e.g. in the transaction that records the step.
+pub(crate) async fn release_address_on(
+    conn: &impl store::Connection,
+    state: &AppState,
+    surface: Surface,
+    origin: &Origin,
+) -> Result<(), super::Internal> {
     let bucket = surface.bucket(origin);
     let now = state.clock.now();
-    Ok(store::rate_limits::give_back(state.store.conn(), &bucket, state.settings.limits.address_window, now).await?)
+    Ok(store::rate_limits::give_back(conn, &bucket, state.settings.limits.address_window, now).await?)
 }
 
 /// Counts a hit on a rate-limit bucket; true while within the limit.
@@ -98,6 +108,17 @@ pub(crate) async fn within_limit(
     window_secs: i64,
     limit: i32,
 ) -> Result<bool, super::Internal> {
+    within_limit_on(state.store.conn(), state, bucket, window_secs, limit).await
+}
+
+/// [`within_limit`] on `conn`, e.g. in the transaction that records the step.
+pub(crate) async fn within_limit_on(
+    conn: &impl store::Connection,
+    state: &AppState,
+    bucket: &str,
+    window_secs: i64,
+    limit: i32,
+) -> Result<bool, super::Internal> {
     let now = state.clock.now();
-    Ok(store::rate_limits::hit(state.store.conn(), bucket, time::Duration::seconds(window_secs), limit, now).await?)
+    Ok(store::rate_limits::hit(conn, bucket, time::Duration::seconds(window_secs), limit, now).await?)
 }

@@ -66,9 +66,8 @@ pub async fn move_on(
 ) -> Result<Moved, Internal> {
     match after(done, owed) {
         Next::Step(step) => {
-            let tx = state.store.begin().await?;
-            let moved = store::login_transactions::advance(tx.conn(), row.id, done, step).await?;
-            tx.commit().await?;
+            // One conditional statement: it moves the sign-in only from `done`.
+            let moved = store::login_transactions::advance(state.store.conn(), row.id, done, step).await?;
             Ok(if moved { Moved::Step(step) } else { Moved::Gone })
         }
         Next::Finish => Ok(finish::complete(state, row, origin).await?.map_or(Moved::Gone, Moved::Finished)),

@@ -119,14 +119,13 @@ async fn check(
     // the transaction's attempts instead of each seeing the same count.
     let conn = state.store.conn();
     let Some(row) = store::login_transactions::reserve_code_attempt(conn, row.id, MAX_ATTEMPTS, now).await? else {
+        // Nothing was counted: the sign-in is over, or its account is locked — a
+        // lock applies to every step, not only to the password, and ends it.
+        if store::users::credentials(conn, row.user_id).await?.is_none_or(|c| c.locked_at(now)) {
+            store::login_transactions::end(conn, row.id, now).await?;
+        }
         return Ok(CodeCheck::Ended);
     };
-    // A lock applies to every step, not only to the password.
-    let locked = store::users::credentials(conn, row.user_id).await?.is_none_or(|c| c.locked_at(now));
-    if locked {
-        store::login_transactions::end(conn, row.id, now).await?;
-        return Ok(CodeCheck::Ended);
-    }
     let mailed_valid = row.code_expires_at.is_some_and(|at| at > now);
     let mut right = match (one_time_code::normalise(typed.expose()), &row.code_hash) {
         (Some(code), Some(stored)) if mailed_valid => opaque::matches(&code, stored),
@@ -139,10 +138,7 @@ async fn check(
         return wrong(state, &row, lang).await;
     }
     super::release_address(state, Surface::Code, origin).await?;
-    let needs_terms = match store::terms::current(conn, now).await? {
-        Some(terms) => !store::terms::accepted(conn, row.user_id, terms.id).await?,
-        None => false,
-    };
+    let needs_terms = store::terms::owed(conn, row.user_id, now).await?;
     Ok(match next::move_on(state, &row, JourneyStep::Code, Owed { terms: needs_terms }, origin).await? {
         Moved::Step(step) => CodeCheck::Step(step),
         Moved::Finished(finished) => CodeCheck::Complete(finished),

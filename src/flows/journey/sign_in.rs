@@ -45,7 +45,8 @@ pub enum SignIn {
 /// The order is what makes the limits hold under parallel requests: the client
 /// address's failure budget and the account's attempt slot are both taken *before*
 /// the password is verified, each in one conditional statement, and given back only
-/// when the password was right. No database transaction is open across the hash.
+/// when the password was right. No database transaction is open across the hash;
+/// what a right password changes is one transaction.
 pub async fn submit(
     state: &AppState,
     login: &str,
@@ -61,15 +62,21 @@ pub async fn submit(
     let login = login.trim();
     let conn = state.store.conn();
     let now = state.clock.now();
-    let account =
-        if login_number::is_well_formed(login) { store::users::find_by_login(conn, login).await? } else { None };
-    let user = account.clone().filter(User::can_sign_in);
-    let reserved = match &user {
-        Some(user) => store::users::reserve_attempt(conn, user.id, state.settings.limits.threshold, now).await?,
+    let threshold = state.settings.limits.threshold;
+    let well_formed = login_number::is_well_formed(login);
+    // The usual case, an account that may take an attempt, is read and reserved in
+    // one statement; only when that finds nothing is the account read to tell why.
+    let reserved =
+        if well_formed { store::users::reserve_attempt_by_login(conn, login, threshold, now).await? } else { None };
+    let account = match &reserved {
+        Some((user, _)) => Some(user.clone()),
+        None if well_formed => store::users::find_by_login(conn, login).await?,
         None => None,
     };
-    let slot = reserved.as_ref().map(|r| r.slot);
-    let stored = reserved.and_then(|r| r.password_hash);
+    let (user, slot, stored) = match reserved {
+        Some((user, reserved)) => (Some(user), Some(reserved.slot), reserved.password_hash),
+        None => (None, None, None),
+    };
     // Always one argon2 verification, against a dummy hash when nothing may be
     // verified (no account, not allowed, locked, out of attempts): one answer, one timing.
     let password_ok = state.hasher.verify(password.expose().chars().take(1024).collect(), stored).await;
@@ -82,33 +89,35 @@ pub async fn submit(
         state.metrics.sign_in(Outcome::BadCredentials);
         return Ok(SignIn::Refused);
     }
-    // A right password gives its slots back — except the account's last one, which
-    // it holds until the sign-in completes: otherwise a burst of guesses racing a
-    // right password would win the returned slot again.
-    if slot < state.settings.limits.threshold {
-        store::users::give_back_attempt(conn, user.id, now).await?;
-    }
-    super::release_address(state, Surface::SignIn, origin).await?;
-    // Each sign-in brings its own code attempts: only so many may start per account.
-    // Only someone who knows the password can reach this limit, so saying so reveals nothing.
-    let bucket = format!("sign-ins:user:{}", user.id);
-    if !super::within_limit(state, &bucket, SIGN_INS_WINDOW_SECS, SIGN_INS_PER_ACCOUNT).await? {
-        state.metrics.sign_in(Outcome::RateLimited);
-        return Ok(SignIn::TooMany);
-    }
     let handle = opaque::random_token();
-    // With an authenticator app the code comes from the app: none is mailed (the
-    // person may still ask for one by e-mail when the fallback is allowed).
-    let app = store::authenticators::active(conn, user.id).await?.is_some();
     let code = one_time_code::generate();
     let code_hash = opaque::hash(&code);
     let code_ttl = time::Duration::try_from(state.settings.login_code_ttl).unwrap_or(time::Duration::minutes(10));
-    let parked = match request_handle.filter(|h| h.len() == 43) {
-        Some(h) => store::authorization_requests::find_by_handle_hash(conn, &opaque::hash(h)).await?.map(|r| r.id),
-        None => None,
-    };
     let step = super::next::after_password();
     let tx = state.store.begin().await?;
+    // A right password gives its slots back — except the account's last one, which
+    // it holds until the sign-in completes: otherwise a burst of guesses racing a
+    // right password would win the returned slot again.
+    if slot < threshold {
+        store::users::give_back_attempt(tx.conn(), user.id, now).await?;
+    }
+    super::release_address_on(tx.conn(), state, Surface::SignIn, origin).await?;
+    // Each sign-in brings its own code attempts: only so many may start per account.
+    // Only someone who knows the password can reach this limit, so saying so reveals nothing.
+    let bucket = format!("sign-ins:user:{}", user.id);
+    if !super::within_limit_on(tx.conn(), state, &bucket, SIGN_INS_WINDOW_SECS, SIGN_INS_PER_ACCOUNT).await? {
+        // The slots given back stay given back.
+        tx.commit().await?;
+        state.metrics.sign_in(Outcome::RateLimited);
+        return Ok(SignIn::TooMany);
+    }
+    // With an authenticator app the code comes from the app: none is mailed (the
+    // person may still ask for one by e-mail when the fallback is allowed).
+    let app = store::authenticators::active(tx.conn(), user.id).await?.is_some();
+    let parked = match request_handle.filter(|h| h.len() == 43) {
+        Some(h) => store::authorization_requests::find_by_handle_hash(tx.conn(), &opaque::hash(h)).await?.map(|r| r.id),
+        None => None,
+    };
     store::login_transactions::insert(
         tx.conn(),
         NewLogin {

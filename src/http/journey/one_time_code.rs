@@ -50,39 +50,25 @@ pub async fn post(
 ) -> Response {
     let typed = OneTimeCode::new(form::first(&fields, "code").unwrap_or_default());
     let handle = login_handle(&jar, state.settings.is_https());
+    let (error, status) = match one_time_code::submit(&state, handle.as_deref(), &typed, &origin, page.lang).await {
+        Ok(CodeCheck::Complete(done)) => return finished(&state, &jar, page, done).await,
+        Ok(CodeCheck::Step(step)) => return go_to(step),
+        Ok(CodeCheck::Wrong { left }) => {
+            (page.lang.text("code_wrong").replace("{left}", &left.to_string()), StatusCode::BAD_REQUEST)
+        }
+        Ok(CodeCheck::Expired) => (page.lang.text("code_expired"), StatusCode::BAD_REQUEST),
+        Ok(CodeCheck::TooMany) => (page.lang.text("too_many"), StatusCode::TOO_MANY_REQUESTS),
+        Ok(CodeCheck::Ended | CodeCheck::NoTransaction) => return restart(),
+        Err(error) => return page.internal(&error, "code check failed"),
+    };
+    // The page again, asking for what it asked for: these answers leave the
+    // sign-in at this step, so it is read only when the page is shown again.
     let source = match one_time_code::source(&state, handle.as_deref()).await {
         Ok(source) => source,
         Err(error) => return page.internal(&error, "code check failed"),
     };
-    let again = |error: String, status| {
-        form_page_with_status(
-            &state,
-            &jar,
-            &page,
-            "pages/one_time_code.html",
-            context! { error, notice => None::<String>, ..source_values(source) },
-            status,
-        )
-    };
-    match one_time_code::submit(
-        &state,
-        login_handle(&jar, state.settings.is_https()).as_deref(),
-        &typed,
-        &origin,
-        page.lang,
-    )
-    .await
-    {
-        Ok(CodeCheck::Complete(done)) => finished(&state, &jar, page, done).await,
-        Ok(CodeCheck::Step(step)) => go_to(step),
-        Ok(CodeCheck::Wrong { left }) => {
-            again(page.lang.text("code_wrong").replace("{left}", &left.to_string()), StatusCode::BAD_REQUEST)
-        }
-        Ok(CodeCheck::Expired) => again(page.lang.text("code_expired"), StatusCode::BAD_REQUEST),
-        Ok(CodeCheck::TooMany) => again(page.lang.text("too_many"), StatusCode::TOO_MANY_REQUESTS),
-        Ok(CodeCheck::Ended | CodeCheck::NoTransaction) => restart(),
-        Err(error) => page.internal(&error, "code check failed"),
-    }
+    let values = context! { error, notice => None::<String>, ..source_values(source) };
+    form_page_with_status(&state, &jar, &page, "pages/one_time_code.html", values, status)
 }
 
 /// Sends a new code.

@@ -64,6 +64,33 @@ pub async fn reserve_attempt(
     Ok(rows.into_iter().next().map(|r| Reserved { slot: r.failed_attempts, password_hash: r.password_hash }))
 }
 
+/// [`reserve_attempt`] for the account with `login`, if it may sign in (active,
+/// not disabled): the same conditional statement, found by login, so the usual
+/// sign-in (a right login of an unlocked account) reads and reserves in one
+/// round trip. `None` when there is no such account or it may not take an
+/// attempt now; the caller reads the account then to tell why.
+pub async fn reserve_attempt_by_login(
+    conn: &impl ConnectionTrait,
+    login: &str,
+    threshold: i32,
+    now: OffsetDateTime,
+) -> Result<Option<(crate::domain::user::User, Reserved)>, StoreError> {
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::Expr;
+    let rows = users::Entity::update_many()
+        .col_expr(users::Column::FailedAttempts, Expr::col(users::Column::FailedAttempts).add(1))
+        .filter(users::Column::Login.eq(login))
+        .filter(users::Column::Status.eq(crate::domain::user::Status::Active.as_str()))
+        .filter(users::Column::Disabled.eq(false))
+        .filter(users::Column::FailedAttempts.lt(threshold))
+        .filter(unlocked(now))
+        .exec_with_returning(conn)
+        .await?;
+    let Some(row) = rows.into_iter().next() else { return Ok(None) };
+    let reserved = Reserved { slot: row.failed_attempts, password_hash: row.password_hash.clone() };
+    Ok(Some((super::to_domain(conn, row).await?, reserved)))
+}
+
 /// An attempt slot taken by [`reserve_attempt`].
 #[derive(Debug, Clone)]
 pub struct Reserved {
@@ -138,6 +165,20 @@ fn unlocked(now: OffsetDateTime) -> sea_orm::Condition {
     sea_orm::Condition::all().add(users::Column::AdminLocked.eq(false)).add(
         sea_orm::Condition::any().add(users::Column::LockedUntil.is_null()).add(users::Column::LockedUntil.lte(now)),
     )
+}
+
+/// "The account `user_id` names is not locked at `now`", for the conditions of
+/// other tables' statements (a code attempt is taken only while the account is
+/// unlocked). Correlated, so the account is looked up by its key, never listed.
+pub fn is_unlocked(user_id: impl sea_orm::sea_query::IntoColumnRef, now: OffsetDateTime) -> sea_orm::sea_query::Expr {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    let account = Query::select()
+        .expr(Expr::val(1))
+        .from(users::Entity)
+        .and_where(Expr::col((users::Entity, users::Column::Id)).equals(user_id))
+        .cond_where(unlocked(now))
+        .to_owned();
+    Expr::exists(account)
 }
 
 /// A completed sign-in, if the account is not locked at `now`: failures

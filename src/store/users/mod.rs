@@ -15,7 +15,8 @@ use super::entities::users;
 use crate::domain::user::{Role, Status};
 
 pub use attempts::{
-    Credentials, Reserved, count_failure, credentials, give_back_attempt, lock_if_exhausted, reserve_attempt, signed_in,
+    Credentials, Reserved, count_failure, credentials, give_back_attempt, is_unlocked, lock_if_exhausted,
+    reserve_attempt, reserve_attempt_by_login, signed_in,
 };
 pub use import::{ImportedAccount, all_logins, by_emails, by_legacy_ids, insert_many, update_from_import};
 pub use lifecycle::{
