@@ -65,6 +65,31 @@ pub async fn find(conn: &impl ConnectionTrait, handle_hash: &str) -> Result<Opti
     Ok(tx::Entity::find().filter(tx::Column::HandleHash.eq(handle_hash)).one(conn).await?)
 }
 
+/// The transaction named by a handle hash, with its account's authenticator app
+/// (the newest confirmed one) if it has one: one query, where the code page and
+/// the code step would otherwise make two.
+pub async fn find_with_app(
+    conn: &impl ConnectionTrait,
+    handle_hash: &str,
+) -> Result<Option<(LoginRow, Option<super::authenticators::AuthenticatorRow>)>, StoreError> {
+    use sea_orm::{JoinType, QueryOrder, QuerySelect};
+
+    use super::entities::authenticators as auth;
+    // The entities declare no relations (they are generated), so the join is spelled out here.
+    let confirmed_app = tx::Entity::belongs_to(auth::Entity)
+        .from(tx::Column::UserId)
+        .to(auth::Column::UserId)
+        .on_condition(|_, app| Expr::col((app, auth::Column::ConfirmedAt)).is_not_null().into())
+        .into();
+    Ok(tx::Entity::find()
+        .filter(tx::Column::HandleHash.eq(handle_hash))
+        .join(JoinType::LeftJoin, confirmed_app)
+        .order_by_desc(auth::Column::ConfirmedAt)
+        .select_also(auth::Entity)
+        .one(conn)
+        .await?)
+}
+
 /// Moves from step `from` to `to`, forgetting the code; false if already moved or ended.
 pub async fn advance(
     conn: &impl ConnectionTrait,

@@ -91,6 +91,18 @@ backend_tests! {
         assert_eq!(queued(&app, &user, "one_time_code").await, 0, "no code is mailed");
     }
 
+    async fn a_setup_not_yet_confirmed_leaves_the_sign_in_on_the_mailed_code(app) {
+        let user = app.activated_user().await;
+        let account = store::users::find(app.state.store.conn(), user.id).await.unwrap().unwrap();
+        authenticator::begin(&app.state, &account).await.expect("setup begun, never confirmed");
+        at_code_step(&app, &user).await;
+        let (status, html, _) = app.page("/login/code").await;
+        assert_eq!(status, 200);
+        assert!(!html.contains("Kod z aplikacji"), "{html}");
+        assert_eq!(queued(&app, &user, "one_time_code").await, 1, "the code is mailed");
+        assert!(signed_in(app.submit_code(&app.code_of(&user, 0).await).await).await);
+    }
+
     async fn a_current_app_code_signs_in_with_amr_pwd_and_otp(app) {
         let user = app.activated_user().await;
         let authenticator = add_authenticator(&app, &user).await;

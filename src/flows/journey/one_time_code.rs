@@ -17,6 +17,7 @@ use crate::i18n::Lang;
 use crate::mail::{self, Message};
 use crate::metrics::SignIn;
 use crate::state::AppState;
+use crate::store::authenticators::AuthenticatorRow;
 use crate::store::{self, login_transactions::LoginRow};
 use crate::tokens::opaque;
 
@@ -60,8 +61,7 @@ pub enum CodeSource {
 /// What the code page of the sign-in in progress asks for; `None` when there is
 /// no sign-in waiting for a code.
 pub async fn source(state: &AppState, handle: Option<&str>) -> Result<Option<CodeSource>, Internal> {
-    let Some(row) = current(state, handle, JourneyStep::Code).await? else { return Ok(None) };
-    let app = store::authenticators::active(state.store.conn(), row.user_id).await?;
+    let Some((row, app)) = at_code(state, handle).await? else { return Ok(None) };
     Ok(Some(match app {
         Some(_) => CodeSource::App { fallback: state.settings.totp_email_fallback, mailed: row.codes_sent > 0 },
         None => CodeSource::Mail,
@@ -72,8 +72,23 @@ pub async fn source(state: &AppState, handle: Option<&str>) -> Result<Option<Cod
 pub async fn current(state: &AppState, handle: Option<&str>, step: JourneyStep) -> Result<Option<LoginRow>, Internal> {
     let Some(handle) = handle.filter(|h| h.len() == 43) else { return Ok(None) };
     let row = store::login_transactions::find(state.store.conn(), &opaque::hash(handle)).await?;
-    let now = state.clock.now();
-    Ok(row.filter(|r| r.ended_at.is_none() && r.expires_at > now && r.step == step.as_str()))
+    Ok(row.filter(|r| is_at(r, step, state.clock.now())))
+}
+
+/// The sign-in in progress for a browser handle at the code step, with the
+/// account's authenticator app if it has one (read in the same query).
+async fn at_code(
+    state: &AppState,
+    handle: Option<&str>,
+) -> Result<Option<(LoginRow, Option<AuthenticatorRow>)>, Internal> {
+    let Some(handle) = handle.filter(|h| h.len() == 43) else { return Ok(None) };
+    let found = store::login_transactions::find_with_app(state.store.conn(), &opaque::hash(handle)).await?;
+    Ok(found.filter(|(row, _)| is_at(row, JourneyStep::Code, state.clock.now())))
+}
+
+/// Whether a sign-in is open (not ended, not expired) and waits at `step`.
+fn is_at(row: &LoginRow, step: JourneyStep, now: time::OffsetDateTime) -> bool {
+    row.ended_at.is_none() && row.expires_at > now && row.step == step.as_str()
 }
 
 /// Checks a typed code.
@@ -107,9 +122,8 @@ async fn check(
     if !super::reserve_address(state, Surface::Code, origin).await? {
         return Ok(CodeCheck::TooMany);
     }
-    let Some(row) = current(state, handle, JourneyStep::Code).await? else { return Ok(CodeCheck::NoTransaction) };
+    let Some((row, app)) = at_code(state, handle).await? else { return Ok(CodeCheck::NoTransaction) };
     let now = state.clock.now();
-    let app = store::authenticators::active(state.store.conn(), row.user_id).await?;
     // An app code does not expire with the mailed one: only a mailed code can.
     if app.is_none() && row.code_expires_at.is_none_or(|at| at <= now) {
         super::release_address(state, Surface::Code, origin).await?;
