@@ -72,10 +72,7 @@ async fn posted(
 /// [`find`], for a change: the built-in console client is refused with its reason.
 async fn find_changeable(state: &AppState, console: &Console, id: &str) -> Result<Client, Response> {
     let client = find(state, console, id).await?;
-    if hands_off(&client.id).is_some() {
-        return Err(left_alone(state, console, &client));
-    }
-    Ok(client)
+    refused_change(state, console, &client).map_or(Ok(client), Err)
 }
 
 /// [`posted`], for a change: the built-in console client is refused with its reason.
@@ -87,10 +84,12 @@ async fn posted_changeable(
     body: &Bytes,
 ) -> Result<(Vec<(String, String)>, Client), Response> {
     let (fields, client) = posted(state, console, id, headers, body).await?;
-    if hands_off(&client.id).is_some() {
-        return Err(left_alone(state, console, &client));
-    }
-    Ok((fields, client))
+    refused_change(state, console, &client).map_or(Ok((fields, client)), Err)
+}
+
+/// The refusal when `client` is the built-in console client, which no change may touch.
+fn refused_change(state: &AppState, console: &Console, client: &Client) -> Option<Response> {
+    hands_off(&client.id).map(|_| left_alone(state, console, client))
 }
 
 /// `GET /admin/clients`: every relying party.
