@@ -137,6 +137,7 @@ async fn run(backend: &str, server: &Server, base: &str, access: &str, rows: usi
     let took = started.elapsed();
     peak = peak.max(server.memory_mib().0);
     let created = serde_json::from_slice::<serde_json::Value>(&body).ok().and_then(|r| r["created"].as_u64());
+    let sqlite = sqlite_memory(&http, base).await;
     let target = if backend == "SQLite" { 3 } else { 5 };
     println!(
         "\nImport of {rows} rows ({:.1} MB of CSV) on {backend}: answered {status} in {:.2} s ({:.0} rows/s), {} created, \
@@ -147,4 +148,21 @@ async fn run(backend: &str, server: &Server, base: &str, access: &str, rows: usi
         created.map_or_else(|| "?".to_string(), |n| n.to_string()),
         body.len() as f64 / 1e6,
     );
+    if let Some((now, peak)) = sqlite {
+        println!(
+            "  of which SQLite's own heap (every pooled connection's page cache and statements): {now:.1} MiB after, peak {peak:.1} MiB since start"
+        );
+    }
+}
+
+/// SQLite's heap in the server now and at its peak, MiB, from `/metrics` (absent on PostgreSQL).
+async fn sqlite_memory(http: &reqwest::Client, base: &str) -> Option<(f64, f64)> {
+    let text = http.get(format!("{base}/metrics")).send().await.ok()?.text().await.ok()?;
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .map(|bytes| bytes / 1_048_576.0)
+    };
+    Some((value("kuke_id_sqlite_memory_bytes")?, value("kuke_id_sqlite_memory_peak_bytes")?))
 }

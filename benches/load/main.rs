@@ -61,6 +61,8 @@ struct Setup {
     accounts: Vec<(String, String)>,
     /// Accounts that have never signed in, for the round-trip count.
     round_trip_accounts: Vec<(String, String)>,
+    /// Accounts that have accepted the terms, for the sign-ins made one after another.
+    sequential_accounts: Vec<(String, String)>,
 }
 
 /// `LOAD_SCENARIOS` may also name `import` (not in the default set: it adds
@@ -220,7 +222,10 @@ async fn seed(base: &str, store: Store, cost: password::Cost, connections: usize
     .terms;
     let mut accounts = Vec::new();
     let mut round_trip_accounts = Vec::new();
-    for i in 0..connections * ACCOUNTS_PER_CONNECTION + round_trips::WARM_UP + round_trips::WALKS {
+    let mut sequential_accounts = Vec::new();
+    let load_accounts = connections * ACCOUNTS_PER_CONNECTION;
+    let round_trip_end = load_accounts + round_trips::WARM_UP + round_trips::WALKS;
+    for i in 0..round_trip_end + round_trips::IN_A_ROW {
         let login = format!("{}", 500_000 + i);
         let email = format!("bench{login}@example.com");
         let user = store::users::NewUser {
@@ -234,12 +239,12 @@ async fn seed(base: &str, store: Store, cost: password::Cost, connections: usize
         };
         let id = store::users::insert(store.conn(), &user, now).await.expect("user");
         store::users::set_password(store.conn(), id, &hash, now).await.expect("password");
-        if i < connections * ACCOUNTS_PER_CONNECTION {
-            store::terms::accept(store.conn(), id, terms.id, None, None, now).await.expect("terms accepted");
-            accounts.push((login, email));
-        } else {
+        if (load_accounts..round_trip_end).contains(&i) {
             round_trip_accounts.push((login, email));
+            continue;
         }
+        store::terms::accept(store.conn(), id, terms.id, None, None, now).await.expect("terms accepted");
+        if i < load_accounts { accounts.push((login, email)) } else { sequential_accounts.push((login, email)) }
     }
     Setup {
         base: base.to_string(),
@@ -249,6 +254,7 @@ async fn seed(base: &str, store: Store, cost: password::Cost, connections: usize
         admin: (admin.client.id, admin.secret.expect("secret")),
         accounts,
         round_trip_accounts,
+        sequential_accounts,
     }
 }
 

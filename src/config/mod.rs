@@ -71,6 +71,9 @@ pub struct Settings {
     /// How long opening a database connection (or waiting for one from the
     /// pool) may take before it is an error.
     pub database_connect_timeout: Duration,
+    /// What SQLite's page caches may hold, every pooled connection together
+    /// (SQLite's soft heap limit for the process), in bytes.
+    pub sqlite_cache_bytes: u64,
     /// A browser session ends after this long without use.
     pub session_idle: Duration,
     /// A browser session ends this long after sign-in, used or not.

@@ -20,6 +20,7 @@ const KEYS: &[&str] = &[
     "max_connections",
     "database_max_connections",
     "database_connect_timeout_secs",
+    "sqlite_cache_mib",
     "session_idle_minutes",
     "session_absolute_hours",
     "access_token_ttl_secs",

@@ -18,6 +18,8 @@ const MAX_HEADER_READ_SECS: u64 = 300;
 
 /// A database that has not answered in five minutes is not coming.
 const MAX_DATABASE_CONNECT_SECS: u64 = 300;
+/// The largest SQLite cache budget, in MiB (64 GiB).
+const MAX_SQLITE_CACHE_MIB: u64 = 65_536;
 
 /// Every connection holds a file descriptor; beyond this the cap protects nothing.
 const MAX_HTTP_CONNECTIONS: u64 = 1_000_000;
@@ -55,6 +57,7 @@ pub(super) struct RawSettings {
     max_connections: u64,
     database_max_connections: u32,
     database_connect_timeout_secs: u64,
+    sqlite_cache_mib: u64,
     session_idle_minutes: u64,
     session_absolute_hours: u64,
     access_token_ttl_secs: u64,
@@ -104,6 +107,7 @@ impl Default for RawSettings {
             max_connections: 512,
             database_max_connections: 16,
             database_connect_timeout_secs: 5,
+            sqlite_cache_mib: 8,
             session_idle_minutes: 60,
             session_absolute_hours: 12,
             access_token_ttl_secs: 300,
@@ -191,6 +195,7 @@ impl RawSettings {
         )?);
         let connect_timeout =
             within("database_connect_timeout_secs", self.database_connect_timeout_secs, 1..=MAX_DATABASE_CONNECT_SECS)?;
+        let sqlite_cache_mib = within("sqlite_cache_mib", self.sqlite_cache_mib, 1..=MAX_SQLITE_CACHE_MIB)?;
         let log_format = match self.log_format.trim().to_ascii_lowercase().as_str() {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
@@ -227,6 +232,7 @@ impl RawSettings {
             max_connections: usize::try_from(http_connections).unwrap_or(usize::MAX),
             database_max_connections: u32::try_from(max_connections).unwrap_or(u32::MAX),
             database_connect_timeout: Duration::from_secs(connect_timeout),
+            sqlite_cache_bytes: sqlite_cache_mib * 1024 * 1024,
             session_idle: minutes(within("session_idle_minutes", self.session_idle_minutes, 1..=MAX_YEAR_HOURS * 60)?),
             session_absolute: hours(within("session_absolute_hours", self.session_absolute_hours, 1..=MAX_YEAR_HOURS)?),
             access_token_ttl: Duration::from_secs(within(

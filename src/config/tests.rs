@@ -209,6 +209,17 @@ fn the_database_connect_timeout_defaults_to_five_seconds_and_is_bounded() {
 }
 
 #[test]
+fn the_sqlite_cache_budget_defaults_to_eight_mebibytes_and_is_bounded() {
+    assert_eq!(Settings::from_toml("").expect("defaults").sqlite_cache_bytes, 8 * 1024 * 1024);
+    let settings = Settings::from_toml("sqlite_cache_mib = 64").expect("64 MiB");
+    assert_eq!(settings.sqlite_cache_bytes, 64 * 1024 * 1024);
+    for refused in ["sqlite_cache_mib = 0", "sqlite_cache_mib = 65537"] {
+        let error = Settings::from_toml(refused).unwrap_err();
+        assert_eq!(error.key, "KUKE_ID_SQLITE_CACHE_MIB", "{refused}");
+    }
+}
+
+#[test]
 fn the_sqlite_file_is_read_from_the_database_url() {
     let file = |url: &str| Settings::from_toml(&format!("database_url = \"{url}\"")).expect("url").sqlite_file();
     assert_eq!(Settings::from_toml("").expect("defaults").sqlite_file(), Some(PathBuf::from("data/kuke-id.db")));

@@ -19,11 +19,19 @@ pub async fn gauges(state: &AppState) -> Gauges {
         password_hashes,
         password_seconds: hashing.as_secs_f64(),
     };
+    let sqlite = state.store.sqlite_memory();
+    let (sqlite_memory, sqlite_memory_peak) = (sqlite.map(|m| m.bytes), sqlite.map(|m| m.peak_bytes));
     match store::mail_outbox::backlog(state.store.conn()).await {
-        Ok(backlog) => Gauges { outbox_pending: Some(backlog.pending), outbox_failed: Some(backlog.failed), work },
+        Ok(backlog) => Gauges {
+            outbox_pending: Some(backlog.pending),
+            outbox_failed: Some(backlog.failed),
+            work,
+            sqlite_memory,
+            sqlite_memory_peak,
+        },
         Err(error) => {
             tracing::warn!(%error, "cannot read the outbox backlog for /metrics");
-            Gauges { work, ..Gauges::default() }
+            Gauges { work, sqlite_memory, sqlite_memory_peak, ..Gauges::default() }
         }
     }
 }

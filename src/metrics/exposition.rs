@@ -34,6 +34,10 @@ pub struct Gauges {
     pub outbox_failed: Option<u64>,
     /// What this process has asked of its database and its password hasher.
     pub work: Work,
+    /// SQLite's heap in this process, in bytes; `None` on PostgreSQL.
+    pub sqlite_memory: Option<u64>,
+    /// The most SQLite's heap has held at once since start; `None` on PostgreSQL.
+    pub sqlite_memory_peak: Option<u64>,
 }
 
 /// Counters kept outside the registry, by the pool and the hasher, read at scrape time.
@@ -101,6 +105,16 @@ impl Registry {
         for (name, help, value) in [
             ("kuke_id_mail_outbox_pending", "Mails waiting in the outbox (all nodes).", gauges.outbox_pending),
             ("kuke_id_mail_outbox_failed", "Mails given up, kept in the outbox (all nodes).", gauges.outbox_failed),
+            (
+                "kuke_id_sqlite_memory_bytes",
+                "Memory SQLite holds in this process (page caches, prepared statements, schemas).",
+                gauges.sqlite_memory,
+            ),
+            (
+                "kuke_id_sqlite_memory_peak_bytes",
+                "The most memory SQLite has held at once since the process started.",
+                gauges.sqlite_memory_peak,
+            ),
         ] {
             if let Some(value) = value {
                 header(&mut out, name, help, "gauge");

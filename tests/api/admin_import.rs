@@ -127,6 +127,24 @@ backend_tests! {
         assert_eq!(header_only["created"], 0);
     }
 
+    async fn every_row_of_a_batch_is_created_when_the_rows_do_not_fill_whole_statements(app) {
+        // 263 rows, one refused in the middle: the created rows end part-way
+        // through an insert statement on SQLite (100 rows each).
+        let token = app.admin_token("admin:users").await;
+        let mut body = HEADER.to_string();
+        for i in 0..263 {
+            let email = if i == 150 { "not-an-address".to_string() } else { format!("s{i}@example.com") };
+            body.push_str(&format!("S{i},{email},Anna,Nowak,O1,Firma,user\n"));
+        }
+        let report: Value = post(&app, &token, "text/csv", body).await.json().await.expect("json");
+        assert_eq!((report["created"].as_u64(), report["rejected"].as_u64()), (Some(262), Some(1)));
+        assert_eq!(total_users(&app, &token).await, 262);
+        let logins: std::collections::HashSet<String> = kuke_id::store::users::all_logins(app.state.store.conn())
+            .await
+            .expect("logins");
+        assert_eq!(logins.len(), 262, "each created account has its own login");
+    }
+
     async fn a_report_of_many_rows_arrives_whole_as_one_json_document(app) {
         // More rows than one batch on either backend and than a few pieces of the streamed report.
         let token = app.admin_token("admin:users").await;

@@ -66,6 +66,7 @@ mod retention;
 mod shipped_build;
 mod smtp_outage;
 mod smtp_sink;
+mod sqlite_memory;
 mod sqlite_plans;
 mod stats;
 mod token;

@@ -46,6 +46,19 @@ backend_tests! {
         assert!(text.contains("kuke_id_mail_outbox_pending "), "the backlog gauge is read from the database");
     }
 
+    async fn sqlite_memory_is_reported_on_sqlite_and_left_out_on_postgres(app) {
+        let text = scrape(&app).await;
+        let series = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<f64>().ok());
+        let (now, peak) = (series("kuke_id_sqlite_memory_bytes"), series("kuke_id_sqlite_memory_peak_bytes"));
+        if kuke_id::store::is_sqlite(app.state.store.conn()) {
+            let (now, peak) = (now.expect("SQLite's heap now"), peak.expect("SQLite's peak"));
+            assert!(now > 0.0, "an open SQLite pool holds memory");
+            assert!(peak >= now, "the peak ({peak}) is never below the present ({now})");
+        } else {
+            assert_eq!((now, peak), (None, None), "PostgreSQL's memory is not this process's");
+        }
+    }
+
     async fn a_request_is_counted_under_its_route_template(app) {
         let health = "kuke_id_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"2xx\"}";
         let user = "kuke_id_http_requests_total{route=\"/admin/api/v1/users/{id}\",method=\"GET\",status=\"4xx\"}";
