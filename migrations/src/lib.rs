@@ -15,6 +15,7 @@ mod m20261206_000030_retention_indexes;
 mod m20261207_000110_authenticators;
 mod m20261207_000120_console;
 mod m20261208_000210_console_uploads;
+mod m20261209_000310_one_email_index;
 
 /// Runs every migration of kuke-id, in order.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000110_authenticators::Migration),
             Box::new(m20261207_000120_console::Migration),
             Box::new(m20261208_000210_console_uploads::Migration),
+            Box::new(m20261209_000310_one_email_index::Migration),
         ]
     }
 }

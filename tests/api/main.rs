@@ -63,6 +63,7 @@ mod properties;
 mod races;
 mod resume_sign_in;
 mod retention;
+mod schema;
 mod shipped_build;
 mod smtp_outage;
 mod smtp_sink;

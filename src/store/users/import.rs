@@ -98,9 +98,9 @@ const SAME_FOR_ALL: [(&str, &str); 13] = [
 
 /// Rows per `INSERT` on SQLite. Every pooled connection that runs a statement
 /// keeps its compiled program, whose size grows with the rows: 500 rows (5 000
-/// values) made one of about a mebibyte on each of up to 16 connections. 100
-/// rows keep it a fifth of that, for one statement more per 100 rows inside
-/// the batch's transaction (tens of microseconds).
+/// values) made a large one on each of up to 16 connections. 100 rows keep it
+/// a fifth of that, for one statement more per 100 rows inside the batch's
+/// transaction (tens of microseconds).
 const SQLITE_ROWS_PER_INSERT: usize = 100;
 
 /// Inserts many imported accounts, in as few statements as the backend keeps
