@@ -22,7 +22,8 @@ pub use report::{JsonChunks, Report, RowReport, Rows};
 /// Rows per transaction on SQLite. Larger batches were faster there too but
 /// raised the server's peak memory (77 MiB at 2 000 rows against 67 MiB at 500
 /// for 100 000 rows): each pooled connection keeps its own prepared copy of the
-/// batch's large statements.
+/// batch's look-ups, which bind a value per row (the inserts are cut into
+/// statements of their own size, `store::users::insert_many`).
 const SQLITE_BATCH: usize = 500;
 
 /// Rows per transaction on PostgreSQL. Each large statement there waited
