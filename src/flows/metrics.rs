@@ -20,18 +20,15 @@ pub async fn gauges(state: &AppState) -> Gauges {
         password_seconds: hashing.as_secs_f64(),
     };
     let sqlite = state.store.sqlite_memory();
-    let (sqlite_memory, sqlite_memory_peak) = (sqlite.map(|m| m.bytes), sqlite.map(|m| m.peak_bytes));
+    let mut gauges = Gauges {
+        work,
+        sqlite_memory: sqlite.map(|m| m.bytes),
+        sqlite_memory_peak: sqlite.map(|m| m.peak_bytes),
+        ..Gauges::default()
+    };
     match store::mail_outbox::backlog(state.store.conn()).await {
-        Ok(backlog) => Gauges {
-            outbox_pending: Some(backlog.pending),
-            outbox_failed: Some(backlog.failed),
-            work,
-            sqlite_memory,
-            sqlite_memory_peak,
-        },
-        Err(error) => {
-            tracing::warn!(%error, "cannot read the outbox backlog for /metrics");
-            Gauges { work, sqlite_memory, sqlite_memory_peak, ..Gauges::default() }
-        }
+        Ok(backlog) => (gauges.outbox_pending, gauges.outbox_failed) = (Some(backlog.pending), Some(backlog.failed)),
+        Err(error) => tracing::warn!(%error, "cannot read the outbox backlog for /metrics"),
     }
+    gauges
 }

@@ -48,12 +48,15 @@ pub async fn publish(
 
 /// The version in force at `now`: the newest one already effective.
 pub async fn current(conn: &impl ConnectionTrait, now: OffsetDateTime) -> Result<Option<TermsRow>, StoreError> {
-    Ok(terms_versions::Entity::find()
+    Ok(in_force(now).one(conn).await?)
+}
+
+/// The versions already effective at `now`, the one in force first.
+fn in_force(now: OffsetDateTime) -> sea_orm::Select<terms_versions::Entity> {
+    terms_versions::Entity::find()
         .filter(terms_versions::Column::EffectiveAt.lte(now))
         .order_by_desc(terms_versions::Column::EffectiveAt)
         .order_by_desc(terms_versions::Column::PublishedAt)
-        .one(conn)
-        .await?)
 }
 
 /// Every version, newest first.
@@ -85,17 +88,14 @@ pub async fn owed(conn: &impl ConnectionTrait, user_id: Uuid, now: OffsetDateTim
                 .equals((terms_versions::Entity, terms_versions::Column::Id)),
         )
         .to_owned();
-    let in_force = terms_versions::Entity::find()
+    let version = in_force(now)
         .select_only()
         .column(terms_versions::Column::Id)
         .expr_as(Expr::exists(acceptance), "accepted")
-        .filter(terms_versions::Column::EffectiveAt.lte(now))
-        .order_by_desc(terms_versions::Column::EffectiveAt)
-        .order_by_desc(terms_versions::Column::PublishedAt)
         .into_tuple::<(Uuid, bool)>()
         .one(conn)
         .await?;
-    Ok(in_force.is_some_and(|(_, accepted)| !accepted))
+    Ok(version.is_some_and(|(_, accepted)| !accepted))
 }
 
 /// Records an acceptance.

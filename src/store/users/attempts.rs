@@ -52,16 +52,28 @@ pub async fn reserve_attempt(
     threshold: i32,
     now: OffsetDateTime,
 ) -> Result<Option<Reserved>, StoreError> {
+    let row = take_slot(conn, users::Column::Id.eq(id).into(), threshold, now).await?;
+    Ok(row.map(|r| Reserved { slot: r.failed_attempts, password_hash: r.password_hash }))
+}
+
+/// The conditional statement of [`reserve_attempt`], for the account `which`
+/// names: the account as it is after its slot was taken.
+async fn take_slot(
+    conn: &impl ConnectionTrait,
+    which: sea_orm::Condition,
+    threshold: i32,
+    now: OffsetDateTime,
+) -> Result<Option<users::Model>, StoreError> {
     use sea_orm::ExprTrait;
     use sea_orm::sea_query::Expr;
     let rows = users::Entity::update_many()
         .col_expr(users::Column::FailedAttempts, Expr::col(users::Column::FailedAttempts).add(1))
-        .filter(users::Column::Id.eq(id))
+        .filter(which)
         .filter(users::Column::FailedAttempts.lt(threshold))
         .filter(unlocked(now))
         .exec_with_returning(conn)
         .await?;
-    Ok(rows.into_iter().next().map(|r| Reserved { slot: r.failed_attempts, password_hash: r.password_hash }))
+    Ok(rows.into_iter().next())
 }
 
 /// [`reserve_attempt`] for the account with `login`, if it may sign in (active,
@@ -75,18 +87,11 @@ pub async fn reserve_attempt_by_login(
     threshold: i32,
     now: OffsetDateTime,
 ) -> Result<Option<(crate::domain::user::User, Reserved)>, StoreError> {
-    use sea_orm::ExprTrait;
-    use sea_orm::sea_query::Expr;
-    let rows = users::Entity::update_many()
-        .col_expr(users::Column::FailedAttempts, Expr::col(users::Column::FailedAttempts).add(1))
-        .filter(users::Column::Login.eq(login))
-        .filter(users::Column::Status.eq(crate::domain::user::Status::Active.as_str()))
-        .filter(users::Column::Disabled.eq(false))
-        .filter(users::Column::FailedAttempts.lt(threshold))
-        .filter(unlocked(now))
-        .exec_with_returning(conn)
-        .await?;
-    let Some(row) = rows.into_iter().next() else { return Ok(None) };
+    let may_sign_in = sea_orm::Condition::all()
+        .add(users::Column::Login.eq(login))
+        .add(users::Column::Status.eq(crate::domain::user::Status::Active.as_str()))
+        .add(users::Column::Disabled.eq(false));
+    let Some(row) = take_slot(conn, may_sign_in, threshold, now).await? else { return Ok(None) };
     let reserved = Reserved { slot: row.failed_attempts, password_hash: row.password_hash.clone() };
     Ok(Some((super::to_domain(conn, row).await?, reserved)))
 }
