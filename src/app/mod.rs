@@ -165,7 +165,8 @@ impl App {
     /// (for at most [`http::SHUTDOWN_GRACE`]).
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let reload = tokio::spawn(maintain_keys(self.state.clone()));
-        let changes = tokio::spawn(crate::flows::changes::follow(self.state.clone()));
+        let listener = crate::flows::changes::start(&self.state).await;
+        let changes = tokio::spawn(crate::flows::changes::follow(self.state.clone(), listener));
         let backchannel = tokio::spawn(deliver_backchannel_logouts(self.state.clone()));
         let outbox = crate::mail::delivery::Outbox {
             store: self.state.store.clone(),

@@ -8,20 +8,39 @@ use crate::domain::change::Change;
 use crate::state::AppState;
 use crate::store::changes::{self, Heard};
 
-/// Listens until the task is stopped; returns at once on SQLite (one node).
-pub async fn follow(state: AppState) {
-    let mut listener = loop {
-        match changes::listen(&state.store).await {
-            Ok(Some(listener)) => break listener,
-            Ok(None) => return,
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for other nodes' changes yet; trying again");
-                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-            }
+/// Starts listening, before the node serves: a registration it reads for a
+/// request is then never one whose change it could have missed, and the keys
+/// are read once more, for a change announced while it was starting. `None`
+/// on SQLite (one node), and also when the database does not answer yet; then
+/// [`follow`] keeps trying.
+pub async fn start(state: &AppState) -> Option<changes::Listener> {
+    match changes::listen(&state.store).await {
+        Ok(Some(listener)) => {
+            apply(state, Heard::MaybeMissed).await;
+            Some(listener)
         }
+        Ok(None) => None,
+        Err(error) => {
+            tracing::warn!(%error, "cannot listen for other nodes' changes yet; trying again");
+            None
+        }
+    }
+}
+
+/// Follows the announcements until the task is stopped. Without a `listener`
+/// from [`start`] it keeps trying to listen, and [`start`] then forgets what
+/// the node kept in memory while it served without hearing.
+pub async fn follow(state: AppState, listener: Option<changes::Listener>) {
+    let mut listener = match listener {
+        Some(listener) => listener,
+        None if crate::store::is_sqlite(state.store.conn()) => return,
+        None => loop {
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            if let Some(listener) = start(&state).await {
+                break listener;
+            }
+        },
     };
-    // Changes made between this node's start and its first LISTEN are read by
-    // the start itself; from here on, every announcement is heard.
     loop {
         apply(&state, listener.next().await).await;
     }

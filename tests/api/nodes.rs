@@ -100,3 +100,29 @@ async fn an_announced_client_change_makes_a_node_forget_that_client_only() {
     kuke_id::flows::changes::apply(&app.state, Heard::Change(Change::Client(one.id.clone()))).await;
     assert_eq!(app.state.clients.len(), 1, "only the changed client is read again");
 }
+
+#[tokio::test]
+#[cfg_attr(kuke_id_skip_postgres, ignore = "KUKE_ID_TEST_POSTGRES_URL is not set")]
+async fn a_node_that_begins_listening_late_forgets_what_it_kept_while_deaf() {
+    let Some(backend) = Backend::postgres_for_test() else { return };
+    let app = TestApp::spawn(backend).await;
+    let client = app.client_with(ClientSpec { machine_scopes: Some(vec!["api".into()]), ..Default::default() }).await;
+    let secret = client.secret.clone().expect("a confidential client");
+    assert_eq!(client_credentials(&app, &client.id, &secret).await, 200);
+    assert_eq!(app.state.clients.len(), 1);
+
+    // As when the database did not answer the first LISTEN: whatever the node
+    // read before it heard may already have changed.
+    let listener = kuke_id::flows::changes::start(&app.state).await;
+    assert!(listener.is_some(), "PostgreSQL is listened on");
+    assert!(app.state.clients.is_empty());
+}
+
+#[tokio::test]
+async fn on_sqlite_there_is_nothing_to_listen_for() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    assert!(kuke_id::flows::changes::start(&app.state).await.is_none());
+    tokio::time::timeout(std::time::Duration::from_secs(5), kuke_id::flows::changes::follow(app.state.clone(), None))
+        .await
+        .expect("following returns at once on one node");
+}
